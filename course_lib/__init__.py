@@ -1,0 +1,37 @@
+"""course_lib: the small numpy library that implements exactly the equations the notebooks derive.
+
+Row-batch convention throughout (see notebooks/00_start_here.ipynb for the notation table):
+X is (B, n_0), Z_l = A_{l-1} W_l + 1 b_lᵀ, A_l = f_l(Z_l), Δ_l = ∂L/∂Z_l, gradients in the shape of
+what they differentiate.
+"""
+
+from .gradcheck import GradcheckReport, check_gradients, gradcheck, numerical_grad, rel_error
+from .init import INITIALISERS, get_initialiser
+from .layers import ACTIVATIONS, Identity, LeakyReLU, Linear, ReLU, Sigmoid, Tanh, get_activation
+from .losses import BCEWithLogitsLoss, MSELoss, get_loss
+from .network import MLP
+from .optim import SGD, Adam
+
+__all__ = [
+    "ACTIVATIONS",
+    "INITIALISERS",
+    "MLP",
+    "SGD",
+    "Adam",
+    "BCEWithLogitsLoss",
+    "GradcheckReport",
+    "Identity",
+    "LeakyReLU",
+    "Linear",
+    "MSELoss",
+    "ReLU",
+    "Sigmoid",
+    "Tanh",
+    "check_gradients",
+    "get_activation",
+    "get_initialiser",
+    "get_loss",
+    "gradcheck",
+    "numerical_grad",
+    "rel_error",
+]

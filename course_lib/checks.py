@@ -1,0 +1,54 @@
+"""Input checks shared by every module: clear errors that say what was expected and what came.
+
+Not derived in a notebook; these are the guard rails around the equations of notebooks 01–05.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+
+def as_batch(X, what: str = "input") -> np.ndarray:
+    """Return X as a float64 2-D array (B, n) after checking it is a non-empty, finite batch.
+
+    `what` names the array in error messages, e.g. "MLP([1, 3, 1]) input".
+    """
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2:
+        raise ValueError(
+            f"{what} must be a 2-D array (batch, features) with one sample per row, "
+            f"got an array of shape {X.shape} ({X.ndim}-D); reshape a 1-D array with x.reshape(-1, 1)"
+        )
+    if X.shape[0] == 0:
+        raise ValueError(f"{what} is an empty batch (shape {X.shape}); it needs at least one row")
+    check_finite(X, what)
+    return X
+
+
+def check_finite(X: np.ndarray, what: str) -> None:
+    """Raise ValueError if X holds NaN or Inf, saying how many and where the first one is."""
+    # A sum is a cheap first test; only when it is not finite do we pay for the full scan
+    # (a finite array can still sum to inf, so the scan decides).
+    if math.isfinite(float(np.add.reduce(X, axis=None))):
+        return
+    bad = ~np.isfinite(X)
+    if bad.any():
+        first = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise ValueError(
+            f"{what} contains {int(bad.sum())} non-finite value(s) (NaN or Inf); "
+            f"the first is at index {first}: {X[first]!r}"
+        )
+
+
+def check_positive_int(value, what: str) -> int:
+    """Return value as an int after checking it is an integer >= 1."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{what} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def unknown_name(kind: str, name, valid) -> ValueError:
+    """Build the error for an unknown name, listing the valid ones."""
+    return ValueError(f"unknown {kind} {name!r}; choose one of: {', '.join(sorted(valid))}")

@@ -1,0 +1,113 @@
+"""The multi-layer perceptron: forward pass (notebook 01) and backward pass (notebook 05).
+
+`MLP([n_0, n_1, …, n_L])` is a list of layers [Linear, activation, Linear, activation, …]. The forward
+pass is Eq. (1.2)–(1.4); the backward pass walks the same list in reverse, and each layer applies its
+own backward equation, which together are the delta recursion Eq. (5.5).
+"""
+
+from __future__ import annotations
+
+import numbers
+
+from .checks import as_batch
+from .layers import Linear, get_activation
+
+
+class MLP:
+    """A fully connected network in the row-batch convention: X is (B, n_0), one sample per row.
+
+    layer_sizes:        [n_0, n_1, …, n_L], at least two sizes, every width >= 1.
+    activation:         hidden activation name, or a list with one name per hidden layer.
+    output_activation:  activation after the last Linear ("identity" for regression).
+    init, seed:         initialiser name (course_lib.init) and the seed of the one Generator that draws
+                        every layer's weights in order (biases start at zero).
+    """
+
+    def __init__(self, layer_sizes, activation="relu", output_activation="identity", init="he", seed=0):
+        from .init import as_generator
+
+        sizes = list(layer_sizes)
+        if len(sizes) < 2:
+            raise ValueError(f"an MLP needs at least two layer sizes (inputs and outputs), got {sizes}")
+        for i, n in enumerate(sizes):
+            if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
+                raise ValueError(f"layer size {i} must be a positive integer, got {n!r} in {sizes}")
+        n_hidden = len(sizes) - 2
+        if isinstance(activation, (list, tuple)):
+            if len(activation) != n_hidden:
+                raise ValueError(
+                    f"got {len(activation)} hidden activations for {n_hidden} hidden layers ({sizes})"
+                )
+            hidden = list(activation)
+        else:
+            hidden = [activation] * n_hidden
+        names = hidden + [output_activation]
+        rng = as_generator(seed)
+        self.sizes = [int(n) for n in sizes]
+        self.init = init
+        self.layers = []
+        for n_in, n_out, act in zip(sizes[:-1], sizes[1:], names):
+            self.layers.append(Linear(n_in, n_out, init=init, seed=rng))
+            self.layers.append(get_activation(act))
+        self.activations = [layer.name for layer in self.layers[1::2]]
+        self._out_shape = None
+
+    def __repr__(self) -> str:
+        return f"MLP({self.sizes}, activations={self.activations})"
+
+    @property
+    def linears(self):
+        """The Linear layers in order: linears[l-1] holds W_l, b_l."""
+        return self.layers[0::2]
+
+    def forward(self, X):
+        """Ŷ = A_L with A_0 = X, Z_l = A_{l−1} W_l + 1 b_lᵀ, A_l = f_l(Z_l): Eq. (1.2)–(1.4).
+
+        X: (B, n_0) → Ŷ: (B, n_L). Each layer caches what its backward pass needs.
+        """
+        A = as_batch(X, f"{self!r} input")
+        for layer in self.layers:
+            A = layer.forward(A)
+        self._out_shape = A.shape
+        return A
+
+    __call__ = forward
+
+    def backward(self, dY):
+        """Backpropagate dY = ∂L/∂Ŷ (B, n_L); fills every Linear's dW, db and returns ∂L/∂X (B, n_0).
+
+        Walking the layers in reverse applies Eq. (5.1) at each activation and Eq. (5.2)–(5.4) at each
+        Linear; together: Δ_l = (Δ_{l+1} W_{l+1}ᵀ) ⊙ f_l'(Z_l), Eq. (5.5).
+        """
+        if self._out_shape is None:
+            raise RuntimeError(f"{self!r}.backward was called before forward: run forward first")
+        if getattr(dY, "shape", None) != self._out_shape:
+            raise ValueError(
+                f"{self!r}.backward expects ∂L/∂Ŷ of shape {self._out_shape} (the last output's shape), "
+                f"got {getattr(dY, 'shape', type(dY).__name__)}"
+            )
+        G = dY
+        for layer in reversed(self.layers):
+            G = layer.backward(G)
+        return G
+
+    def parameters(self):
+        """[(W1, dW1), (b1, db1), (W2, dW2), …]: (value, gradient) array pairs, a fresh list each call."""
+        pairs = []
+        for lin in self.layers[0::2]:
+            pairs.append((lin.W, lin.dW))
+            pairs.append((lin.b, lin.db))
+        return pairs
+
+    def parameter_names(self):
+        """["W1", "b1", "W2", …], in the order of parameters()."""
+        return [f"{p}{i}" for i in range(1, len(self.sizes)) for p in ("W", "b")]
+
+    def zero_grad(self):
+        """Set every gradient to zero (in place)."""
+        for _, grad in self.parameters():
+            grad.fill(0.0)
+
+    def num_parameters(self) -> int:
+        """How many numbers the network learns."""
+        return sum(value.size for value, _ in self.parameters())
