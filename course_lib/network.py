@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numbers
 
+import numpy as np
+
 from .checks import as_batch
 from .layers import Linear, get_activation
 
@@ -45,6 +47,7 @@ class MLP:
         rng = as_generator(seed)
         self.sizes = [int(n) for n in sizes]
         self.init = init
+        self.seed = seed if isinstance(seed, (int, np.integer)) else None
         self.layers = []
         for n_in, n_out, act in zip(sizes[:-1], sizes[1:], names):
             self.layers.append(Linear(n_in, n_out, init=init, seed=rng))
@@ -107,6 +110,29 @@ class MLP:
         """Set every gradient to zero (in place)."""
         for _, grad in self.parameters():
             grad.fill(0.0)
+
+    def get_config(self) -> dict:
+        """The architecture as a JSON-friendly dict; `MLP.from_config(cfg)` builds the same network."""
+        return {
+            "kind": "MLP",
+            "layer_sizes": list(self.sizes),
+            "activation": self.activations[:-1],
+            "output_activation": self.activations[-1],
+            "init": self.init if isinstance(self.init, str) else "custom",
+            "seed": None if self.seed is None else int(self.seed),
+        }
+
+    @classmethod
+    def from_config(cls, config: dict) -> MLP:
+        """Build an MLP from `get_config()`'s dict (fresh parameters; load them separately)."""
+        init = config.get("init", "he")
+        return cls(
+            config["layer_sizes"],
+            activation=list(config["activation"]),
+            output_activation=config["output_activation"],
+            init="he" if init == "custom" else init,
+            seed=config.get("seed") or 0,
+        )
 
     def num_parameters(self) -> int:
         """How many numbers the network learns."""
