@@ -38,7 +38,7 @@ def check_finite(X: np.ndarray, what: str) -> None:
         first = tuple(int(i) for i in np.argwhere(bad)[0])
         raise ValueError(
             f"{what} contains {int(bad.sum())} non-finite value(s) (NaN or Inf); "
-            f"the first is at index {first}: {X[first]!r}"
+            f"the first is at index {first}: {float(X[first])}"
         )
 
 

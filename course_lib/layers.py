@@ -232,7 +232,10 @@ class Sigmoid(Activation):
         """Δ = G ⊙ A(1 − A), Eq. (5.1) with Eq. (3.3)."""
         A = self._A
         _check_grad(self, G, None if A is None else A.shape)
-        return G * A * (1.0 - A)
+        D = 1.0 - A  # one temporary, reused: D = G ⊙ A ⊙ (1 − A)
+        D *= A
+        D *= G
+        return D
 
 
 class Tanh(Activation):
@@ -264,7 +267,10 @@ class Tanh(Activation):
         """Δ = G ⊙ (1 − A²), Eq. (5.1) with Eq. (3.5)."""
         A = self._A
         _check_grad(self, G, None if A is None else A.shape)
-        return G * (1.0 - A * A)
+        D = A * A  # one temporary, reused: D = G ⊙ (1 − A ⊙ A)
+        np.subtract(1.0, D, out=D)
+        D *= G
+        return D
 
 
 ACTIVATIONS = {cls.name: cls for cls in (ReLU, LeakyReLU, Sigmoid, Tanh, Identity)}

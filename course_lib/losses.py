@@ -8,12 +8,19 @@ The loss-scale table of notebook 03: ∂L/∂Y = s·(Y − T) with s = 2 for a s
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .checks import check_finite, unknown_name
 
 
-def _check_pair(loss, Y, T):
+def _check_pair(loss, Y, T, R=None):
+    """Check predictions Y and targets T (same shape, non-empty, finite); return them as float arrays.
+
+    When the residual R = Y − T is already computed, its sum is the cheap finiteness test: a NaN or Inf in
+    Y or T makes R, and so its sum, non-finite. Only then are Y and T scanned for the error message.
+    """
     Y = np.asarray(Y, dtype=np.float64)
     T = np.asarray(T, dtype=np.float64)
     if Y.shape != T.shape:
@@ -23,8 +30,9 @@ def _check_pair(loss, Y, T):
         )
     if Y.size == 0:
         raise ValueError(f"{loss!r}: empty batch (predictions of shape {Y.shape})")
-    check_finite(Y, f"{loss!r} predictions")
-    check_finite(T, f"{loss!r} targets")
+    if R is None or not math.isfinite(float(np.add.reduce(R, axis=None))):
+        check_finite(Y, f"{loss!r} predictions")
+        check_finite(T, f"{loss!r} targets")
     return Y, T
 
 
@@ -59,8 +67,8 @@ class MSELoss:
 
     def grad(self, Y, T) -> np.ndarray:
         """∂L/∂Y = s·(Y − T), Eq. (3.7) or (3.8), same shape as Y."""
-        Y, T = _check_pair(self, Y, T)
-        G = Y - T
+        G = np.subtract(Y, T, dtype=np.float64) if np.shape(Y) == np.shape(T) else None
+        Y, T = _check_pair(self, Y, T, G)
         G *= self.scale(Y)
         return G
 
