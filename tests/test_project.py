@@ -1,0 +1,70 @@
+"""The set-up a new user meets: README's two commands, Makefile targets, CI script, environment.yml."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _name(req: str) -> str:
+    return re.split(r"[<>=!~ \[;]", req.strip(), maxsplit=1)[0].lower().replace("_", "-")
+
+
+def test_environment_yml_names_the_same_packages_as_pyproject():
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    conda = []
+    pip_section = []
+    in_pip = False
+    text = (ROOT / "environment.yml").read_text()
+    for line in text.split("dependencies:", 1)[1].splitlines():
+        m = re.match(r"^(\s*)- (.+?)\s*$", line)
+        if not m:
+            continue
+        indent, item = len(m.group(1)), m.group(2)
+        if item == "pip:":
+            in_pip = True
+            continue
+        if in_pip and indent > 2:
+            pip_section.append(item)
+        else:
+            in_pip = False
+            conda.append(item)
+    conda_names = {_name(c) for c in conda} - {"python", "pip"}
+    assert conda_names == {_name(d) for d in deps}
+    assert pip_section == ["-e ."], "environment.yml's pip section installs the course itself"
+    # lower bounds agree too
+    bounds = {_name(d): d.split(">=")[1] for d in deps if ">=" in d}
+    for c in conda:
+        if ">=" in c and _name(c) in bounds:
+            assert c.split(">=")[1] == bounds[_name(c)], c
+
+
+def test_pyproject_has_lower_bounds_only():
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    reqs = data["project"]["dependencies"] + sum(data["project"]["optional-dependencies"].values(), [])
+    for r in reqs:
+        assert "==" not in r and "<" not in r, f"{r}: lower bounds only"
+    assert data["project"]["requires-python"] == ">=3.10"
+
+
+def test_readme_first_screen_shows_exactly_the_two_commands():
+    text = (ROOT / "README.md").read_text()
+    first_screen = "\n".join(text.splitlines()[:25])
+    blocks = re.findall(r"```[a-z]*\n(.*?)```", first_screen, re.S)
+    assert blocks, "the README's first screen should show the commands in a code block"
+    commands = [line.strip() for line in blocks[0].splitlines() if line.strip()]
+    assert commands == ["make lab", "make test"]
+
+
+def test_make_targets_exist_and_ci_runs_make_test():
+    makefile = (ROOT / "Makefile").read_text()
+    for target in ("lab", "test", "execute", "student", "figures", "bench"):
+        assert re.search(rf"^{target}:", makefile, re.M), target
+    assert "--ServerApp.ip=127.0.0.1" in makefile and "notebooks/00_start_here.ipynb" in makefile
+    assert not re.search(r"token\s*=|password\s*=", makefile), "make lab keeps JupyterLab's token login on"
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "REQUIRE_BROWSER=1" in ci and re.search(r"^make test$", ci, re.M)
+    assert "apt-get install" in ci and "chromium" in ci
