@@ -115,7 +115,8 @@ def test_loss_names():
 
 def test_wrong_number_of_columns_names_layer_expected_and_got():
     m = MLP([3, 4, 1])
-    with pytest.raises(ValueError, match=r"Linear\(3→4\) expects inputs with 3 columns.*got an array of shape \(20, 2\)"):
+    msg = r"Linear\(3→4\) expects inputs with 3 columns.*got an array of shape \(20, 2\)"
+    with pytest.raises(ValueError, match=msg):
         m.forward(np.zeros((20, 2)))
 
 
@@ -176,7 +177,8 @@ def test_bad_linear_width():
 
 
 def test_unknown_activation_lists_valid_names():
-    with pytest.raises(ValueError, match=r"unknown activation 'relu6'; choose one of: identity, leaky_relu, relu, sigmoid, tanh"):
+    msg = r"unknown activation 'relu6'; choose one of: identity, leaky_relu, relu, sigmoid, tanh"
+    with pytest.raises(ValueError, match=msg):
         MLP([1, 2, 1], activation="relu6")
     with pytest.raises(ValueError, match="unknown activation"):
         get_activation("softmax")

@@ -96,7 +96,8 @@ def test_citation_resolves_to_a_tag_in_its_notebook(eq):
     nb_number = int(eq.split(".")[0])
     assert eq in TAGS, f"Eq. ({eq}) is cited in {CITED[eq]} but no notebook has \\tag{{{eq}}}"
     nb_path, _ = TAGS[eq]
-    assert int(nb_path.name[:2]) == nb_number, f"\\tag{{{eq}}} should be in notebook {nb_number:02d}, found in {nb_path.name}"
+    where = f"\\tag{{{eq}}} should be in notebook {nb_number:02d}, found in {nb_path.name}"
+    assert int(nb_path.name[:2]) == nb_number, where
 
 
 @pytest.mark.parametrize("eq", sorted(CITED, key=lambda s: tuple(map(int, s.split(".")))))

@@ -153,7 +153,7 @@ def test_mlp_matches_autograd(seed):
 
     expected = ag_grad(f)(params)
     model.backward(loss.grad(model.forward(X), T))
-    for name, (value, g), e in zip(model.parameter_names(), model.parameters(), expected):
+    for name, (_, g), e in zip(model.parameter_names(), model.parameters(), expected):
         assert rel_error(g, e) <= 1e-9 or np.max(np.abs(g - e)) <= 1e-15, (name, rel_error(g, e))
 
 

@@ -123,7 +123,10 @@ def test_strip_solutions():
     sys.path.insert(0, str(ROOT / "tools"))
     from make_student import strip_solutions
 
-    src = "x = None\n### BEGIN SOLUTION\nx = 1\n### END SOLUTION\ndef f(a):\n    ### BEGIN SOLUTION\n    return a\n    ### END SOLUTION\n"
+    src = (
+        "x = None\n### BEGIN SOLUTION\nx = 1\n### END SOLUTION\n"
+        "def f(a):\n    ### BEGIN SOLUTION\n    return a\n    ### END SOLUTION\n"
+    )
     assert strip_solutions(src) == (
         "x = None\n# YOUR CODE HERE\ndef f(a):\n    # YOUR CODE HERE\n    raise NotImplementedError()"
     )
