@@ -5,6 +5,11 @@ BIN    := $(VENV)/bin
 # JupyterLab refuses to run as root unless told; a container or CI machine is often root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 SANITIZE  := --nbval-sanitize-with tests/nbval_sanitize.cfg
+# The course's matrices are small: one BLAS thread is faster for them, and a multi-threaded OpenBLAS on a
+# busy 2-core machine can make a 500×64 product hundreds of times slower (spinning threads).
+export OPENBLAS_NUM_THREADS ?= 1
+export OMP_NUM_THREADS ?= 1
+export MKL_NUM_THREADS ?= 1
 
 .PHONY: lab test lint unit nbval browser execute student figures bench clean
 
