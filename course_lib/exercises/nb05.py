@@ -1,0 +1,137 @@
+"""Checkers for notebook 05 · Backprop through a deep network (Eq. 5.1–5.6).
+
+Each checker compares the learner's function with course_lib on seeded random cases: `Linear.backward`
+for one layer, `MLP.backward` for a whole network, and `MLP.backward` read through
+`course_lib.convention` for the column convention of S4.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..convention import column_to_row, row_to_column
+from ..layers import Linear
+from ..network import MLP
+from . import FAIL, NOT_ATTEMPTED, PASS, Result, check_array
+
+
+def _compare_lists(name, fn, cases, reference, labels, equations, tol=1e-8) -> Result:
+    """Call fn(*args) per case; its sequence of arrays must match reference(*args) entry by entry."""
+    if fn is None:
+        return Result(NOT_ATTEMPTED, f"{name} is still empty; write your code in the marked cell and run it again")
+    for i, args in enumerate(cases):
+        try:
+            got = fn(*args)
+        except NotImplementedError:
+            return Result(NOT_ATTEMPTED, f"{name} is still empty; write your code in the marked cell and run it again")
+        except Exception as exc:  # a learner's bug: report it, do not crash the notebook
+            return Result(FAIL, f"{name} raised {type(exc).__name__}: {exc}")
+        expected = reference(*args)
+        if got is None:
+            return Result(FAIL, f"{name} returned None (did you forget `return`?)")
+        if not isinstance(got, (tuple, list)) or len(got) != len(expected):
+            what = ", ".join(labels(args))
+            return Result(FAIL, f"{name} should return a sequence of {len(expected)} arrays ({what})")
+        for label, eq, a, e in zip(labels(args), equations(args), got, expected, strict=True):
+            res = check_array(f"{label} (case {i + 1})", a, e, eq, tol)
+            if not res.passed:
+                return res if res.status == FAIL else Result(FAIL, f"{label} (case {i + 1}) is None")
+    return Result(PASS, f"{name} agrees with course_lib on {len(cases)} test cases (rel. error < {tol:.0e})")
+
+
+def check_linear_backward(fn) -> Result:
+    """Check `fn(A_prev, W, Delta) -> (dW, db, dA_prev)` against `Linear.backward`, Eq. (5.2)–(5.4).
+
+    dW = A_prevᵀΔ (n_in, n_out), db = Δᵀ1 (n_out,), dA_prev = ΔWᵀ (B, n_in).
+    """
+    rng = np.random.default_rng(50)
+    cases = []
+    for B, n_in, n_out in [(4, 3, 2), (1, 5, 5), (6, 1, 3)]:
+        A_prev, W = rng.standard_normal((B, n_in)), rng.standard_normal((n_in, n_out))
+        cases.append((A_prev, W, rng.standard_normal((B, n_out))))
+
+    def reference(A_prev, W, Delta):
+        lin = Linear(*W.shape)
+        lin.W[...] = W
+        lin.forward(A_prev)
+        dA = lin.backward(Delta)
+        return lin.dW.copy(), lin.db.copy(), dA
+
+    return _compare_lists(
+        "linear_backward", fn, cases, reference,
+        lambda args: ("dW", "db", "dA_prev"), lambda args: ("Eq. (5.2)", "Eq. (5.3)", "Eq. (5.4)"),
+    )
+
+
+def _mlp_cases(seed, architectures, activation="relu", output_activation="identity", biases=True):
+    rng = np.random.default_rng(seed)
+    cases = []
+    for sizes in architectures:
+        model = MLP(sizes, activation=activation, output_activation=output_activation, seed=int(rng.integers(1000)))
+        Ws = [lin.W.copy() for lin in model.linears]
+        bs = [0.1 * rng.standard_normal(lin.b.shape) if biases else np.zeros(lin.b.shape) for lin in model.linears]
+        X = rng.standard_normal((5, sizes[0]))
+        dY = rng.standard_normal((5, sizes[-1]))
+        cases.append((Ws, bs, X, dY))
+    return cases
+
+
+def _mlp_reference(Ws, bs, X, dY, activation="relu", output_activation="identity"):
+    sizes = [Ws[0].shape[0]] + [W.shape[1] for W in Ws]
+    model = MLP(sizes, activation=activation, output_activation=output_activation)
+    for lin, W, b in zip(model.linears, Ws, bs, strict=True):
+        lin.W[...] = W
+        lin.b[...] = b
+    model.forward(X)
+    model.backward(dY)
+    return [g.copy() for _, g in model.parameters()]
+
+
+def check_mlp_backward(fn) -> Result:
+    """Check `fn(Ws, bs, X, dY) -> [dW1, db1, dW2, db2, …]` against `MLP.backward`, Eq. (5.1)–(5.5).
+
+    The network: ReLU hidden layers, identity output; Ws[l] is (n_l, n_{l+1}), bs[l] is (n_{l+1},);
+    dY = ∂L/∂Ŷ is given. The answer lists the gradients in the order of `MLP.parameters()`.
+    """
+    cases = _mlp_cases(51, [[3, 4, 2], [2, 5, 4, 3, 1], [4, 6, 6, 6, 2]])
+
+    def labels(args):
+        return [f"d{p}{i}" for i in range(1, len(args[0]) + 1) for p in ("W", "b")]
+
+    def equations(args):
+        return ["Eq. (5.2) with (5.5)", "Eq. (5.3) with (5.5)"] * len(args[0])
+
+    return _compare_lists("mlp_backward", fn, cases, _mlp_reference, labels, equations)
+
+
+def check_column_backward(fn) -> Result:
+    """Check `fn(Ws_col, X_col, T_col) -> [∇W1, ∇W2, …]` for S4's column network, Eq. (5.6).
+
+    The network: o_0 = X_col (n_0, B), a_l = W_l o_{l−1}, o_l = σ(a_l) on every layer (also the output),
+    no biases, L = ½ Σ (o_L − T_col)². Ws_col[l] is (n_{l+1}, n_l); each ∇W_l has W_l's shape.
+    Reference: course_lib.MLP with W_row = W_colᵀ (course_lib.convention), gradients translated back.
+    """
+    rows = _mlp_cases(52, [[3, 4, 2], [5, 6, 4, 1], [10, 6, 14, 5, 3, 1]], "sigmoid", "sigmoid", biases=False)
+    cases = []
+    rng = np.random.default_rng(53)
+    for Ws, _, X, _ in rows:
+        Ws_col = [row_to_column({"W": W})["W"] for W in Ws]
+        cases.append((Ws_col, X.T.copy(), rng.standard_normal((Ws[-1].shape[1], X.shape[0]))))
+
+    def reference(Ws_col, X_col, T_col):
+        Ws = [column_to_row({"W": W})["W"] for W in Ws_col]
+        sizes = [Ws[0].shape[0]] + [W.shape[1] for W in Ws]
+        model = MLP(sizes, activation="sigmoid", output_activation="sigmoid")
+        for lin, W in zip(model.linears, Ws, strict=True):
+            lin.W[...] = W
+        Y = model.forward(X_col.T)
+        model.backward(Y - T_col.T)  # ∂(½Σ(Y−T)²)/∂Y
+        return [row_to_column({"W": lin.dW})["W"] for lin in model.linears]
+
+    def labels(args):
+        return [f"∇W{i}" for i in range(1, len(args[0]) + 1)]
+
+    def equations(args):
+        return ["Eq. (5.6)"] * len(args[0])
+
+    return _compare_lists("column_backward", fn, cases, reference, labels, equations)
