@@ -6,6 +6,7 @@ what they differentiate.
 """
 
 from .gradcheck import GradcheckReport, check_gradients, gradcheck, numerical_grad, rel_error
+from .graph import Graph
 from .init import INITIALISERS, get_initialiser
 from .layers import ACTIVATIONS, Identity, LeakyReLU, Linear, ReLU, Sigmoid, Tanh, get_activation
 from .losses import BCEWithLogitsLoss, MSELoss, get_loss
@@ -20,6 +21,7 @@ __all__ = [
     "Adam",
     "BCEWithLogitsLoss",
     "GradcheckReport",
+    "Graph",
     "Identity",
     "LeakyReLU",
     "Linear",
