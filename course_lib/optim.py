@@ -20,10 +20,13 @@ def _check_model(model):
 
 
 def _positive(name, value):
-    value = float(value)
-    if not value > 0.0 or not np.isfinite(value):
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a finite number > 0, got {value!r}") from None
+    if not number > 0.0 or not np.isfinite(number):
         raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
-    return value
+    return number
 
 
 class SGD:

@@ -1,10 +1,13 @@
 """Plots for the course: one readable, colour-blind-safe style used by every notebook and figure.
 
 The colours are the Okabe–Ito palette. Plots of fits, loss curves and gradient norms are used from
-notebook 06 on.
+notebook 06 (training) on and for the fits of notebook 07. Every plotting function takes a matplotlib
+`ax`, draws on it and returns it; none calls plt.show() (the notebook cell does).
 """
 
 from __future__ import annotations
+
+import numpy as np
 
 # Okabe & Ito (2008), distinguishable with every common form of colour-vision deficiency.
 COLORS = {
@@ -39,3 +42,127 @@ def use_style():
             "legend.frameon": False,
         }
     )
+
+
+# ---- plots of fits and of training (notebooks 06 and 07) -------------------------------------------------
+
+
+def log_y(ax):
+    """Log-scale y axis; when the data span less than two decades, label the ticks as plain numbers (0.01,
+    0.02, 0.05) instead of 2×10⁻², which reads badly."""
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+
+    ax.set_yscale("log")
+    ys = [y for line in ax.lines for y in np.asarray(line.get_ydata(), dtype=float).ravel() if y > 0 and np.isfinite(y)]
+    span = max(ys) / min(ys) if ys else np.inf
+    if span >= 100:
+        ax.yaxis.set_minor_formatter(NullFormatter())
+        return
+    keep = {1, 2, 3, 4, 5, 6, 7, 8, 9} if span < 3 else {2, 5}
+
+    def minor(y, _):
+        mantissa = int(round(y / 10 ** np.floor(np.log10(y) + 1e-9)))
+        return f"{y:.3g}" if mantissa in keep else ""
+
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: f"{y:.3g}"))
+    ax.yaxis.set_minor_formatter(FuncFormatter(minor))
+
+def _predict(model, x):
+    """Predictions of a model (anything with .forward) or a function of a (n, 1) array, as a flat array."""
+    X = x.reshape(-1, 1)
+    fn = model.forward if hasattr(model, "forward") else model
+    if not callable(fn):
+        raise ValueError(f"plot_fit needs a model (with forward) or a function of an (n, 1) array, got {model!r}")
+    return np.asarray(fn(X), dtype=np.float64).reshape(-1)
+
+
+def plot_fit(ax, X, Y, model=None, true_fn=None, *, x_range=None, n_grid=500, max_points=1500, seed=0,
+             label="network", title=None):
+    """Draw the data (X, Y) as dots, the true function (dashed black) and the model's prediction on a grid.
+
+    ax:          a matplotlib Axes; returned, so calls can be chained.
+    X, Y:        the (noisy) samples, shape (n, 1) or (n,). At most `max_points` of them are drawn (a seeded
+                 random subset, so figures stay light and reproducible).
+    model:       a trained model (anything with forward(X)) or a function of an (n, 1) array; None to skip.
+    true_fn:     the noise-free function, e.g. course_lib.data.TARGETS["sinc"]; None to skip.
+    x_range:     (low, high) of the grid; default: the range of X.
+    """
+    x = np.asarray(X, dtype=np.float64).reshape(-1)
+    y = np.asarray(Y, dtype=np.float64).reshape(-1)
+    if x.shape != y.shape:
+        raise ValueError(f"plot_fit: X and Y must hold the same number of samples, got {x.size} and {y.size}")
+    low, high = (float(x.min()), float(x.max())) if x_range is None else map(float, x_range)
+    grid = np.linspace(low, high, n_grid)
+    if x.size > max_points:
+        keep = np.random.default_rng(seed).choice(x.size, size=max_points, replace=False)
+        x, y = x[keep], y[keep]
+    ax.plot(x, y, "o", ms=2.5, color=COLORS["sky"], alpha=0.5, label="data", zorder=1)
+    if true_fn is not None:
+        ax.plot(grid, np.asarray(true_fn(grid), dtype=np.float64), "--", color=COLORS["black"], lw=1.5,
+                label="true function", zorder=2)
+    if model is not None:
+        ax.plot(grid, _predict(model, grid), "-", color=COLORS["vermillion"], lw=2, label=label, zorder=3)
+    ax.set_xlabel("x")
+    ax.set_ylabel("y")
+    ax.legend(loc="best", fontsize=8)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_losses(ax, history, *, last_batch=False, noise_floor=None, title=None):
+    """Loss per epoch on a log scale: training loss (whole set), validation loss if recorded.
+
+    history:      a course_lib.train.History.
+    last_batch:   also draw the loss of each epoch's last batch (S0's "last-sample loss") as faint dots.
+    noise_floor:  draw a dotted horizontal line at this loss (e.g. σ² for data with Gaussian noise σ).
+    Returns ax.
+    """
+    epochs = np.arange(1, len(history.train_loss) + 1)
+    if last_batch and history.last_batch_loss:
+        ax.plot(epochs, history.last_batch_loss, ".", color=COLORS["purple"], ms=4, alpha=0.8,
+                label="last-batch loss")
+    ax.plot(epochs, history.train_loss, "-", color=COLORS["blue"], lw=1.8, label="training loss")
+    if history.val_loss:
+        ax.plot(epochs, history.val_loss, "-", color=COLORS["orange"], lw=1.8, label="validation loss")
+    if noise_floor is not None:
+        ax.axhline(noise_floor, ls=":", color=COLORS["black"], lw=1.2, label=f"noise floor {noise_floor:g}")
+    log_y(ax)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss")
+    ax.legend(loc="best", fontsize=8)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_grad_norms(ax, history, *, layers=None, smooth: int = 1, title=None):
+    """Gradient norm ‖∇W_l‖_F per weight matrix and epoch on a log scale (History.grad_norms), one line per layer.
+
+    layers:  names to draw (e.g. ["W1", "W5", "W10"]); default all.
+    smooth:  draw the running mean over this many epochs (the norms of single minibatches are noisy);
+             the first point is at epoch `smooth`.
+    Layers take the Okabe–Ito colours in order; beyond seven layers the colours repeat with a dashed line.
+    Returns ax.
+    """
+    if isinstance(smooth, bool) or not isinstance(smooth, int) or smooth < 1:
+        raise ValueError(f"smooth must be a positive integer (a number of epochs), got {smooth!r}")
+    names = list(history.grad_norms) if layers is None else list(layers)
+    unknown = [n for n in names if n not in history.grad_norms]
+    if unknown:
+        raise ValueError(f"no gradient norms recorded for {unknown}; History has {list(history.grad_norms)}")
+    colors = [c for c in CYCLE if c not in (COLORS["yellow"],)]  # yellow is too faint on white for lines
+    for k, name in enumerate(names):
+        norms = np.asarray(history.grad_norms[name], dtype=np.float64)
+        if smooth > 1:
+            norms = np.convolve(norms, np.ones(smooth) / smooth, mode="valid")
+        epochs = np.arange(smooth, smooth + len(norms))
+        style = "-" if k < len(colors) else "--"
+        ax.plot(epochs, norms, style, color=colors[k % len(colors)], lw=1.5, label=f"‖∇{name}‖")
+    log_y(ax)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("gradient norm (Frobenius)")
+    ax.legend(loc="best", fontsize=7, ncol=2 if len(names) > 5 else 1)
+    if title:
+        ax.set_title(title)
+    return ax

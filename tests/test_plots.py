@@ -1,0 +1,91 @@
+"""course_lib.plots: every function draws on the given axes (Agg backend), returns them, and never shows."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from course_lib import MLP, plots  # noqa: E402
+from course_lib.data import TARGETS, make_dataset  # noqa: E402
+from course_lib.plots import COLORS, plot_fit, plot_grad_norms, plot_losses, use_style  # noqa: E402
+from course_lib.train import History  # noqa: E402
+
+OKABE_ITO = {"#000000", "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7"}
+
+
+@pytest.fixture(autouse=True)
+def no_show(monkeypatch):
+    def refuse(*a, **k):
+        raise AssertionError("plots must not call plt.show()")
+
+    monkeypatch.setattr(plt, "show", refuse)
+    use_style()
+    yield
+    plt.close("all")
+
+
+@pytest.fixture
+def history():
+    return History(
+        train_loss=[1.0, 0.5, 0.1],
+        val_loss=[1.2, 0.6, 0.2],
+        batch_loss_mean=[1.1, 0.6, 0.2],
+        last_batch_loss=[0.9, 0.4, 0.05],
+        grad_norms={f"W{i}": [1.0 / i, 0.5 / i, 0.1 / i] for i in range(1, 11)},
+        steps=30,
+    )
+
+
+def test_palette_is_okabe_ito():
+    assert {c.upper() for c in COLORS.values()} == OKABE_ITO
+
+
+def test_plot_fit_with_a_model_and_with_a_function():
+    X, Y = make_dataset("sinc", 3000, noise=0.1, seed=0)
+    fig, (a1, a2) = plt.subplots(1, 2)
+    assert plot_fit(a1, X, Y, MLP([1, 4, 1], seed=0), true_fn=TARGETS["sinc"], title="fit") is a1
+    assert plot_fit(a2, X.ravel(), Y.ravel(), lambda x: 0 * x, x_range=(-5, 5)) is a2
+    dots = a1.lines[0]
+    assert len(dots.get_xdata()) == 1500  # a seeded subset of at most max_points samples
+    assert len(a1.lines) == 3 and a1.get_title() == "fit"
+    assert a2.lines[-1].get_xdata().min() == -5
+    fig.canvas.draw()
+
+
+def test_plot_fit_rejects_mismatched_data():
+    fig, ax = plt.subplots()
+    with pytest.raises(ValueError, match="same number of samples"):
+        plot_fit(ax, np.ones(3), np.ones(4))
+
+
+def test_plot_losses_log_scale_with_validation_and_last_batch(history):
+    fig, ax = plt.subplots()
+    assert plot_losses(ax, history, last_batch=True, noise_floor=0.01) is ax
+    assert ax.get_yscale() == "log"
+    labels = [line.get_label() for line in ax.lines]
+    assert labels == ["last-batch loss", "training loss", "validation loss", "noise floor 0.01"]
+    np.testing.assert_array_equal(ax.lines[1].get_xdata(), [1, 2, 3])
+    fig.canvas.draw()
+
+
+def test_plot_losses_without_validation(history):
+    history.val_loss = []
+    fig, ax = plt.subplots()
+    plot_losses(ax, history)
+    assert [line.get_label() for line in ax.lines] == ["training loss"]
+
+
+def test_plot_grad_norms_one_line_per_layer(history):
+    fig, ax = plt.subplots()
+    assert plot_grad_norms(ax, history, title="norms") is ax
+    assert ax.get_yscale() == "log" and len(ax.lines) == 10
+    colors = {matplotlib.colors.to_hex(line.get_color()).upper() for line in ax.lines}
+    assert colors <= OKABE_ITO
+    fig.canvas.draw()
+
+
+def test_module_documents_its_notebooks():
+    assert "notebook 06" in plots.__doc__ and "notebook 07" in plots.__doc__
