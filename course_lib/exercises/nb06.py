@@ -1,0 +1,131 @@
+"""Exercises of notebook 06 (training): optimiser updates Eq. (6.1)–(6.7) and initialiser scales Eq. (6.8)–(6.10).
+
+Each checker calls the learner's function on seeded random cases and compares the result with
+course_lib (`course_lib.optim.SGD`, `course_lib.optim.Adam`) or with the formula the library's
+initialisers implement. Inputs are copied before every call, so a function that updates its arguments
+in place cannot spoil the reference.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..optim import SGD, Adam
+from . import check_function
+
+
+class _Params:
+    """The smallest "model" an optimiser accepts: one parameter array and its gradient."""
+
+    def __init__(self, theta):
+        self.theta = np.array(theta, dtype=np.float64)
+        self.grad = np.zeros_like(self.theta)
+
+    def parameters(self):
+        return [(self.theta, self.grad)]
+
+
+def _run_optimiser(make_opt, theta, grads):
+    """θ after one optimiser step per gradient in `grads`, using course_lib's optimiser."""
+    params = _Params(theta)
+    opt = make_opt(params)
+    for g in grads:
+        params.grad[...] = g
+        opt.step()
+    return params.theta
+
+
+def _copying(fn):
+    """Call fn on copies of its array arguments (lists of arrays too)."""
+
+    def wrapped(*args):
+        copied = []
+        for a in args:
+            if isinstance(a, np.ndarray):
+                copied.append(a.copy())
+            elif isinstance(a, list):
+                copied.append([x.copy() if isinstance(x, np.ndarray) else x for x in a])
+            else:
+                copied.append(a)
+        return fn(*copied)
+
+    return wrapped
+
+
+def _theta_and_grads(rng, n_steps, shape=(3, 2)):
+    theta = rng.normal(size=shape)
+    grads = [rng.normal(size=shape) for _ in range(n_steps)]
+    return theta, grads
+
+
+def check_sgd_step(fn) -> object:
+    """fn(theta, grad, lr, weight_decay) -> θ after one SGD step with weight decay, Eq. (6.1) and (6.2).
+
+    θ ← θ − η (∇θ + λθ). Reference: course_lib.optim.SGD(lr=η, weight_decay=λ).
+    """
+    rng = np.random.default_rng(601)
+    cases = []
+    for lr, wd in ((0.1, 0.0), (0.05, 0.01), (0.3, 0.5)):
+        theta, (grad,) = _theta_and_grads(rng, 1)
+        cases.append((theta, grad, lr, wd))
+
+    def reference(theta, grad, lr, wd):
+        return _run_optimiser(lambda p: SGD(p, lr=lr, weight_decay=wd), theta, [grad])
+
+    return check_function("sgd_step", _copying(fn) if fn else fn, _copying(reference), cases, "Eq. (6.1)–(6.2)")
+
+
+def check_momentum(fn) -> object:
+    """fn(theta, grads, lr, mu) -> θ after len(grads) SGD-with-momentum steps, Eq. (6.3).
+
+    v starts at 0; for each g in grads: v ← μv + g, θ ← θ − ηv. Reference: course_lib.optim.SGD(momentum=μ).
+    """
+    rng = np.random.default_rng(603)
+    cases = []
+    for n_steps, lr, mu in ((1, 0.1, 0.9), (5, 0.05, 0.9), (8, 0.2, 0.5)):
+        theta, grads = _theta_and_grads(rng, n_steps)
+        cases.append((theta, grads, lr, mu))
+
+    def reference(theta, grads, lr, mu):
+        return _run_optimiser(lambda p: SGD(p, lr=lr, momentum=mu), theta, grads)
+
+    return check_function("momentum", _copying(fn) if fn else fn, _copying(reference), cases, "Eq. (6.3)")
+
+
+def check_adam(fn) -> object:
+    """fn(theta, grads, lr, beta1, beta2, eps) -> θ after len(grads) Adam steps, Eq. (6.4)–(6.7).
+
+    m, v start at 0 and the step counter t at 1. Reference: course_lib.optim.Adam.
+    """
+    rng = np.random.default_rng(604)
+    cases = []
+    settings = ((1, 0.01, 0.9, 0.999, 1e-8), (6, 0.1, 0.9, 0.999, 1e-8), (10, 0.05, 0.8, 0.99, 1e-3))
+    for n_steps, lr, b1, b2, eps in settings:
+        theta, grads = _theta_and_grads(rng, n_steps)
+        cases.append((theta, grads, lr, b1, b2, eps))
+
+    def reference(theta, grads, lr, b1, b2, eps):
+        return _run_optimiser(lambda p: Adam(p, lr=lr, betas=(b1, b2), eps=eps), theta, grads)
+
+    return check_function("adam", _copying(fn) if fn else fn, _copying(reference), cases, "Eq. (6.4)–(6.7)")
+
+
+_INIT_STD = {
+    "he": lambda fi, fo: np.sqrt(2.0 / fi),
+    "glorot": lambda fi, fo: np.sqrt(2.0 / (fi + fo)),
+    "sqrt2_glorot_normal": lambda fi, fo: np.sqrt(4.0 / (fi + fo)),
+}
+
+
+def check_init_std(fn) -> object:
+    """fn(name, fan_in, fan_out) -> the standard deviation of the normal initialiser `name`, Eq. (6.8)–(6.10).
+
+    name is "he", "glorot" or "sqrt2_glorot_normal" (the names course_lib.init uses). Reference: the
+    formulas course_lib.init.he_normal, glorot_normal and sqrt2_glorot_normal draw with.
+    """
+    cases = [(name, fi, fo) for name in _INIT_STD for fi, fo in ((1, 50), (50, 50), (50, 1), (784, 100))]
+
+    def reference(name, fan_in, fan_out):
+        return np.float64(_INIT_STD[name](fan_in, fan_out))
+
+    return check_function("init_std", fn, reference, cases, "Eq. (6.8)–(6.10)", tol=1e-12)

@@ -1,0 +1,104 @@
+"""Exercises of notebook 07 (fitting sin and sinc): R², S2's learning rate, early stopping, bias-free ReLU nets.
+
+Each checker calls the learner's function on seeded random cases and compares the result with what
+course_lib computes: `MSELoss` for R² (Eq. 7.1), the gradients of an `MLP` for S2's learning rate
+(Eq. 7.2), and the forward pass of a bias-free `MLP` for Eq. (7.4).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..losses import MSELoss
+from ..network import MLP
+from . import check_function
+
+
+def _reference_r_squared(Y, Y_hat):
+    return np.float64(1.0 - MSELoss()(Y_hat, Y) / np.var(Y))
+
+
+def check_r_squared(fn) -> object:
+    """fn(Y, Y_hat) -> R² = 1 − MSE(Ŷ, Y) / var(Y), Eq. (7.1), for Y, Ŷ of shape (n, 1).
+
+    Reference: course_lib.MSELoss() (mean reduction) and the population variance np.var(Y).
+    """
+    rng = np.random.default_rng(701)
+    cases = []
+    for n, quality in ((50, 0.1), (200, 1.0), (1000, 0.5)):
+        Y = 3.0 * np.sin(20.0 * rng.uniform(0, 1, size=(n, 1)))
+        cases.append((Y, Y + quality * rng.normal(size=(n, 1))))
+    return check_function("r_squared", fn, _reference_r_squared, cases, "Eq. (7.1)", tol=1e-10)
+
+
+def _s2_ratio(n_out, seed=0, B=20):
+    """⟨g_S2, g⟩/⟨g, g⟩ measured with course_lib: S2's step direction in units of the MSELoss() gradient."""
+    rng = np.random.default_rng(seed)
+    X, Y = rng.uniform(-4, 4, size=(B, 1)), rng.normal(size=(B, n_out))
+    net = MLP([1, 8, n_out], seed=seed)
+    Y_hat = net(X)
+    net.backward((Y_hat - Y) / B)  # S2: Δ_L = Ŷ − Y, SGD divides by B
+    g_s2 = np.concatenate([g.ravel() for _, g in net.parameters()])
+    net.backward(MSELoss().grad(Y_hat, Y))
+    g = np.concatenate([g.ravel() for _, g in net.parameters()])
+    return float(g_s2 @ g / (g @ g))
+
+
+def check_s2_equivalent_lr(fn) -> object:
+    """fn(lr_s2, n_out) -> the learning rate that makes SGD on MSELoss() take S2's step, Eq. (7.2).
+
+    Reference: lr_s2 × (S2's gradient / MSELoss() gradient), the ratio measured with a course_lib MLP.
+    """
+    cases = [(0.01, 1), (0.01, 3), (0.1, 2), (0.003, 10)]
+
+    def reference(lr_s2, n_out):
+        return np.float64(lr_s2 * _s2_ratio(n_out))
+
+    return check_function("s2_equivalent_lr", fn, reference, cases, "Eq. (7.2)", tol=1e-9)
+
+
+def check_best_epoch(fn) -> object:
+    """fn(val_loss) -> the epoch (counted from 1) with the smallest validation loss: where early stopping stops.
+
+    val_loss is a list of per-epoch losses, like History.val_loss. Reference: 1 + argmin (the first one on ties).
+    """
+    rng = np.random.default_rng(703)
+    cases = []
+    for n in (5, 40, 300):
+        epochs = np.arange(1, n + 1)
+        curve = 0.01 + 1.0 / epochs + 1e-4 * epochs + 0.002 * rng.random(n)  # falls, then rises (overfitting)
+        cases.append((list(curve),))
+    cases.append(([0.3, 0.2, 0.2, 0.4],))
+
+    def reference(val_loss):
+        return np.float64(1 + int(np.argmin(val_loss)))
+
+    return check_function("best_epoch", fn, reference, cases, "early stopping (the epoch of the smallest val. loss)",
+                          tol=1e-12)
+
+
+def check_bias_free_prediction(fn) -> object:
+    """fn(f_plus, f_minus, x) -> predictions of a bias-free ReLU network on x (n, 1), Eq. (7.4).
+
+    f_plus = f(1) and f_minus = f(−1) are the network's outputs at x = 1 and x = −1. Reference: the forward
+    pass of bias-free course_lib MLPs (biases zero, as initialised) with seeded random weights.
+    """
+    rng = np.random.default_rng(704)
+    cases, nets = [], []
+    for seed, sizes in ((1, [1, 3, 1]), (2, [1, 50, 50, 1]), (3, [1, 20, 20, 20, 1])):
+        net = MLP(sizes, seed=seed)  # biases start at zero: a bias-free network
+        f_plus = float(net(np.array([[1.0]]))[0, 0])
+        f_minus = float(net(np.array([[-1.0]]))[0, 0])
+        x = rng.uniform(-4, 4, size=(25, 1))
+        cases.append((f_plus, f_minus, x))
+        nets.append(net)
+    lookup = {id(case[2]): net for case, net in zip(cases, nets, strict=True)}
+
+    def reference(f_plus, f_minus, x):
+        return lookup[id(x)](x)
+
+    def call(f_plus, f_minus, x):
+        return fn(f_plus, f_minus, x.copy())
+
+    return check_function("bias_free_prediction", call if fn is not None else None, reference, cases, "Eq. (7.4)",
+                          tol=1e-10)
