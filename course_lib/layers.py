@@ -33,13 +33,15 @@ class Linear:
     W: (fan_in, fan_out) drawn by `init` (a name from course_lib.init.INITIALISERS), b: (fan_out,) zeros.
     After `backward`, `dW` and `db` hold ∂L/∂W and ∂L/∂b (overwritten, not accumulated; they are the same
     array objects for the layer's whole life, so optimisers may hold on to them).
+    bias=False makes Z = A_prev W: b stays zero and is not a parameter (S2's bias ablation, notebooks 01, 07).
     """
 
-    def __init__(self, fan_in: int, fan_out: int, init="he", seed=0):
+    def __init__(self, fan_in: int, fan_out: int, init="he", seed=0, bias: bool = True):
         for what, n in (("fan_in", fan_in), ("fan_out", fan_out)):
             if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
                 raise ValueError(f"Linear {what} must be a positive integer (a layer width), got {n!r}")
         self.fan_in, self.fan_out = int(fan_in), int(fan_out)
+        self.bias = bool(bias)
         self.init = init if isinstance(init, str) else getattr(init, "__name__", "custom")
         W = get_initialiser(init)(self.fan_in, self.fan_out, as_generator(seed))
         self.W = np.ascontiguousarray(W, dtype=np.float64)
@@ -50,7 +52,8 @@ class Linear:
         self._ones = np.ones(1)
 
     def __repr__(self) -> str:
-        return f"Linear({self.fan_in}→{self.fan_out})"
+        extra = "" if self.bias else ", bias=False"
+        return f"Linear({self.fan_in}→{self.fan_out}{extra})"
 
     def forward(self, A_prev: np.ndarray) -> np.ndarray:
         """Z = A_prev W + 1 bᵀ, Eq. (1.2): (B×n_in)(n_in×n_out) + (n_out,) broadcast down the rows → B×n_out."""
@@ -62,7 +65,8 @@ class Linear:
             )
         self._A_prev = A_prev
         Z = A_prev @ self.W
-        Z += self.b
+        if self.bias:
+            Z += self.b
         return Z
 
     def backward(self, Delta: np.ndarray) -> np.ndarray:
@@ -75,14 +79,15 @@ class Linear:
         A_prev = self._A_prev
         _check_grad(self, Delta, None if A_prev is None else (A_prev.shape[0], self.fan_out))
         np.matmul(A_prev.T, Delta, out=self.dW)
-        if self._ones.shape[0] != Delta.shape[0]:
-            self._ones = np.ones(Delta.shape[0])
-        np.dot(self._ones, Delta, out=self.db)
+        if self.bias:
+            if self._ones.shape[0] != Delta.shape[0]:
+                self._ones = np.ones(Delta.shape[0])
+            np.dot(self._ones, Delta, out=self.db)
         return Delta @ self.W.T
 
     def parameters(self):
-        """[(W, dW), (b, db)]: each parameter next to its gradient, same shapes."""
-        return [(self.W, self.dW), (self.b, self.db)]
+        """[(W, dW), (b, db)]: each parameter next to its gradient, same shapes ([(W, dW)] with bias=False)."""
+        return [(self.W, self.dW), (self.b, self.db)] if self.bias else [(self.W, self.dW)]
 
 
 class Activation:

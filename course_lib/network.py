@@ -23,9 +23,11 @@ class MLP:
     output_activation:  activation after the last Linear ("identity" for regression).
     init, seed:         initialiser name (course_lib.init) and the seed of the one Generator that draws
                         every layer's weights in order (biases start at zero).
+    bias:               False gives every layer Z = A W with no bias (S2's lesson: it cannot fit sinc).
     """
 
-    def __init__(self, layer_sizes, activation="relu", output_activation="identity", init="he", seed=0):
+    def __init__(self, layer_sizes, activation="relu", output_activation="identity", init="he", seed=0,
+                 bias: bool = True):
         from .init import as_generator
 
         sizes = list(layer_sizes)
@@ -48,15 +50,17 @@ class MLP:
         self.sizes = [int(n) for n in sizes]
         self.init = init
         self.seed = seed if isinstance(seed, (int, np.integer)) else None
+        self.bias = bool(bias)
         self.layers = []
         for n_in, n_out, act in zip(sizes[:-1], sizes[1:], names):
-            self.layers.append(Linear(n_in, n_out, init=init, seed=rng))
+            self.layers.append(Linear(n_in, n_out, init=init, seed=rng, bias=self.bias))
             self.layers.append(get_activation(act))
         self.activations = [layer.name for layer in self.layers[1::2]]
         self._out_shape = None
 
     def __repr__(self) -> str:
-        return f"MLP({self.sizes}, activations={self.activations})"
+        extra = "" if self.bias else ", bias=False"
+        return f"MLP({self.sizes}, activations={self.activations}{extra})"
 
     @property
     def linears(self):
@@ -99,12 +103,14 @@ class MLP:
         pairs = []
         for lin in self.layers[0::2]:
             pairs.append((lin.W, lin.dW))
-            pairs.append((lin.b, lin.db))
+            if lin.bias:
+                pairs.append((lin.b, lin.db))
         return pairs
 
     def parameter_names(self):
         """["W1", "b1", "W2", …], in the order of parameters()."""
-        return [f"{p}{i}" for i in range(1, len(self.sizes)) for p in ("W", "b")]
+        kinds = ("W", "b") if self.bias else ("W",)
+        return [f"{p}{i}" for i in range(1, len(self.sizes)) for p in kinds]
 
     def zero_grad(self):
         """Set every gradient to zero (in place)."""
@@ -120,6 +126,7 @@ class MLP:
             "output_activation": self.activations[-1],
             "init": self.init if isinstance(self.init, str) else "custom",
             "seed": None if self.seed is None else int(self.seed),
+            "bias": self.bias,
         }
 
     @classmethod
@@ -132,6 +139,7 @@ class MLP:
             output_activation=config["output_activation"],
             init="he" if init == "custom" else init,
             seed=config.get("seed") or 0,
+            bias=bool(config.get("bias", True)),
         )
 
     def num_parameters(self) -> int:

@@ -230,3 +230,30 @@ def test_unknown_loss_reduction():
 def test_seed_required():
     with pytest.raises(ValueError, match="seed must be an int"):
         as_generator(None)
+
+
+def test_mlp_without_biases():
+    """bias=False: Z = A W in every layer, no bias parameters, and gradients still exact."""
+    from course_lib import gradcheck
+
+    m = MLP([2, 6, 5, 1], activation="tanh", seed=2, bias=False)
+    assert m.parameter_names() == ["W1", "W2", "W3"]
+    assert [v.shape for v, _ in m.parameters()] == [(2, 6), (6, 5), (5, 1)]
+    X = np.random.default_rng(0).normal(size=(7, 2))
+    T = np.random.default_rng(1).normal(size=(7, 1))
+    assert gradcheck(m, MSELoss(), X, T).passed
+    # with no biases and odd activations the network is an odd function: f(−x) = −f(x)
+    np.testing.assert_allclose(m.forward(-X), -m.forward(X), rtol=1e-14)
+    assert MLP.from_config(m.get_config()).bias is False
+
+
+def test_save_load_without_biases(tmp_path):
+    from course_lib.io import load, save
+
+    m = MLP([1, 4, 1], seed=3, bias=False)
+    m.linears[0].W *= 3.0
+    path = save(m, tmp_path / "nobias.npz")
+    back = load(path)
+    assert back.bias is False
+    for (a, _), (b, _) in zip(m.parameters(), back.parameters()):
+        np.testing.assert_array_equal(a, b)

@@ -81,12 +81,12 @@ def check_bias_free_prediction(fn) -> object:
     """fn(f_plus, f_minus, x) -> predictions of a bias-free ReLU network on x (n, 1), Eq. (7.4).
 
     f_plus = f(1) and f_minus = f(−1) are the network's outputs at x = 1 and x = −1. Reference: the forward
-    pass of bias-free course_lib MLPs (biases zero, as initialised) with seeded random weights.
+    pass of bias-free course_lib MLPs (bias=False) with seeded random weights.
     """
     rng = np.random.default_rng(704)
     cases, nets = [], []
     for seed, sizes in ((1, [1, 3, 1]), (2, [1, 50, 50, 1]), (3, [1, 20, 20, 20, 1])):
-        net = MLP(sizes, seed=seed)  # biases start at zero: a bias-free network
+        net = MLP(sizes, seed=seed, bias=False)
         f_plus = float(net(np.array([[1.0]]))[0, 0])
         f_minus = float(net(np.array([[-1.0]]))[0, 0])
         x = rng.uniform(-4, 4, size=(25, 1))
