@@ -71,22 +71,37 @@ def check_array(name: str, answer, expected, equation: str, tol: float = 1e-8) -
     return Result(FAIL, f"{name} fails {equation}: rel. error {err:.2g}{ratio}")
 
 
+def _copied(args):
+    """Copies of the array arguments (and of arrays inside lists), so no call can change another's inputs."""
+    out = []
+    for a in args:
+        if isinstance(a, np.ndarray):
+            out.append(a.copy())
+        elif isinstance(a, list):
+            out.append([x.copy() if isinstance(x, np.ndarray) else x for x in a])
+        else:
+            out.append(a)
+    return out
+
+
 def check_function(name: str, fn, reference, cases, equation: str, tol: float = 1e-8) -> Result:
     """Call a learner's function `fn(*args)` on each case and compare with `reference(*args)`.
 
-    A NotImplementedError (the student template) means not attempted; any other exception fails with
-    its message; the first case that disagrees is reported with its relative error.
+    Each call gets its own copies of the array arguments, so a function that updates its inputs in place
+    (an optimiser step, say) cannot spoil the reference's inputs. A NotImplementedError (the student
+    template) means not attempted; any other exception fails with its message; the first case that
+    disagrees is reported with its relative error.
     """
     if fn is None:
         return _not_attempted(name)
     for i, args in enumerate(cases):
         try:
-            got = fn(*args)
+            got = fn(*_copied(args))
         except NotImplementedError:
             return _not_attempted(name)
         except Exception as exc:  # a learner's bug: report it, do not crash the notebook
             return Result(FAIL, f"{name} raised {type(exc).__name__}: {exc}")
-        res = check_array(f"{name} (case {i + 1})", got, reference(*args), equation, tol)
+        res = check_array(f"{name} (case {i + 1})", got, reference(*_copied(args)), equation, tol)
         if not res.passed:
             if res.status == NOT_ATTEMPTED:
                 return Result(FAIL, f"{name} returned None (did you forget `return`?)")
