@@ -9,35 +9,47 @@ import math
 
 import numpy as np
 
+_F64 = np.dtype(np.float64)
+
 
 def as_batch(X, what: str = "input") -> np.ndarray:
     """Return X as a float64 2-D array (B, n) after checking it is a non-empty, finite batch.
 
-    `what` names the array in error messages, e.g. "MLP([1, 3, 1]) input".
+    `what` names the array in error messages, e.g. "MLP([1, 3, 1]) input"; it may be a function returning
+    that name, so that a hot path builds the text only when there is an error to report.
     """
-    X = np.asarray(X, dtype=np.float64)
+    if type(X) is not np.ndarray or X.dtype is not _F64:
+        X = np.asarray(X, dtype=np.float64)
     if X.ndim != 2:
+        what = _name(what)
         raise ValueError(
             f"{what} must be a 2-D array (batch, features) with one sample per row, "
             f"got an array of shape {X.shape} ({X.ndim}-D); reshape a 1-D array with x.reshape(-1, 1)"
         )
     if X.shape[0] == 0:
-        raise ValueError(f"{what} is an empty batch (shape {X.shape}); it needs at least one row")
+        raise ValueError(f"{_name(what)} is an empty batch (shape {X.shape}); it needs at least one row")
     check_finite(X, what)
     return X
 
 
-def check_finite(X: np.ndarray, what: str) -> None:
-    """Raise ValueError if X holds NaN or Inf, saying how many and where the first one is."""
+def _name(what) -> str:
+    return what() if callable(what) else what
+
+
+def check_finite(X: np.ndarray, what) -> None:
+    """Raise ValueError if X holds NaN or Inf, saying how many and where the first one is.
+
+    `what` names X in the message (a string, or a function returning one).
+    """
     # A sum is a cheap first test; only when it is not finite do we pay for the full scan
     # (a finite array can still sum to inf, so the scan decides).
-    if math.isfinite(float(np.add.reduce(X, axis=None))):
+    if math.isfinite(X.sum()):
         return
     bad = ~np.isfinite(X)
     if bad.any():
         first = tuple(int(i) for i in np.argwhere(bad)[0])
         raise ValueError(
-            f"{what} contains {int(bad.sum())} non-finite value(s) (NaN or Inf); "
+            f"{_name(what)} contains {int(bad.sum())} non-finite value(s) (NaN or Inf); "
             f"the first is at index {first}: {float(X[first])}"
         )
 

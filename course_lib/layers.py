@@ -17,14 +17,14 @@ from .checks import unknown_name
 from .init import as_generator, get_initialiser
 
 
-def _check_grad(layer, dY: np.ndarray, expected_shape) -> None:
+def _bad_grad(layer, dY, expected_shape):
+    """The error for a backward call before forward, or with a gradient of the wrong shape."""
     if expected_shape is None:
-        raise RuntimeError(f"{layer!r}.backward was called before forward: run forward first")
-    if getattr(dY, "shape", None) != expected_shape:
-        raise ValueError(
-            f"{layer!r}.backward expects a gradient of shape {expected_shape} (the shape of its last output), "
-            f"got {getattr(dY, 'shape', type(dY).__name__)}"
-        )
+        return RuntimeError(f"{layer!r}.backward was called before forward: run forward first")
+    return ValueError(
+        f"{layer!r}.backward expects a gradient of shape {expected_shape} (the shape of its last output), "
+        f"got {getattr(dY, 'shape', type(dY).__name__)}"
+    )
 
 
 class Linear:
@@ -77,7 +77,8 @@ class Linear:
         ∂L/∂A_prev = Δ Wᵀ : (B×n_out)(n_out×n_in) → B×n_in
         """
         A_prev = self._A_prev
-        _check_grad(self, Delta, None if A_prev is None else (A_prev.shape[0], self.fan_out))
+        if A_prev is None or getattr(Delta, "shape", None) != (A_prev.shape[0], self.fan_out):
+            raise _bad_grad(self, Delta, None if A_prev is None else (A_prev.shape[0], self.fan_out))
         np.matmul(A_prev.T, Delta, out=self.dW)
         if self.bias:
             if self._ones.shape[0] != Delta.shape[0]:
@@ -125,7 +126,8 @@ class Activation:
     def backward(self, G: np.ndarray) -> np.ndarray:
         """Δ = G ⊙ f'(Z), Eq. (5.1): (B×n) ⊙ (B×n) → B×n. G is ∂L/∂A."""
         Z = self._Z
-        _check_grad(self, G, None if Z is None else Z.shape)
+        if Z is None or getattr(G, "shape", None) != Z.shape:
+            raise _bad_grad(self, G, None if Z is None else Z.shape)
         return G * self.derivative(Z)
 
     def parameters(self):
@@ -155,7 +157,9 @@ class Identity(Activation):
 
     def backward(self, G):
         """Δ = G, Eq. (5.1) with f' = 1."""
-        _check_grad(self, G, None if self._Z is None else self._Z.shape)
+        Z = self._Z
+        if Z is None or getattr(G, "shape", None) != Z.shape:
+            raise _bad_grad(self, G, None if Z is None else Z.shape)
         return G
 
 
@@ -178,7 +182,8 @@ class ReLU(Activation):
     def backward(self, G):
         """Δ = G ⊙ 1[Z > 0], Eq. (5.1) with Eq. (3.1)."""
         Z = self._Z
-        _check_grad(self, G, None if Z is None else Z.shape)
+        if Z is None or getattr(G, "shape", None) != Z.shape:
+            raise _bad_grad(self, G, None if Z is None else Z.shape)
         return G * (Z > 0)
 
 
@@ -237,7 +242,8 @@ class Sigmoid(Activation):
     def backward(self, G):
         """Δ = G ⊙ A(1 − A), Eq. (5.1) with Eq. (3.3)."""
         A = self._A
-        _check_grad(self, G, None if A is None else A.shape)
+        if A is None or getattr(G, "shape", None) != A.shape:
+            raise _bad_grad(self, G, None if A is None else A.shape)
         D = 1.0 - A  # one temporary, reused: D = G ⊙ A ⊙ (1 − A)
         D *= A
         D *= G
@@ -272,7 +278,8 @@ class Tanh(Activation):
     def backward(self, G):
         """Δ = G ⊙ (1 − A²), Eq. (5.1) with Eq. (3.5)."""
         A = self._A
-        _check_grad(self, G, None if A is None else A.shape)
+        if A is None or getattr(G, "shape", None) != A.shape:
+            raise _bad_grad(self, G, None if A is None else A.shape)
         D = A * A  # one temporary, reused: D = G ⊙ (1 − A ⊙ A)
         np.subtract(1.0, D, out=D)
         D *= G

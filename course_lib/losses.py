@@ -14,6 +14,8 @@ import numpy as np
 
 from .checks import check_finite, unknown_name
 
+_F64 = np.dtype(np.float64)
+
 
 def _check_pair(loss, Y, T, R=None):
     """Check predictions Y and targets T (same shape, non-empty, finite); return them as float arrays.
@@ -31,8 +33,8 @@ def _check_pair(loss, Y, T, R=None):
     if Y.size == 0:
         raise ValueError(f"{loss!r}: empty batch (predictions of shape {Y.shape})")
     if R is None or not math.isfinite(float(np.add.reduce(R, axis=None))):
-        check_finite(Y, f"{loss!r} predictions")
-        check_finite(T, f"{loss!r} targets")
+        check_finite(Y, lambda: f"{loss!r} predictions")
+        check_finite(T, lambda: f"{loss!r} targets")
     return Y, T
 
 
@@ -67,9 +69,16 @@ class MSELoss:
 
     def grad(self, Y, T) -> np.ndarray:
         """∂L/∂Y = s·(Y − T), Eq. (3.7) or (3.8), same shape as Y."""
-        G = np.subtract(Y, T, dtype=np.float64) if np.shape(Y) == np.shape(T) else None
-        Y, T = _check_pair(self, Y, T, G)
-        G *= self.scale(Y)
+        if type(Y) is np.ndarray and type(T) is np.ndarray and Y.shape == T.shape and Y.size:
+            G = Y - T  # the common case: two arrays of one shape
+            if G.dtype is not _F64:
+                G = G.astype(np.float64)
+            if not math.isfinite(G.sum()):
+                _check_pair(self, Y, T)  # a NaN or Inf in Y or T: say which and where
+        else:
+            Y, T = _check_pair(self, Y, T)
+            G = Y - T
+        G *= 2.0 / G.size if self.reduction == "mean" else 2.0
         return G
 
 

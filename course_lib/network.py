@@ -72,7 +72,7 @@ class MLP:
 
         X: (B, n_0) → Ŷ: (B, n_L). Each layer caches what its backward pass needs.
         """
-        A = as_batch(X, f"{self!r} input")
+        A = as_batch(X, lambda: f"{self!r} input")
         for layer in self.layers:
             A = layer.forward(A)
         self._out_shape = A.shape
