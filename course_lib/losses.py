@@ -38,13 +38,8 @@ def _check_pair(loss, Y, T, R=None):
     return Y, T
 
 
-class MSELoss:
-    """Squared error, Eq. (3.7) and (3.8).
-
-    reduction="mean" (default):  L = 1/(B·n_out) · Σ_ij (Y_ij − T_ij)²,  ∂L/∂Y = 2/(B·n_out) · (Y − T)
-    reduction="sum":             L = Σ_ij (Y_ij − T_ij)²,                ∂L/∂Y = 2 · (Y − T)
-    The mean is what PyTorch's nn.MSELoss() computes; note the factor 2 (no ½ in front).
-    """
+class _Loss:
+    """What every loss shares: its reduction ("mean" over all B·n_out entries, or "sum") and its repr."""
 
     REDUCTIONS = ("mean", "sum")
 
@@ -54,7 +49,17 @@ class MSELoss:
         self.reduction = reduction
 
     def __repr__(self) -> str:
-        return f"MSELoss(reduction={self.reduction!r})"
+        return f"{type(self).__name__}(reduction={self.reduction!r})"
+
+
+class MSELoss(_Loss):
+    """Squared error, Eq. (3.7) and (3.8).
+
+    reduction="mean" (default):  L = 1/(B·n_out) · Σ_ij (Y_ij − T_ij)²,  ∂L/∂Y = 2/(B·n_out) · (Y − T)
+    reduction="sum":             L = Σ_ij (Y_ij − T_ij)²,                ∂L/∂Y = 2 · (Y − T)
+    The mean is what PyTorch's nn.MSELoss() computes; note the factor 2 (no ½ in front).
+    """
+
 
     def scale(self, Y) -> float:
         """s in ∂L/∂Y = s·(Y − T): 2/(B·n_out) for "mean", 2 for "sum"."""
@@ -82,7 +87,7 @@ class MSELoss:
         return G
 
 
-class BCEWithLogitsLoss:
+class BCEWithLogitsLoss(_Loss):
     """Sigmoid fused with binary cross-entropy, computed from logits Z, Eq. (3.9) and (3.10).
 
     With p = σ(z):  ℓ(z, t) = −[t log p + (1 − t) log(1 − p)] = max(z, 0) − t·z + log(1 + e^(−|z|))
@@ -92,15 +97,6 @@ class BCEWithLogitsLoss:
     Targets must lie in [0, 1] (probabilities; usually exactly 0 or 1).
     """
 
-    REDUCTIONS = ("mean", "sum")
-
-    def __init__(self, reduction: str = "mean"):
-        if reduction not in self.REDUCTIONS:
-            raise unknown_name("reduction", reduction, self.REDUCTIONS)
-        self.reduction = reduction
-
-    def __repr__(self) -> str:
-        return f"BCEWithLogitsLoss(reduction={self.reduction!r})"
 
     def _check(self, Z, T):
         Z, T = _check_pair(self, Z, T)
