@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .layers import get_activation
+from .layers import Sigmoid, get_activation
 
 # ---------------------------------------------------------------------------------------------------
 # S0 — per-sample MLP with "reused" Jacobian products (column vectors, one sample at a time)
@@ -37,12 +37,6 @@ def s0_forward(Ws, bs, activations, x):
         zs.append(z)
         outputs.append(a)
     return outputs, zs
-
-
-def s0_cost(Ws, bs, activations, x, y) -> float:
-    """S0's `MSE.calculate`: C = mean((y − ŷ)²) over the n_out outputs of one sample. Correct."""
-    outputs, _ = s0_forward(Ws, bs, activations, x)
-    return float(np.mean((np.asarray(y, dtype=np.float64).ravel() - outputs[-1]) ** 2))
 
 
 def s0_backprop(Ws, bs, activations, x, y):
@@ -106,11 +100,6 @@ def s1_forward(X, W, S):
     U = X @ W
     H = np.maximum(U, 0.0)
     return U, H, H @ S
-
-
-def s1_loss(Y, T) -> float:
-    """S1's loss L = Σ(y − t)² (a sum of squares, no ½, no mean). Its gradient is ∇_Y L = 2(Y − T)."""
-    return float(np.sum((Y - T) ** 2))
 
 
 def s1_grad_S(H, grad_Y):
@@ -265,12 +254,6 @@ def s3_bce_grad(y, t):
 # ---------------------------------------------------------------------------------------------------
 
 
-def s4_sigmoid(x):
-    """S4's numerically stable sigmoid (same values as course_lib's Eq. (3.4)). Correct."""
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1.0, e) / (1.0 + e)
-
-
 def s4_forward(Ws, o0):
     """S4's forward pass, column convention: a_l = W_l o_{l−1}, o_l = σ(a_l). Returns (os, as_). Correct.
 
@@ -280,7 +263,7 @@ def s4_forward(Ws, o0):
     for W in Ws:
         a = W @ os_[-1]
         as_.append(a)
-        os_.append(s4_sigmoid(a))
+        os_.append(Sigmoid.fn(a))  # S4 uses a stable sigmoid: the same as Eq. (3.4)
     return os_, as_
 
 
@@ -292,7 +275,7 @@ def s4_backward(Ws, os_, as_, t):
     g = os_[-1] - t
     grads = [None] * len(Ws)
     for l in reversed(range(len(Ws))):
-        s = s4_sigmoid(as_[l])
+        s = Sigmoid.fn(as_[l])
         g = g * s * (1.0 - s)
         grads[l] = g @ os_[l].T
         g = Ws[l].T @ g
