@@ -10,7 +10,7 @@ these functions, which only transpose and reshape:
 Parameters travel as dicts keyed like `MLP.parameter_names()`: "W1", "b1", "W2", … . The name decides
 what an array is (a weight of a layer with one input and a bias column both have shape (n, 1)).
 The layout helpers convert a numerator-layout derivative of a scalar (Eq. 2.1, as S1 writes it) to the
-gradient layout every array here is stored in (Eq. 2.2), and back.
+denominator layout, also called the gradient layout, that every array here is stored in (Eq. 2.2), and back.
 """
 
 from __future__ import annotations
