@@ -1,0 +1,367 @@
+"""Teaching diagrams drawn by code: the pictures of the derivation, with every array's shape on them.
+
+Used by notebooks 02 (the chain rule as a sum over paths, a batch as rows), 05 (the delta recursion, the row
+and column conventions side by side) and, through derive-b's notebooks, 01, 03 and 04 (the two-layer graph,
+a batch as rows). Each function takes the sizes to draw (so a notebook can draw *its* network), returns a
+matplotlib Figure and never calls `plt.show()`. The figure's `alt_text` attribute holds a description of the
+picture with those sizes filled in; each docstring gives the same description in general form, which the
+notebook repeats under the picture for readers who cannot see it.
+
+Notation of the course (row-batch convention): X is (B, n_0), Z_l = A_{l−1} W_l + 1 b_lᵀ, A_l = f_l(Z_l),
+Ŷ = A_D for a network of D weight layers, Δ_l = ∂L/∂Z_l, G_l = ∂L/∂A_l; a gradient has the shape of what it
+differentiates.
+"""
+
+from __future__ import annotations
+
+from matplotlib.figure import Figure
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Rectangle
+
+from .plots import COLORS
+
+FORWARD = COLORS["blue"]
+BACKWARD = COLORS["vermillion"]
+PARAM = COLORS["green"]
+GRAD = COLORS["purple"]
+
+
+def _shape(*dims) -> str:
+    return "×".join(str(d) for d in dims)
+
+
+def _check_sizes(name: str, **sizes):
+    for key, value in sizes.items():
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ValueError(f"{name}: {key} must be a positive int, got {value!r}")
+
+
+def _new_figure(width: float, height: float):
+    fig = Figure(figsize=(width, height), dpi=100)
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_axis_off()
+    return fig, ax
+
+
+def _node(ax, x, y, label, shape=None, color=FORWARD, w=1.1, h=0.66, fontsize=14, fill=0.12):
+    """A rounded box centred at (x, y) with a label and, below it inside the box, a shape."""
+    ax.add_patch(FancyBboxPatch((x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0.02,rounding_size=0.08",
+                                facecolor=_tint(color, fill), edgecolor=color, lw=1.6))
+    if shape is None:
+        ax.text(x, y, label, ha="center", va="center", fontsize=fontsize)
+    else:
+        ax.text(x, y + 0.12, label, ha="center", va="center", fontsize=fontsize)
+        ax.text(x, y - 0.18, shape, ha="center", va="center", fontsize=fontsize - 2.5, color="0.2")
+
+
+def _arrow(ax, p, q, color, label=None, offset=(0.0, 0.12), fontsize=10, lw=1.5, rad=0.0, style="-|>", at=0.5):
+    ax.add_patch(FancyArrowPatch(p, q, arrowstyle=style, mutation_scale=13, color=color, lw=lw,
+                                 connectionstyle=f"arc3,rad={rad}", shrinkA=0, shrinkB=0))
+    if label:
+        mx = p[0] + at * (q[0] - p[0]) + offset[0]
+        my = p[1] + at * (q[1] - p[1]) + offset[1]
+        ax.text(mx, my, label, ha="center", va="center", fontsize=fontsize, color=color,
+                bbox=dict(facecolor="white", edgecolor="none", pad=0.5, alpha=0.9))
+
+
+def _tint(color: str, amount: float):
+    """`color` mixed with white: amount 0 is white, 1 is the colour."""
+    r, g, b = (int(color[i : i + 2], 16) / 255 for i in (1, 3, 5))
+    return (1 - amount + amount * r, 1 - amount + amount * g, 1 - amount + amount * b)
+
+
+def figure_texts(fig) -> list[str]:
+    """Every piece of text drawn on `fig` (used by the tests and handy for checking a figure's labels)."""
+    return [t.get_text() for ax in fig.axes for t in ax.texts] + [ax.get_title() for ax in fig.axes]
+
+
+# ---- (a) the multivariable chain rule as a sum over paths ---------------------------------------------------
+
+
+def chain_rule_paths(n_paths: int = 3) -> Figure:
+    """One input x_j feeding `n_paths` intermediate variables z_1 … z_K, each feeding the scalar loss L.
+
+    Alt text: "A graph with x_j on the left, K intermediate nodes z_1 … z_K in a column in the middle and
+    the loss L on the right. An arrow from x_j to each z_k is labelled ∂z_k/∂x_j and an arrow from each z_k
+    to L is labelled ∂L/∂z_k. One path is highlighted. The caption reads: a change in x_j reaches L along
+    every path; multiply the local derivatives along a path and add the paths:
+    ∂L/∂x_j = Σ_k ∂L/∂z_k · ∂z_k/∂x_j (Eq. 2.7)."
+    """
+    _check_sizes("chain_rule_paths", n_paths=n_paths)
+    K = n_paths
+    # the nodes drawn: all of them up to 4, else z_1, z_2, ⋮, z_K
+    names = [str(k + 1) for k in range(K)] if K <= 4 else ["1", "2", None, "K"]
+    S = len(names)
+    height = max(3.4, 1.05 * S + 1.6)
+    fig, ax = _new_figure(7.6, height)
+    ys = [(S - 1) / 2 - k for k in range(S)] if S > 1 else [0.0]
+    x_in, x_mid, x_out = 0.0, 3.0, 6.0
+    _node(ax, x_in, 0, r"$x_j$", color=PARAM, w=0.8)
+    _node(ax, x_out, 0, r"$L$", color=BACKWARD, w=0.8)
+    for k, (y, sub) in enumerate(zip(ys, names, strict=True)):
+        if sub is None:
+            ax.text(x_mid, y, "⋮", ha="center", va="center", fontsize=16)
+            continue
+        hi = k == 0
+        _node(ax, x_mid, y, f"$z_{{{sub}}}$", color=FORWARD, w=0.8, fill=0.35 if hi else 0.12)
+        lw = 2.8 if hi else 1.3
+        _arrow(ax, (x_in + 0.42, 0), (x_mid - 0.42, y), FORWARD, rf"$\partial z_{{{sub}}}/\partial x_j$",
+               offset=(0, 0.2), lw=lw, fontsize=12.5, at=0.62)
+        _arrow(ax, (x_mid + 0.42, y), (x_out - 0.42, 0), BACKWARD, rf"$\partial L/\partial z_{{{sub}}}$",
+               offset=(0, 0.2), lw=lw, fontsize=12.5, at=0.38)
+    top = ys[0] + 0.75
+    ax.text(3.0, top, "a nudge in $x_j$ reaches $L$ along every path:", ha="center", va="bottom", fontsize=12.5)
+    ax.text(3.0, ys[-1] - 0.75,
+            r"$\dfrac{\partial L}{\partial x_j} = \sum_{k=1}^{K} \dfrac{\partial L}{\partial z_k}\,"
+            r"\dfrac{\partial z_k}{\partial x_j}$   (product along a path, sum over paths)",
+            ha="center", va="top", fontsize=13)
+    ax.set_xlim(-0.7, 6.7)
+    ax.set_ylim(ys[-1] - 1.55, top + 0.45)
+    fig.alt_text = (f"x_j feeds {K} intermediate variables z_1 … z_{K}, each of which feeds the loss L; the "
+                    "arrows carry the local derivatives ∂z_k/∂x_j and ∂L/∂z_k, one path is highlighted, and "
+                    "the caption gives ∂L/∂x_j = Σ_k ∂L/∂z_k · ∂z_k/∂x_j.")
+    return fig
+
+
+# ---- (b) the computational graph of a two-layer network -----------------------------------------------------
+
+
+def two_layer_graph(B: int = 4, n0: int = 3, n1: int = 5, n2: int = 2) -> Figure:
+    """The forward and backward pass of a two-layer network, every array drawn with its shape.
+
+    Alt text: "Top row, forward (blue arrows): X (B×n0) → Z1 = X W1 + 1b1ᵀ (B×n1) → A1 = f1(Z1) (B×n1) →
+    Z2 = A1 W2 + 1b2ᵀ (B×n2) → Ŷ = f2(Z2) (B×n2) → L (scalar), with W1 (n0×n1), b1 (n1), W2 (n1×n2) and
+    b2 (n2) feeding in from above. Bottom row, backward (red arrows, right to left): ∂L/∂Ŷ (B×n2) →
+    Δ2 = ∂L/∂Ŷ ⊙ f2′(Z2) (B×n2) → G1 = Δ2 W2ᵀ (B×n1) → Δ1 = G1 ⊙ f1′(Z1) (B×n1). From Δ2 and Δ1, purple
+    arrows branch down to the parameter gradients ∇W2 = A1ᵀΔ2 (n1×n2), ∇b2 = Δ2ᵀ1 (n2), ∇W1 = XᵀΔ1
+    (n0×n1), ∇b1 = Δ1ᵀ1 (n1): each gradient has the shape of its parameter."
+    """
+    _check_sizes("two_layer_graph", B=B, n0=n0, n1=n1, n2=n2)
+    fig, ax = _new_figure(12.0, 6.4)
+    xs = {"X": 0.0, "Z1": 2.2, "A1": 4.4, "Z2": 6.6, "Y": 8.8, "L": 10.8}
+    y_f, y_p, y_b, y_g = 2.6, 4.25, 0.85, -0.85
+    w = 1.3
+    fw = [("X", r"$X$", _shape(B, n0)), ("Z1", r"$Z_1$", _shape(B, n1)), ("A1", r"$A_1$", _shape(B, n1)),
+          ("Z2", r"$Z_2$", _shape(B, n2)), ("Y", r"$\hat Y$", _shape(B, n2)), ("L", r"$L$", "scalar")]
+    for key, label, shape in fw:
+        _node(ax, xs[key], y_f, label, shape, FORWARD, w=w)
+    ops = [r"$XW_1+\mathbf{1}b_1^\top$", r"$f_1(Z_1)$", r"$A_1W_2+\mathbf{1}b_2^\top$", r"$f_2(Z_2)$",
+           r"loss$(\hat Y, T)$"]
+    keys = list(xs)
+    for (a, b), op in zip(zip(keys[:-1], keys[1:], strict=True), ops, strict=True):
+        _arrow(ax, (xs[a] + w / 2, y_f), (xs[b] - w / 2, y_f), FORWARD, op, offset=(0, -0.62), fontsize=12)
+    # parameters above the Linear steps
+    for key, wl, bl, ws, bs in [("Z1", r"$W_1$", r"$b_1$", _shape(n0, n1), _shape(n1)),
+                                ("Z2", r"$W_2$", r"$b_2$", _shape(n1, n2), _shape(n2))]:
+        xw, xb = xs[key] - 1.45, xs[key] - 0.35
+        _node(ax, xw, y_p, wl, ws, PARAM, w=0.95)
+        _node(ax, xb, y_p, bl, bs, PARAM, w=0.75)
+        _arrow(ax, (xw + 0.3, y_p - 0.31), (xs[key] - 0.35, y_f + 0.31), PARAM, lw=1.2)
+        _arrow(ax, (xb + 0.1, y_p - 0.31), (xs[key] - 0.05, y_f + 0.31), PARAM, lw=1.2)
+    _node(ax, xs["L"], y_p, r"$T$", _shape(B, n2), "#777777", w=0.85)
+    _arrow(ax, (xs["L"], y_p - 0.31), (xs["L"], y_f + 0.31), "#777777", lw=1.2)
+    # backward row
+    bw = [("Y", r"$\partial L/\partial\hat Y$", _shape(B, n2)), ("Z2", r"$\Delta_2$", _shape(B, n2)),
+          ("A1", r"$G_1$", _shape(B, n1)), ("Z1", r"$\Delta_1$", _shape(B, n1))]
+    for key, label, shape in bw:
+        _node(ax, xs[key], y_b, label, shape, BACKWARD, w=w + 0.1)
+    _node(ax, xs["L"], y_b, r"$1$", r"$\partial L/\partial L$", BACKWARD, w=w)
+    bops = [("L", "Y", "loss.grad"), ("Y", "Z2", r"$\odot f_2'(Z_2)$"), ("Z2", "A1", r"$\Delta_2 W_2^\top$"),
+            ("A1", "Z1", r"$\odot f_1'(Z_1)$")]
+    for a, b, op in bops:
+        left = w / 2 + 0.05
+        _arrow(ax, (xs[a] - left, y_b), (xs[b] + left, y_b), BACKWARD, op, offset=(0, 0.6), fontsize=12)
+    for key in ("Z1", "A1", "Z2", "Y"):  # the backward pass reads what the forward pass cached
+        ax.plot([xs[key], xs[key]], [y_f - 0.31, y_b + 0.31], ls=":", color="0.6", lw=1)
+    ax.text(xs["X"], y_b - 0.1, "dotted lines: the\nbackward pass reads\nthe cached forward\narrays",
+            ha="center", va="center", fontsize=10, color="0.35")
+    # parameter gradients
+    grads = [("Z2", r"$\nabla W_2 = A_1^\top\Delta_2$", _shape(n1, n2), r"$\nabla b_2 = \Delta_2^\top\mathbf{1}$",
+              _shape(n2)),
+             ("Z1", r"$\nabla W_1 = X^\top\Delta_1$", _shape(n0, n1), r"$\nabla b_1 = \Delta_1^\top\mathbf{1}$",
+              _shape(n1))]
+    for key, wl, ws, bl, bs in grads:
+        xw, xb = xs[key] - 0.95, xs[key] + 0.95
+        _node(ax, xw, y_g, wl, ws, GRAD, w=1.8, fontsize=13)
+        _node(ax, xb, y_g, bl, bs, GRAD, w=1.7, fontsize=13)
+        _arrow(ax, (xs[key] - 0.2, y_b - 0.31), (xw + 0.3, y_g + 0.31), GRAD, lw=1.2)
+        _arrow(ax, (xs[key] + 0.2, y_b - 0.31), (xb - 0.3, y_g + 0.31), GRAD, lw=1.2)
+    ax.text(-0.7, y_f + 0.62, "forward →", color=FORWARD, fontsize=13, fontweight="bold", ha="left")
+    ax.text(-0.7, y_b + 0.62, "← backward", color=BACKWARD, fontsize=13, fontweight="bold", ha="left")
+    ax.text(10.3, y_g, f"B = {B} samples;\neach gradient has\nthe shape of its\nparameter", ha="center",
+            va="center", fontsize=11, color=GRAD)
+    ax.set_xlim(-0.9, 11.6)
+    ax.set_ylim(y_g - 0.6, y_p + 0.55)
+    fig.alt_text = (f"Forward: X ({_shape(B, n0)}) → Z1 ({_shape(B, n1)}) → A1 ({_shape(B, n1)}) → "
+                    f"Z2 ({_shape(B, n2)}) → Ŷ ({_shape(B, n2)}) → L, with W1 ({_shape(n0, n1)}), b1 ({n1}), "
+                    f"W2 ({_shape(n1, n2)}), b2 ({n2}) feeding in. Backward: ∂L/∂Ŷ → Δ2 → G1 = Δ2W2ᵀ → Δ1, "
+                    f"with ∇W2 = A1ᵀΔ2 ({_shape(n1, n2)}), ∇b2 ({n2}), ∇W1 = XᵀΔ1 ({_shape(n0, n1)}), "
+                    f"∇b1 ({n1}) branching off.")
+    return fig
+
+
+# ---- (c) the delta recursion, layer by layer ---------------------------------------------------------------
+
+
+def delta_recursion(sizes=(3, 5, 4, 2), B: int = 8) -> Figure:
+    """The backward recursion Δ_D → G_{D−1} → Δ_{D−1} → … → Δ_1 for a network with layer widths `sizes`.
+
+    `sizes` = (n_0, n_1, …, n_D): D = len(sizes) − 1 weight layers.
+
+    Alt text: "A row of boxes read from right to left. On the right, ∂L/∂Ŷ (B×n_D) becomes
+    Δ_D = ∂L/∂Ŷ ⊙ f_D′(Z_D). Each step to the left alternates two operations: multiply by W_lᵀ on the right
+    (Δ_l W_lᵀ = G_{l−1}, B×n_{l−1}), then multiply entry by entry with f′_{l−1}(Z_{l−1}) (giving Δ_{l−1},
+    B×n_{l−1}). Below every Δ_l a purple box gives ∇W_l = A_{l−1}ᵀ Δ_l with shape n_{l−1}×n_l."
+    """
+    sizes = tuple(sizes)
+    if len(sizes) < 2:
+        raise ValueError(f"delta_recursion: sizes must list at least n_0 and n_1, got {sizes!r}")
+    _check_sizes("delta_recursion", B=B, **{f"n_{i}": n for i, n in enumerate(sizes)})
+    D = len(sizes) - 1
+    # boxes from left to right: Δ_1, G_1, Δ_2, G_2, …, Δ_D, ∂L/∂Ŷ
+    boxes = []
+    for l in range(1, D + 1):
+        boxes.append(("delta", l))
+        if l < D:
+            boxes.append(("G", l))
+    boxes.append(("dY", D))
+    step = 1.75
+    width = step * len(boxes) + 0.6
+    fig, ax = _new_figure(max(7.0, 0.92 * width), 3.5)
+    y, y_g = 1.0, -0.75
+    for i, (kind, l) in enumerate(boxes):
+        x = i * step
+        if kind == "delta":
+            _node(ax, x, y, rf"$\Delta_{{{l}}}$", _shape(B, sizes[l]), BACKWARD, w=1.15)
+            _node(ax, x, y_g, rf"$\nabla W_{{{l}}}=A_{{{l - 1}}}^\top\Delta_{{{l}}}$", _shape(sizes[l - 1], sizes[l]),
+                  GRAD, w=1.68, fontsize=12.5)
+            _arrow(ax, (x, y - 0.31), (x, y_g + 0.31), GRAD, lw=1.2)
+        elif kind == "G":
+            _node(ax, x, y, rf"$G_{{{l}}}$", _shape(B, sizes[l]), BACKWARD, w=1.15, fill=0.05)
+        else:
+            _node(ax, x, y, r"$\partial L/\partial\hat Y$", _shape(B, sizes[D]), BACKWARD, w=1.3, fill=0.05)
+    for i in range(len(boxes) - 1, 0, -1):
+        kind, l = boxes[i]
+        x0, x1 = i * step - 0.62, (i - 1) * step + 0.62
+        if kind == "dY":
+            op = rf"$\odot f_{{{D}}}'(Z_{{{D}}})$"
+        elif kind == "G":
+            op = rf"$\odot f_{{{l}}}'(Z_{{{l}}})$"
+        else:  # Δ_l → G_{l−1}
+            op = rf"$\cdot W_{{{l}}}^\top$"
+        _arrow(ax, (x0, y), (x1, y), BACKWARD, op, offset=(0, 0.5), fontsize=13)
+    ax.text(-0.6, y + 1.05, "backward: read right to left", color=BACKWARD, fontsize=12, ha="left",
+            fontweight="bold")
+    ax.text((len(boxes) - 1) * step + 0.7, y + 1.05,
+            r"$\Delta_l = (\Delta_{l+1}W_{l+1}^\top)\odot f_l'(Z_l)$", ha="right", fontsize=13)
+    ax.set_xlim(-1.0, (len(boxes) - 1) * step + 0.85)
+    ax.set_ylim(y_g - 0.55, y + 1.45)
+    fig.alt_text = (f"The delta recursion for widths {sizes} and B = {B}: from ∂L/∂Ŷ ({_shape(B, sizes[-1])}) "
+                    "on the right, alternately ⊙ f′(Z_l) (giving Δ_l) and · W_lᵀ (giving G_{l−1}), down to "
+                    f"Δ_1 ({_shape(B, sizes[1])}); under each Δ_l, ∇W_l = A_{{l−1}}ᵀΔ_l.")
+    return fig
+
+
+# ---- matrices as rectangles (for (d) and (e)) ----------------------------------------------------------------
+
+
+def _matrix(ax, x, y, rows, cols, label, color, cell=0.32, row_colors=None, col_colors=None):
+    """A rows×cols matrix drawn as a grid with its top-left corner at (x, y); label above, shape below."""
+    for i in range(rows):
+        for j in range(cols):
+            face = _tint(color, 0.15)
+            if row_colors is not None:
+                face = _tint(row_colors[i % len(row_colors)], 0.45)
+            if col_colors is not None:
+                face = _tint(col_colors[j % len(col_colors)], 0.45)
+            ax.add_patch(Rectangle((x + j * cell, y - (i + 1) * cell), cell, cell, facecolor=face,
+                                   edgecolor="white", lw=1))
+    ax.add_patch(Rectangle((x, y - rows * cell), cols * cell, rows * cell, fill=False, edgecolor=color, lw=1.6))
+    cx = x + cols * cell / 2
+    ax.text(cx, y + 0.12, label, ha="center", va="bottom", fontsize=12)
+    ax.text(cx, y - rows * cell - 0.12, _shape(rows, cols), ha="center", va="top", fontsize=10, color="0.25")
+    return x + cols * cell
+
+
+def conventions_side_by_side(B: int = 4, n_in: int = 3, n_out: int = 2) -> Figure:
+    """The same layer in the row-batch convention (the course's) and the column convention, drawn to scale.
+
+    Alt text: "Left, row-batch convention: X (B×n_in) times W (n_in×n_out) equals Z (B×n_out), one sample per
+    row. Right, column convention: W_col (n_out×n_in) times X_col (n_in×B) equals Z_col (n_out×B), one sample
+    per column. Below: W_col = W_rowᵀ, X_col = Xᵀ, Z_col = Zᵀ, and every gradient is transposed with its
+    array: ∇W_col = (∇W_row)ᵀ."
+    """
+    _check_sizes("conventions_side_by_side", B=B, n_in=n_in, n_out=n_out)
+    cell = 0.36
+    fig, ax = _new_figure(11.0, 4.2)
+    samples = [COLORS[k] for k in ("blue", "orange", "green", "purple", "sky", "vermillion", "yellow")]
+    top = 0.0
+    # row convention
+    x = 0.0
+    ax.text(x, 1.1, "row-batch (course_lib): a sample per row", fontsize=12.5,
+            fontweight="bold", color=FORWARD)
+    x = _matrix(ax, x, top, B, n_in, r"$X$", FORWARD, cell, row_colors=samples)
+    ax.text(x + 0.2, top - min(B, n_in) * cell / 2, "·", fontsize=18, ha="center", va="center")
+    x = _matrix(ax, x + 0.4, top, n_in, n_out, r"$W^{\mathrm{row}}$", PARAM, cell)
+    ax.text(x + 0.25, top - min(B, n_in) * cell / 2, "=", fontsize=16, ha="center", va="center")
+    x_end_row = _matrix(ax, x + 0.5, top, B, n_out, r"$Z = XW$", FORWARD, cell, row_colors=samples)
+    # column convention
+    x0 = max(x_end_row + 1.2, 5.6)
+    x = x0
+    ax.text(x, 1.1, "column convention: a sample per column", fontsize=12.5,
+            fontweight="bold", color=COLORS["orange"])
+    x = _matrix(ax, x, top, n_out, n_in, r"$W^{\mathrm{col}}$", PARAM, cell)
+    ax.text(x + 0.2, top - min(B, n_in) * cell / 2, "·", fontsize=18, ha="center", va="center")
+    x = _matrix(ax, x + 0.4, top, n_in, B, r"$X^{\mathrm{col}}$", COLORS["orange"], cell, col_colors=samples)
+    ax.text(x + 0.25, top - min(B, n_in) * cell / 2, "=", fontsize=16, ha="center", va="center")
+    x_end = _matrix(ax, x + 0.5, top, n_out, B, r"$Z^{\mathrm{col}} = W^{\mathrm{col}}X^{\mathrm{col}}$",
+                    COLORS["orange"], cell, col_colors=samples)
+    depth = max(B, n_in, n_out) * cell
+    ax.text((x_end) / 2, -depth - 0.75,
+            r"$W^{\mathrm{col}} = (W^{\mathrm{row}})^\top,\quad X^{\mathrm{col}} = X^\top,\quad"
+            r"Z^{\mathrm{col}} = Z^\top,\quad \nabla W^{\mathrm{col}} = (\nabla W^{\mathrm{row}})^\top$"
+            "   (same numbers, transposed)",
+            ha="center", va="top", fontsize=12)
+    ax.text(x_end / 2, -depth - 1.35, "a colour is one sample: a row on the left, a column on the right",
+            ha="center", va="top", fontsize=11, color="0.35")
+    ax.set_xlim(-0.3, max(x_end + 0.3, 11.0))
+    ax.set_ylim(-depth - 1.8, 1.6)
+    fig.alt_text = (f"Row convention: X ({_shape(B, n_in)}) · W ({_shape(n_in, n_out)}) = Z ({_shape(B, n_out)}); "
+                    f"column convention: W_col ({_shape(n_out, n_in)}) · X_col ({_shape(n_in, B)}) = "
+                    f"Z_col ({_shape(n_out, B)}); W_col = W_rowᵀ and every array and gradient is transposed.")
+    return fig
+
+
+def batch_as_rows(B: int = 4, n_in: int = 3, n_out: int = 2) -> Figure:
+    """A batch of B samples stacked as the rows of X, every row multiplied by the same W.
+
+    Alt text: "X drawn as B coloured rows (one per sample, each of length n_in). The same W (n_in×n_out) sits
+    in the middle. Z (B×n_out) has the same coloured rows: row r of Z is row r of X times W,
+    z_rᵀ = x_rᵀ W. An arrow runs from each row of X through W to the same row of Z. Caption: the batch adds a
+    dimension to X and Z, never to W."
+    """
+    _check_sizes("batch_as_rows", B=B, n_in=n_in, n_out=n_out)
+    cell = 0.42
+    samples = [COLORS[k] for k in ("blue", "orange", "green", "purple", "sky", "vermillion", "yellow")]
+    fig, ax = _new_figure(8.6, max(3.4, 0.42 * B + 2.2))
+    xX = 0.0
+    x_after_X = _matrix(ax, xX, 0, B, n_in, r"$X$  (rows = samples)", FORWARD, cell, row_colors=samples)
+    xW = x_after_X + 1.4
+    x_after_W = _matrix(ax, xW, 0, n_in, n_out, r"$W$ (shared)", PARAM, cell)
+    xZ = x_after_W + 1.4
+    x_end = _matrix(ax, xZ, 0, B, n_out, r"$Z = XW$", FORWARD, cell, row_colors=samples)
+    for r in range(B):
+        yr = -(r + 0.5) * cell
+        color = samples[r % len(samples)]
+        _arrow(ax, (x_after_X + 0.05, yr), (xW - 0.05, -min(n_in, B) * cell / 2), color, lw=1.1, style="-")
+        _arrow(ax, (x_after_W + 0.05, -min(n_in, B) * cell / 2), (xZ - 0.05, yr), color, lw=1.1)
+    depth = max(B, n_in) * cell
+    ax.text(x_end / 2, -depth - 0.55, r"row $r$ of $Z$ = (row $r$ of $X$) $\cdot\, W$:   "
+            r"$\mathbf{z}_r^\top = \mathbf{x}_r^\top W$ for every sample $r = 1, \dots, B$",
+            ha="center", va="top", fontsize=12)
+    ax.text(x_end / 2, -depth - 1.15, f"B = {B}: the batch adds a dimension to X and Z, never to W",
+            ha="center", va="top", fontsize=10, color="0.35")
+    ax.set_xlim(-0.4, x_end + 0.4)
+    ax.set_ylim(-depth - 1.6, 0.75)
+    fig.alt_text = (f"X ({_shape(B, n_in)}) as {B} coloured rows, one per sample; each row goes through the same "
+                    f"W ({_shape(n_in, n_out)}) to the same-coloured row of Z ({_shape(B, n_out)}): z_rᵀ = x_rᵀ W.")
+    return fig
