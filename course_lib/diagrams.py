@@ -14,6 +14,8 @@ differentiates.
 
 from __future__ import annotations
 
+import io
+
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Rectangle
 
@@ -35,8 +37,23 @@ def _check_sizes(name: str, **sizes):
             raise ValueError(f"{name}: {key} must be a positive int, got {value!r}")
 
 
+class Diagram(Figure):
+    """A matplotlib Figure that shows itself in Jupyter as a PNG (whatever the plotting backend) and whose
+    text form is its alt text, so the notebook's plain-text output describes the picture."""
+
+    alt_text = ""
+
+    def _repr_png_(self):
+        buf = io.BytesIO()
+        self.savefig(buf, format="png")
+        return buf.getvalue()
+
+    def __repr__(self) -> str:
+        return f"[diagram] {self.alt_text}" if self.alt_text else super().__repr__()
+
+
 def _new_figure(width: float, height: float):
-    fig = Figure(figsize=(width, height), dpi=100)
+    fig = Diagram(figsize=(width, height), dpi=100)
     ax = fig.add_axes((0, 0, 1, 1))
     ax.set_axis_off()
     return fig, ax
@@ -84,7 +101,7 @@ def chain_rule_paths(n_paths: int = 3) -> Figure:
     the loss L on the right. An arrow from x_j to each z_k is labelled ∂z_k/∂x_j and an arrow from each z_k
     to L is labelled ∂L/∂z_k. One path is highlighted. The caption reads: a change in x_j reaches L along
     every path; multiply the local derivatives along a path and add the paths:
-    ∂L/∂x_j = Σ_k ∂L/∂z_k · ∂z_k/∂x_j (Eq. 2.7)."
+    ∂L/∂x_j = Σ_k ∂L/∂z_k · ∂z_k/∂x_j, the chain rule of notebook 02."
     """
     _check_sizes("chain_rule_paths", n_paths=n_paths)
     K = n_paths

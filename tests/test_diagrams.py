@@ -61,3 +61,9 @@ def test_conventions_and_batch_pictures_transpose_the_shapes():
 def test_bad_sizes_are_refused_with_a_message(call):
     with pytest.raises(ValueError, match="must"):
         call()
+
+
+def test_a_diagram_shows_itself_as_png_and_reads_as_its_alt_text():
+    fig = diagrams.batch_as_rows(B=3, n_in=2, n_out=2)
+    assert fig._repr_png_()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert repr(fig) == f"[diagram] {fig.alt_text}" and "3×2" in repr(fig)

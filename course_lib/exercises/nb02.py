@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..layers import Linear, Tanh
-from . import check_function
+from . import PASS, Result, check_function
 
 
 def _jacobian_cases(seed: int = 201):
@@ -107,3 +107,80 @@ def check_tanh_layer_grad(fn):
     """
     cases = _layer_cases(204)
     return check_function("your ∇_W L of the tanh layer", fn, _tanh_layer_reference, cases, "Eq. (2.5)")
+
+
+# ---- transfer exercises (derive something the notebook does not show) ----------------------------------
+
+
+def _ridge_cases(seed: int = 205):
+    rng = np.random.default_rng(seed)
+    cases = []
+    for (B, n_in, n_out), lam in zip([(5, 3, 2), (1, 4, 6), (8, 6, 6), (3, 2, 1)], [0.3, 0.0, 2.5, 1.0], strict=True):
+        X, W, Y = rng.normal(size=(B, n_in)), rng.normal(size=(n_in, n_out)), rng.normal(size=(B, n_out))
+        cases.append((X, W, Y, lam))
+    return cases
+
+
+def _ridge_reference(X, W, Y, lam):
+    # Δ = ∂/∂Z Σ(Z − Y)² = 2(Z − Y) with Z = XW; then Eq. (2.5) through course_lib's Linear; plus 2λW.
+    lin = Linear(W.shape[0], W.shape[1], bias=False)
+    lin.W[...] = W
+    Z = lin.forward(X)
+    lin.backward(2.0 * (Z - Y))
+    return lin.dW + 2.0 * lam * W
+
+
+def check_ridge_grad(fn):
+    """Exercise 2.5: `fn(X, W, Y, lam)` returns ∂L/∂W for L(W) = ‖XW − Y‖²_F + λ‖W‖²_F.
+
+    X is (B, n_in), W is (n_in, n_out), Y is (B, n_out), lam a float ≥ 0; the answer has W's shape:
+    2Xᵀ(XW − Y) + 2λW (Eq. 2.5 with Δ = 2(XW − Y), plus the weight-decay term). Four seeded cases,
+    none of them square in (B, n_in) and one with λ = 0.
+    """
+    cases = _ridge_cases()
+    return check_function("your ∂L/∂W", fn, _ridge_reference, cases, "Eq. (2.5) plus the λ term")
+
+
+def _bug_cases(seed: int = 206):
+    rng = np.random.default_rng(seed)
+    return [
+        (rng.normal(size=n_in), rng.normal(size=(n_in, n_out)), rng.normal(size=n_out))
+        for n_in, n_out in [(3, 3), (4, 2), (2, 5), (5, 5)]
+    ]
+
+
+def _fixed_reference(x, W, t):
+    # One sample as a row through course_lib's Linear and Tanh; loss ½‖a − t‖², so ∂L/∂a = a − t.
+    lin, act = Linear(W.shape[0], W.shape[1], bias=False), Tanh()
+    lin.W[...] = W
+    a = act.forward(lin.forward(x[None, :]))
+    dx = lin.backward(act.backward(a - t[None, :]))
+    return dx[0], lin.dW.copy()
+
+
+def _pair(fn, which):
+    def part(x, W, t):
+        got = fn(x, W, t)
+        if not isinstance(got, (tuple, list)) or len(got) != 2:
+            raise TypeError(f"return the pair (dL_dx, dL_dW); got {type(got).__name__}"
+                            + (f" of length {len(got)}" if isinstance(got, (tuple, list)) else ""))
+        return got[which]
+
+    return part
+
+
+def check_fixed_grads(fn):
+    """Exercise 2.6: `fn(x, W, t)` returns the corrected pair (∂L/∂x, ∂L/∂W) for one tanh layer.
+
+    z = Wᵀx, a = tanh(z), L = ½‖a − t‖²; x is (n_in,), W is (n_in, n_out), t is (n_out,). Both answers
+    are in denominator layout: ∂L/∂x = W d (n_in,) by Eq. (2.8) and ∂L/∂W = x dᵀ (n_in, n_out) by
+    Eq. (2.2), with d = (a − t) ⊙ (1 − a²). The cases include square W, where the buggy version runs.
+    """
+    cases = _bug_cases()
+    if fn is None:
+        return check_function("your (dL_dx, dL_dW)", None, None, cases, "Eq. (2.8)")
+    for which, name, eq in [(0, "your ∂L/∂x", "Eq. (2.8)"), (1, "your ∂L/∂W", "Eq. (2.2)")]:
+        res = check_function(name, _pair(fn, which), lambda x, W, t, w=which: _fixed_reference(x, W, t)[w], cases, eq)
+        if not res.passed:
+            return res
+    return Result(PASS, f"both gradients agree with Eq. (2.8) and (2.2) on {len(cases)} cases (rel. error < 1e-08)")
