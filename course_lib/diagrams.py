@@ -1,11 +1,12 @@
 """Teaching diagrams drawn by code: the pictures of the derivation, with every array's shape on them.
 
-Used by notebooks 02 (the chain rule as a sum over paths, a batch as rows), 05 (the delta recursion, the row
-and column conventions side by side) and, through derive-b's notebooks, 01, 03 and 04 (the two-layer graph,
-a batch as rows). Each function takes the sizes to draw (so a notebook can draw *its* network), returns a
-matplotlib Figure and never calls `plt.show()`. The figure's `alt_text` attribute holds a description of the
-picture with those sizes filled in; each docstring gives the same description in general form, which the
-notebook repeats under the picture for readers who cannot see it.
+Used by notebooks 02 (the chain rule as a sum over paths, a batch as rows) and 05 (the delta recursion, the
+row and column conventions side by side), and written to be reused by the other derivation notebooks (01, 03,
+04: the two-layer graph, a batch as rows). Each function takes the sizes to draw (so a notebook can draw
+*its* network), returns a matplotlib Figure and never calls `plt.show()`. In Jupyter the figure shows itself
+as a PNG; its `alt_text` attribute (also its text form) describes the picture with those sizes filled in.
+Each docstring gives the same description in general form, which the notebook repeats under the picture for
+readers who cannot see it.
 
 Notation of the course (row-batch convention): X is (B, n_0), Z_l = A_{l−1} W_l + 1 b_lᵀ, A_l = f_l(Z_l),
 Ŷ = A_D for a network of D weight layers, Δ_l = ∂L/∂Z_l, G_l = ∂L/∂A_l; a gradient has the shape of what it

@@ -1,8 +1,10 @@
 """Checkers for notebook 05 · Backprop through a deep network (Eq. 5.1–5.6).
 
 Each checker compares the learner's function with course_lib on seeded random cases: `Linear.backward`
-for one layer, `MLP.backward` for a whole network, and `MLP.backward` read through
-`course_lib.convention` for the column convention of S4.
+for one layer, `MLP.backward` for a whole network (and its returned ∂L/∂X for the saliency exercise), and
+`MLP.backward` read through `course_lib.convention` for the column convention of S4 (that exercise now lives
+in notebook 11's territory; the checker stays for compatibility). The rank exercise is checked against a
+measurement: `np.linalg.matrix_rank` of a real network's dW.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import numpy as np
 from ..convention import column_to_row, row_to_column
 from ..layers import Linear
 from ..network import MLP
-from . import FAIL, NOT_ATTEMPTED, PASS, Result, check_array
+from . import FAIL, NOT_ATTEMPTED, PASS, Result, check_array, check_function
 
 
 def _compare_lists(name, fn, cases, reference, labels, equations, tol=1e-8) -> Result:
@@ -135,3 +137,68 @@ def check_column_backward(fn) -> Result:
         return ["Eq. (5.6)"] * len(args[0])
 
     return _compare_lists("column_backward", fn, cases, reference, labels, equations)
+
+
+# ---- transfer exercises (derive or predict something the notebook does not show) -----------------------
+
+
+def _saliency_cases(seed: int = 54):
+    rng = np.random.default_rng(seed)
+    cases = []
+    for sizes in ([3, 4, 2], [5, 6, 6, 3], [2, 7, 5, 4, 1], [4, 4, 4]):
+        Ws = [rng.standard_normal((m, n)) / np.sqrt(m) for m, n in zip(sizes[:-1], sizes[1:], strict=True)]
+        bs = [0.3 * rng.standard_normal(n) for n in sizes[1:]]
+        X = rng.standard_normal((6, sizes[0]))
+        cases.append((Ws, bs, X, rng.standard_normal((6, sizes[-1]))))
+    return cases
+
+
+def _saliency_reference(Ws, bs, X, T):
+    # course_lib's MLP with tanh hidden layers and identity output; L = ½ Σ (Ŷ − T)², so ∂L/∂Ŷ = Ŷ − T,
+    # and MLP.backward returns ∂L/∂X (Eq. 5.4 applied at the bottom).
+    sizes = [Ws[0].shape[0]] + [W.shape[1] for W in Ws]
+    model = MLP(sizes, activation="tanh", output_activation="identity")
+    for lin, W, b in zip(model.linears, Ws, bs, strict=True):
+        lin.W[...] = W
+        lin.b[...] = b
+    Y = model.forward(X)
+    return model.backward(Y - T)
+
+
+def check_input_gradient(fn) -> Result:
+    """Exercise 5.3: `fn(Ws, bs, X, T)` returns ∂L/∂X (B, n_0) for a tanh MLP with identity output and
+    L = ½ Σ (Ŷ − T)², Eq. (5.5) then Eq. (5.4) once more at the input (no f′ there: X is not an activation).
+
+    Ws[l] is (n_l, n_{l+1}), bs[l] is (n_{l+1},). Compared with `MLP.backward`'s return value on four
+    seeded networks of depth 2 to 4 (one with equal widths, where a missing transpose still runs).
+    """
+    return check_function("your ∂L/∂X", fn, _saliency_reference, _saliency_cases(), "Eq. (5.5) and (5.4)")
+
+
+_RANK_SIZES = [(1, 6, 4), (2, 6, 4), (3, 5, 5), (8, 6, 4), (1, 3, 7), (5, 3, 7)]
+
+
+def _measured_rank(B, n_in, n_out, seed=55):
+    # The rank of a real ∇W: layer 2 of a tanh MLP [3, n_in, n_out] after one backward pass on a batch of B.
+    rng = np.random.default_rng(seed + 10 * B + n_in)
+    model = MLP([3, n_in, n_out], activation="tanh", seed=int(rng.integers(1000)))
+    Y = model.forward(rng.standard_normal((B, 3)))
+    model.backward(rng.standard_normal(Y.shape))
+    return float(np.linalg.matrix_rank(model.linears[1].dW))
+
+
+def check_rank_prediction(fn) -> Result:
+    """Exercise 5.4: `fn(B, n_in, n_out)` predicts the rank of ∇W = A_prevᵀ Δ for a batch of B samples.
+
+    The checker measures: it runs a real network (course_lib.MLP, tanh, random data) for each size and takes
+    `np.linalg.matrix_rank` of the layer's dW; your formula must give the measured rank for all six sizes
+    (batch sizes 1 to 8, both B below and above the layer's widths).
+    """
+    for B, n_in, n_out in _RANK_SIZES:  # one size at a time, so a failure names the size
+        name = f"your predicted rank for B = {B}, n_in = {n_in}, n_out = {n_out}"
+        res = check_function(name, fn, _measured_rank, [(B, n_in, n_out)], "the measured rank", tol=1e-12)
+        if res.status == NOT_ATTEMPTED:
+            return check_function("your predicted_rank", None, _measured_rank, [], "the measured rank")
+        if not res.passed:
+            return res
+    return Result(PASS, f"your formula predicts the measured rank of ∇W for all {len(_RANK_SIZES)} sizes")
