@@ -9,7 +9,7 @@ from .gradcheck import GradcheckReport, check_gradients, gradcheck, numerical_gr
 from .graph import Graph
 from .init import INITIALISERS, get_initialiser
 from .layers import ACTIVATIONS, Identity, LeakyReLU, Linear, ReLU, Sigmoid, Tanh, get_activation
-from .losses import BCEWithLogitsLoss, MSELoss, get_loss
+from .losses import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, get_loss, log_softmax, softmax
 from .network import MLP
 from .optim import SGD, Adam
 
@@ -20,6 +20,7 @@ __all__ = [
     "SGD",
     "Adam",
     "BCEWithLogitsLoss",
+    "CrossEntropyLoss",
     "GradcheckReport",
     "Graph",
     "Identity",
@@ -34,6 +35,8 @@ __all__ = [
     "get_initialiser",
     "get_loss",
     "gradcheck",
+    "log_softmax",
     "numerical_grad",
     "rel_error",
+    "softmax",
 ]

@@ -198,3 +198,25 @@ def _batches(X, Y, batch_size):
     # A separate generator so that minibatches() checks its arguments when called, not at the first next().
     for start in range(0, X.shape[0], batch_size):
         yield X[start : start + batch_size], Y[start : start + batch_size]
+
+
+def make_spiral(n_per_class: int = 100, n_classes: int = 3, noise: float = 0.2, turns: float = 0.75, seed=0):
+    """A 2-D spiral classification task for notebook 12: X (n, 2) floats and y (n,) integer class indices.
+
+    Class k's points lie on the arm r·(sin θ, cos θ) with r = i/(n_per_class − 1) running from 0 to 1 and
+    θ = 2π·(k/n_classes + turns·r) + N(0, noise²) (noise in radians). Rows are ordered class by class
+    (n = n_per_class·n_classes); `fit` shuffles them.
+    """
+    n_per_class = check_positive_int(n_per_class, "n_per_class")
+    n_classes = check_positive_int(n_classes, "n_classes")
+    if n_per_class < 2 or n_classes < 2:
+        raise ValueError(f"make_spiral needs n_per_class >= 2 and n_classes >= 2, got {n_per_class} and {n_classes}")
+    noise = _check_noise(noise)
+    rng = as_generator(seed)
+    r = np.linspace(0.0, 1.0, n_per_class)
+    X, y = [], []
+    for k in range(n_classes):
+        theta = 2.0 * np.pi * (k / n_classes + turns * r) + noise * rng.standard_normal(n_per_class)
+        X.append(np.column_stack([r * np.sin(theta), r * np.cos(theta)]))
+        y.append(np.full(n_per_class, k, dtype=np.int64))
+    return np.concatenate(X), np.concatenate(y)

@@ -135,3 +135,124 @@ def get_loss(name):
         return LOSSES[name]()
     except (KeyError, TypeError):
         raise unknown_name("loss", name, LOSSES) from None
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Several classes: softmax and cross-entropy from logits. Derived in notebook 12 (an extension after 11).
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _check_logits(Z, what) -> np.ndarray:
+    """Z as a float64 (B, C) array of finite logits with C >= 2, or a ValueError naming what came."""
+    if isinstance(Z, np.ndarray) and Z.dtype == bool:
+        raise ValueError(f"{what} must be real-valued logits, got a boolean array")
+    try:
+        Z = np.asarray(Z, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"{what} must be a numeric array of logits (B, C), got {type(Z).__name__}") from None
+    if Z.ndim != 2 or Z.shape[0] == 0 or Z.shape[1] < 2:
+        raise ValueError(
+            f"{what} must be a 2-D array of logits (B, C): one row per sample, one column per class, B >= 1 and "
+            f"C >= 2; got an array of shape {Z.shape}"
+        )
+    check_finite(Z, what)
+    return Z
+
+
+def log_softmax(Z) -> np.ndarray:
+    """log p for every row of the logits Z (B, C), computed stably, Eq. (12.5).
+
+    log p_ik = z_ik − m_i − log Σ_j exp(z_ij − m_i) with m_i = max_j z_ij: every exponent is <= 0, so no
+    exp overflows, and the largest term of the sum is exactly 1, so the log never sees 0.
+    """
+    Z = _check_logits(Z, "log_softmax input")
+    S = Z - Z.max(axis=1, keepdims=True)
+    return S - np.log(np.exp(S).sum(axis=1, keepdims=True))
+
+
+def softmax(Z) -> np.ndarray:
+    """p_ik = exp(z_ik) / Σ_j exp(z_ij) for every row of the logits Z (B, C), Eq. (12.1).
+
+    Computed after subtracting each row's maximum (the shift of Eq. (12.5)), which leaves p unchanged.
+    Each row of the result is a probability vector (entries in [0, 1], summing to 1).
+    """
+    Z = _check_logits(Z, "softmax input")
+    E = np.exp(Z - Z.max(axis=1, keepdims=True))
+    return E / E.sum(axis=1, keepdims=True)
+
+
+class CrossEntropyLoss(_Loss):
+    """Softmax fused with multi-class cross-entropy, from logits, Eq. (12.4)–(12.7). PyTorch's conventions.
+
+    Z: logits (B, C), one row per sample, one column per class (not probabilities: the loss applies the
+       softmax itself, Eq. (12.1)).
+    target, either
+      - class indices: an integer array of shape (B,) with values in 0 … C−1 (PyTorch's usual form). Because
+        `fit` passes targets as 2-D float arrays, a (B, 1) column of class indices is accepted too, as an
+        integer array or as floats holding whole numbers;
+      - class probabilities: a float array of shape (B, C), entries >= 0, each row summing to 1.
+    reduction="mean" (default): L = (1/B) Σ_i ℓ_i, the mean over the B SAMPLES (not over B·C entries);
+    reduction="sum": L = Σ_i ℓ_i; with ℓ_i = −Σ_k t_ik log p_ik = −log p_{i,y_i} for a class index y_i.
+    Gradient, Eq. (12.7): ∂L/∂Z = (P − T)/B for "mean", P − T for "sum" (T one-hot or the probabilities).
+    The loss uses the stable log-softmax of Eq. (12.5): logits of any size give no overflow and no NaN.
+    """
+
+    def _targets(self, Z, target) -> np.ndarray:
+        """The target as a (B, C) float array T (one-hot rows for class indices), after checking it."""
+        B, C = Z.shape
+        t = np.asarray(target)
+        if t.dtype == bool or not (np.issubdtype(t.dtype, np.integer) or np.issubdtype(t.dtype, np.floating)):
+            raise ValueError(
+                f"{self!r}: targets must be class indices (integers 0 … {C - 1}) or class probabilities (floats), "
+                f"got an array of dtype {t.dtype}"
+            )
+        if t.shape == (B, C) and np.issubdtype(t.dtype, np.floating):
+            check_finite(t, lambda: f"{self!r} targets")
+            if t.min() < 0.0 or np.max(np.abs(t.sum(axis=1) - 1.0)) > 1e-6:
+                raise ValueError(
+                    f"{self!r}: a float target of shape (B, C) = {t.shape} is read as class probabilities, so its "
+                    f"entries must be >= 0 and each row must sum to 1; got entries from {t.min():g} to {t.max():g} "
+                    f"and row sums from {t.sum(axis=1).min():g} to {t.sum(axis=1).max():g}"
+                )
+            return t.astype(np.float64)
+        if t.shape not in ((B,), (B, 1)):
+            raise ValueError(
+                f"{self!r}: for logits of shape {Z.shape} the targets must be class indices of shape ({B},) "
+                f"(or a column ({B}, 1)) or class probabilities of shape {Z.shape}; got shape {t.shape}"
+            )
+        t = t.reshape(B)
+        if np.issubdtype(t.dtype, np.floating):
+            check_finite(t, lambda: f"{self!r} targets")
+            if np.any(t != np.round(t)):
+                bad = t[t != np.round(t)][0]
+                raise ValueError(
+                    f"{self!r}: class indices must be whole numbers 0 … {C - 1}, got {bad:g} (for class "
+                    f"probabilities pass a (B, C) array)"
+                )
+        if t.min() < 0 or t.max() >= C:
+            bad = t[(t < 0) | (t >= C)][0]
+            raise ValueError(
+                f"{self!r}: class index {bad:g} is out of range: the logits have C = {C} columns, so classes "
+                f"are 0 … {C - 1}"
+            )
+        T = np.zeros((B, C))
+        T[np.arange(B), t.astype(np.intp)] = 1.0
+        return T
+
+    def __call__(self, Z, target) -> float:
+        """L from logits Z (B, C), Eq. (12.4) computed with the log-softmax of Eq. (12.5), as a Python float."""
+        Z = _check_logits(Z, f"{self!r} logits")
+        T = self._targets(Z, target)
+        total = float(-(T * log_softmax(Z)).sum())
+        return total / Z.shape[0] if self.reduction == "mean" else total
+
+    def grad(self, Z, target) -> np.ndarray:
+        """∂L/∂Z = (P − T)/B ("mean") or P − T ("sum"), Eq. (12.7); shape (B, C) like Z."""
+        Z = _check_logits(Z, f"{self!r} logits")
+        G = softmax(Z) - self._targets(Z, target)
+        if self.reduction == "mean":
+            G /= Z.shape[0]
+        return G
+
+
+LOSSES["cross_entropy"] = CrossEntropyLoss

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..layers import Linear
 from ..network import MLP
-from . import FAIL, NOT_ATTEMPTED, PASS, Result, check_function
+from . import FAIL, NOT_ATTEMPTED, PASS, Result, check_array, check_function
 
 # (B, n_in, n_out): a single sample, a square layer, a wide and a narrow one.
 _LAYER_SHAPES = [(1, 3, 2), (5, 4, 4), (7, 2, 6), (16, 9, 1)]
@@ -125,3 +125,100 @@ def check_column_forward(fn):
     return check_function(
         "your column-convention layer", fn, _column_reference, _column_cases(), "Eq. (1.2) in column form"
     )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Transfer exercises (issue 12): design weights; predict shapes before measuring them.
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _abs_net_output(W1, b1, W2, b2, x):
+    """Ŷ of the 1-2-1 ReLU network (identity output) on the column of inputs x, by Eq. (1.2)–(1.4)."""
+    model = MLP([1, 2, 1], activation="relu", output_activation="identity")
+    for lin, W, b in zip(model.linears, (W1, W2), (b1, b2), strict=True):
+        lin.W[...] = W
+        lin.b[...] = b
+    return model.forward(x)
+
+
+_ABS_SHAPES = {"W1": (1, 2), "b1": (2,), "W2": (2, 1), "b2": (1,)}
+
+
+def check_abs_network(weights) -> Result:
+    """Exercise 1.5: weights (W1, b1, W2, b2) of a 1-2-1 ReLU network (identity output) that computes |x|.
+
+    Shapes follow Eq. (1.2): W1 (1, 2), b1 (2,), W2 (2, 1), b2 (1,). The network's output on 401 points of
+    [−5, 5] (plus ±1000) must equal |x| to rounding.
+    """
+    name = "your |x| network"
+    if weights is None or weights is Ellipsis:
+        return Result(NOT_ATTEMPTED, f"{name} is still empty; write your code in the marked cell and run it again")
+    try:
+        arrays = [np.asarray(w, dtype=np.float64) for w in weights]
+    except (TypeError, ValueError):
+        return Result(FAIL, f"{name} should be a tuple (W1, b1, W2, b2) of numeric arrays")
+    if len(arrays) != 4:
+        return Result(FAIL, f"{name} should be a tuple of 4 arrays (W1, b1, W2, b2), got {len(arrays)}")
+    for (key, shape), a in zip(_ABS_SHAPES.items(), arrays, strict=True):
+        if a.shape != shape:
+            hint = " (a missing or extra transpose?)" if a.shape == shape[::-1] else ""
+            return Result(FAIL, f"{key} has shape {a.shape}, but Eq. (1.2) for a 1-2-1 network needs {shape}{hint}")
+    x = np.concatenate([np.linspace(-5.0, 5.0, 401), [-1000.0, 1000.0]])[:, None]
+    return check_array(f"{name}'s output on 403 points of [-5, 5] and ±1000", _abs_net_output(*arrays, x),
+                       np.abs(x), "|x|", tol=1e-12)
+
+
+_PREDICT_SIZES, _PREDICT_B = [3, 8, 8, 2], 16
+
+
+def measured_shapes():
+    """Shapes measured on MLP([3, 8, 8, 2]) and a batch of 16: every W_l, b_l, Z_l, A_l, X, Ŷ and the count."""
+    model = MLP(_PREDICT_SIZES, activation="tanh", output_activation="identity")
+    X = np.zeros((_PREDICT_B, _PREDICT_SIZES[0]))
+    shapes = {"X": X.shape}
+    A = X
+    for l, lin in enumerate(model.linears, start=1):
+        shapes[f"W{l}"], shapes[f"b{l}"] = lin.W.shape, lin.b.shape
+        Z = lin.forward(A)
+        A = np.tanh(Z) if l < len(model.linears) else Z
+        shapes[f"Z{l}"], shapes[f"A{l}"] = Z.shape, A.shape
+    shapes["Y_hat"] = model.forward(X).shape
+    shapes["n_params"] = model.num_parameters()
+    return shapes
+
+
+def check_predicted_shapes(predicted) -> Result:
+    """Exercise 1.6: a dict of predicted shapes for MLP([3, 8, 8, 2]) on a batch of B = 16, and its count.
+
+    Keys: "X", "W1", "b1", "Z1", "A1", "W2", "b2", "Z2", "A2", "W3", "b3", "Z3", "A3", "Y_hat" (tuples) and
+    "n_params" (an int). Compared with the shapes measured on course_lib's MLP (`measured_shapes()`).
+    """
+    name = "your predictions"
+    if predicted is None or predicted is Ellipsis:
+        return Result(NOT_ATTEMPTED, f"{name} are still empty; fill in the dict in the marked cell and run it again")
+    if not isinstance(predicted, dict):
+        return Result(FAIL, f"{name} should be a dict such as {{'X': (16, 3), …}}, got {type(predicted).__name__}")
+    truth = measured_shapes()
+    missing = [k for k in truth if k not in predicted]
+    if missing:
+        return Result(FAIL, f"{name} miss the key(s) {missing}")
+    wrong = []
+    for key, shape in truth.items():
+        if key == "n_params":
+            continue
+        try:
+            got = tuple(int(s) for s in predicted[key])
+        except (TypeError, ValueError):
+            return Result(FAIL, f"{key}: a shape is a tuple of ints such as (16, 3), got {predicted[key]!r}")
+        if got != shape:
+            hint = " (rows and columns swapped?)" if got == shape[::-1] else ""
+            wrong.append(f"{key} is {shape}, you predicted {got}{hint}")
+    if wrong:
+        return Result(FAIL, f"{len(wrong)} shape(s) differ from Eq. (1.2)–(1.4): " + "; ".join(wrong))
+    count = check_array("your parameter count", predicted["n_params"], truth["n_params"], "the measured count",
+                        tol=0.0)
+    if not count.passed:
+        return Result(FAIL, f"every shape is right, but the parameter count is {truth['n_params']}, "
+                            f"you predicted {predicted['n_params']!r} (weights and biases of all three layers)")
+    return Result(PASS, f"all {len(truth) - 1} shapes and the parameter count ({truth['n_params']}) match the "
+                        "measured network")

@@ -69,3 +69,47 @@ def check_bce_with_logits_grad(fn) -> Result:
     cases = _pairs(31, [(4, 3), (2, 1)], scale=3.0, targets="binary")
     cases += _pairs(32, [(3, 2)], scale=30.0, targets="binary")
     return check_function("bce_with_logits_grad", fn, ref, cases, "Eq. (3.10)")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Transfer exercises (issue 12): a new activation's derivative, a new loss's gradient.
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _elu_derivative_reference(Z, alpha):
+    return np.where(Z > 0, 1.0, alpha * np.exp(np.minimum(Z, 0.0)))
+
+
+def check_elu_derivative(fn) -> Result:
+    """Exercise 3.4: `fn(Z, alpha) -> ELU'(Z)` for ELU(z) = z (z > 0), α(eᶻ − 1) (z ≤ 0).
+
+    Reference: 1 for z > 0, α eᶻ for z ≤ 0 (at z = 0 the left value α, as PyTorch does). The cases avoid
+    nothing: they include z = 0, large positive z (where eᶻ would overflow if computed on every entry
+    without care; a RuntimeWarning alone is not failed) and several α.
+    """
+    rng = np.random.default_rng(34)
+    cases = [
+        (rng.standard_normal((4, 3)), 1.0),
+        (3.0 * rng.standard_normal(7), 0.5),
+        (np.array([[-20.0, -1.0, 0.0, 1e-3, 2.0, 30.0]]), 2.0),
+    ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return check_function("elu_derivative", fn, _elu_derivative_reference, cases, "the ELU derivative")
+
+
+def _weighted_mse_reference(Y, T, w):
+    return 2.0 * w[:, None] * (Y - T) / Y.size
+
+
+def check_weighted_mse_grad(fn) -> Result:
+    """Exercise 3.5: `fn(Y, T, w) -> ∂L/∂Y` for L = Σ_rj w_r (Y_rj − T_rj)² / (B·n_out), w of shape (B,).
+
+    Reference: 2 w_r (Y_rj − T_rj)/(B·n_out), i.e. 2·w[:, None]·(Y − T)/Y.size. One case is square
+    (B = n_out), where weights broadcast along the wrong axis still run.
+    """
+    rng = np.random.default_rng(35)
+    cases = []
+    for B, n in [(5, 2), (3, 3), (1, 4), (6, 1)]:
+        cases.append((rng.standard_normal((B, n)), rng.standard_normal((B, n)), rng.uniform(0.1, 3.0, B)))
+    return check_function("weighted_mse_grad", fn, _weighted_mse_reference, cases, "the weighted MSE's gradient")

@@ -95,3 +95,51 @@ def check_two_layer_grads(fn) -> Result:
             if not res.passed:
                 return res if res.status == FAIL else Result(FAIL, f"{name} (case {i + 1}) is None")
     return Result(PASS, f"two_layer_grads agrees with Eq. (4.6)–(4.11) on {len(SIZES)} test cases (rel. error < 1e-08)")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Transfer exercises (issue 12): one weight used twice; per-sample gradients.
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _tied_reference(X, W, T):
+    """∇W of L = Σ(ReLU(XW) Wᵀ − T)²: the sum of the gradients through both uses of W."""
+    U = X @ W
+    H = np.maximum(U, 0.0)
+    G_Y = 2.0 * (H @ W.T - T)  # (4.5)
+    through_decoder = G_Y.T @ H  # Y = H M with M = Wᵀ: ∇M = Hᵀ G_Y (4.6), and ∇W gets its transpose
+    through_encoder = X.T @ ((G_Y @ W) * (U > 0))  # G_H = G_Y Mᵀ = G_Y W (4.7), (4.8), (4.9)
+    return through_encoder + through_decoder
+
+
+def check_tied_weights_grad(fn) -> Result:
+    """Exercise 4.4: `fn(X, W, T) -> ∇W` for Y = ReLU(X W) Wᵀ and L = Σ(Y − T)², one W used twice.
+
+    X and T are (B, n), W is (n, h). Reference: Xᵀ[(G_Y W) ⊙ ReLU′(XW)] + G_Yᵀ ReLU(XW) with G_Y = 2(Y − T),
+    checked against central differences in tests/test_exercises_nb04.py. One case has n = h, where a
+    transposed second term still runs.
+    """
+    rng = np.random.default_rng(44)
+    cases = []
+    for B, n, h in [(5, 4, 3), (3, 3, 3), (6, 2, 5)]:
+        X = rng.standard_normal((B, n))
+        cases.append((X, rng.standard_normal((n, h)) / np.sqrt(n), rng.standard_normal((B, n))))
+    return check_function("tied_weights_grad", fn, _tied_reference, cases,
+                          "the sum of (4.9) and the transpose of (4.6)")
+
+
+def _per_sample_reference(X, W, b1, S, b2, T):
+    U = X @ W + b1
+    Delta_U = ((2.0 * (np.maximum(U, 0.0) @ S + b2 - T)) @ S.T) * (U > 0)  # (4.5), (4.7), (4.8)
+    return X[:, :, None] * Delta_U[:, None, :]  # sample r: the outer product x_r δ_rᵀ
+
+
+def check_per_sample_grads(fn) -> Result:
+    """Exercise 4.5: `fn(X, W, b1, S, b2, T) -> (B, n_x, n_h)` per-sample gradients of W, summing to (4.9).
+
+    Entry [r] is sample r's own ∇W, the outer product x_r δ_rᵀ of its input row and its row of Δ_U;
+    their sum over r is Eq. (4.9).
+    """
+    cases = [_net(45 + i, *sizes) for i, sizes in enumerate([(5, 4, 6, 3), (3, 3, 3, 2), (1, 2, 4, 1)])]
+    return check_function("per_sample_grads", fn, _per_sample_reference, cases,
+                          "Eq. (4.9) sample by sample (x_r δ_rᵀ)")
