@@ -32,6 +32,7 @@ EXPECTED = [
     "09_graph_networks",
     "10_checking_against_autodiff",
     "11_reading_derivations_critically",
+    "12_softmax_and_classification",
 ]
 MACHINE_PATH = re.compile(r"(?<![\w:./])/(?:[\w.-]+/){2,}|[A-Z]:\\\\Users|/work/|/tmp/|/root/|/home/")
 IDS = [p.stem for p in NOTEBOOKS]
