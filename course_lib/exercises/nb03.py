@@ -68,7 +68,8 @@ def check_bce_with_logits_grad(fn) -> Result:
     """
     ref = BCEWithLogitsLoss("mean").grad
     cases = _pairs(31, [(4, 3), (2, 1)], scale=3.0, targets="binary")
-    cases += _pairs(32, [(3, 2)], scale=30.0, targets="binary")
-    saturated = np.array([[-60.0, -40.0, 40.0, 60.0]] * 2)
-    cases.append((saturated, np.array([[0.0] * 4, [1.0] * 4])))
+    (Z, T), = _pairs(32, [(2, 4)], scale=30.0, targets="binary")
+    Z = np.vstack([[-60.0, -40.0, 40.0, 60.0], [-60.0, -40.0, 40.0, 60.0], Z])  # saturated, t = 0 and t = 1
+    T = np.vstack([np.zeros(4), np.ones(4), T])
+    cases.append((Z, T))
     return check_function("bce_with_logits_grad", fn, ref, cases, "Eq. (3.10)")
