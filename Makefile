@@ -11,7 +11,7 @@ export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 
-.PHONY: lab test lint unit nbval browser execute student figures bench clean
+.PHONY: lab test lint unit nbval learner-notebooks browser execute student figures bench robustness clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,8 +31,9 @@ lab: $(VENV)/.installed
 	$(BIN)/python tools/make_student.py --lab student
 	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 $(ROOT_FLAG) student/00_start_here.ipynb
 
-## make test: lint, unit tests, every notebook under nbval (strict), browser tests
-test: lint unit nbval browser
+## make test: lint, unit tests, every notebook under nbval (strict), every notebook in the learner's
+## environment, browser tests
+test: lint unit nbval learner-notebooks browser
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check course_lib tests notebooks benchmarks tools
@@ -42,6 +43,13 @@ unit: $(VENV)/.installed-test
 
 nbval: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -p no:cacheprovider --nbval $(SANITIZE) notebooks
+
+# The learner's environment is the tested one: a second venv installed by the very rule `make lab` uses
+# (`pip install -e .`, no test extras) runs every notebook top to bottom.
+LEARNER_VENV := .venv-learner
+learner-notebooks:
+	$(MAKE) --no-print-directory VENV=$(LEARNER_VENV) $(LEARNER_VENV)/.installed
+	$(LEARNER_VENV)/bin/python tools/execute.py --check
 
 browser: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -p no:cacheprovider tests -m browser -rs
@@ -58,6 +66,11 @@ figures: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-test
 	@set -e; for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f; done
+
+## make robustness: every notebook under nbval on several OpenBLAS kernels, 1 and 2 BLAS threads, and the
+## oldest and newest numpy/matplotlib pyproject allows (slow: builds two extra venvs; prints a table)
+robustness: $(VENV)/.installed-test
+	$(BIN)/python tools/robustness.py $(ROBUSTNESS_ARGS)
 
 clean:
 	rm -rf student test-artifacts .pytest_cache .ruff_cache build *.egg-info

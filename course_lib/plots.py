@@ -26,7 +26,7 @@ CYCLE = [COLORS[k] for k in ("blue", "orange", "green", "vermillion", "purple", 
 def use_style():
     """Apply the course style to matplotlib (modest figure size and dpi, the palette, light grid)."""
     import matplotlib as mpl
-    from cycler import cycler
+    from matplotlib import cycler  # re-exported by matplotlib; cycler itself is not a direct dependency
 
     mpl.rcParams.update(
         {

@@ -1,6 +1,7 @@
 """Faithful re-implementations of the published formulas, including their errors, used to measure them in notebook 11.
 
-The five source designs S0–S4 are described in the course's SOURCES.md. Every function below implements
+The five source designs S0–S4 (what each is, where it is published, its settings and the formula or code
+line behind every claim) are described in the course's page docs/sources.md. Every function below implements
 one formula or one piece of code exactly as its source prints it — wrong factors, wrong transposes,
 indexing bugs and all — so that notebook 11 can put each claim next to course_lib (the reference) and
 measure the error live. Nothing here is used for training; course_lib's own layers, losses and
@@ -65,13 +66,13 @@ def s0_backprop(Ws, bs, activations, x, y):
 
 
 def s0_readme_grad_W(fprime_k, a_prev, V_k):
-    """S0's README formula, typed into numpy as printed: ∂C/∂W_k = (f'(z_k) a_{k−1}ᵀ) ⊙ Σ_i V_k[:, i].
+    """The course's numpy transcription of S0's README formula ∂C/∂W_k = (f'(z_k) a_{k−1}ᵀ) ⊙ Σ_i V_k[:, i].
 
-    fprime_k (n_k,), a_prev (n_{k−1},), V_k (n_k, n_L). Two things are wrong as printed: ∂C/∂a_L is
-    missing (V_k must multiply it, not be summed over its columns), and the column sum is a vector of
-    length n_k that must scale the ROWS of the outer product (broadcast down the rows, as a column);
-    numpy's default broadcasting of a 1-D array scales the COLUMNS instead, which only runs when
-    n_k = n_{k−1} (and then silently gives a wrong matrix). This function uses numpy's default.
+    fprime_k (n_k,), a_prev (n_{k−1},), V_k (n_k, n_L). What is wrong in the formula itself: ∂C/∂a_L is
+    missing (V_k must multiply it, not be summed over its columns). This transcription also lets numpy
+    broadcast the length-n_k column sum along the last axis (scaling COLUMNS); S0's own code reshapes it
+    to a column and scales the rows, as the formula means, so that broadcast is not an error of S0 and
+    notebook 11 does not count it. Kept for comparisons only; s0_backprop is S0's code.
     Corrected (notebook 11's equation 11.3): ∂C/∂W_k = [f'(z_k) ⊙ (V_k ∂C/∂a_L)] a_{k−1}ᵀ.
     """
     return np.outer(fprime_k, a_prev) * np.sum(V_k, axis=1)
@@ -125,16 +126,17 @@ def s1_grad_H_as_printed(grad_Y, S):
     return grad_Y @ S
 
 
-def s1_grad_U_as_printed(grad_H, U, row: int = 0):
-    """S1 as printed: ∇_{uᵀ}L = diag(∇f)·∇_{hᵀ}L, read with one diagonal matrix for the whole batch.
+def s1_grad_U_as_printed(grad_h, u):
+    """S1 as printed, for ONE sample: ∇_{uᵀ}L = diag(∇f)·∇_{hᵀ}L, with ∇_{hᵀ}L a row vector.
 
-    For one sample (a row vector g) the printed order diag(f')·g is a shape error; g·diag(f') = g ⊙ f'
-    is what is meant. With a batch there is no single diagonal matrix: this function builds the one
-    diag(f'(u)) of sample `row` and applies it to every row, which is right only when B = 1.
-    Correct: ∇_U L = ∇_H L ⊙ f'(U), Eq. (5.1).
+    grad_h: the row ∇_{hᵀ}L of shape (1, n_h); u: the pre-activation, n_h entries; f = ReLU as in S1's
+    code, so ∇f = (u > 0). The printed order multiplies an (n_h × n_h) matrix by a (1 × n_h) row: a
+    shape error (numpy raises ValueError) unless n_h = 1. The other order, g·diag(f'), is g ⊙ f' and is
+    right; a batch has one diagonal per row, so its only form is ∇_U L = ∇_H L ⊙ f'(U), Eq. (5.1).
     """
-    D = np.diag((U[row] > 0).astype(np.float64))
-    return grad_H @ D
+    grad_h = np.atleast_2d(np.asarray(grad_h, dtype=np.float64))
+    D = np.diag((np.asarray(u, dtype=np.float64).ravel() > 0).astype(np.float64))
+    return D @ grad_h
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -194,13 +196,18 @@ def s2_reported_loss(Y_hat, Y) -> float:
 def s2_validation_loss(predict, X_val, Y_val, n_train: int, batch_size: int) -> float:
     """S2's validation loop: validation batches reuse the TRAINING batch indices.
 
-    The start indices run over range(0, n_train, batch_size), the training set's, and slice the
-    validation arrays with them. Once a start index passes len(X_val), the slice is empty, the mean of
-    an empty batch is NaN (numpy warns "Mean of empty slice"), and so is the average over batches.
-    Correct only when len(X_val) ≥ n_train. Correct: iterate over range(0, len(X_val), batch_size).
+    As in S2's fit loop, the batch start indices are those of the n_train // batch_size training
+    batches, and they slice the validation arrays. Three cases:
+    - len(X_val) shorter: once a start index passes len(X_val) the slice is empty, the mean of an empty
+      batch is NaN (numpy warns "Mean of empty slice"), and so is the average over batches;
+    - len(X_val) longer: only the first (n_train // batch_size)·batch_size validation rows are ever
+      used; the result is a finite, wrong number, with no warning;
+    - equal (a multiple of batch_size): correct.
+    Correct: iterate over range(0, len(X_val), batch_size) and weight batches by their length.
     """
     losses = []
-    for start in range(0, n_train, batch_size):
+    for batch in range(n_train // batch_size):
+        start = batch * batch_size
         Xb = X_val[start : start + batch_size]
         Yb = Y_val[start : start + batch_size]
         losses.append(np.mean((predict(Xb) - Yb) ** 2))

@@ -12,6 +12,8 @@ Registry format (the integrator registers checkers that helpers add later):
         numeric=True,              # the answer is an array / number / tuple of arrays (×2 and −1 apply)
         cheat=True,                # add the "zero the inputs, return the reference of zeros" answer
         odd={…},                   # extra odd answers: {"description": (answer, expected verdict)}
+        own_triage=False,          # True if the checker calls the learner itself instead of through
+                                   # call_learner: its messages need not say "transpose" or "function"
     )
 
 Every function checker also gets FUNCTION_ODD (None, NotImplementedError → "not attempted"; returns None,
@@ -53,6 +55,7 @@ class Entry:
     numeric: bool = True
     cheat: bool = True
     odd: dict = field(default_factory=dict)
+    own_triage: bool = False  # the checker calls the learner itself (no shared call_learner wording to require)
 
 
 # --------------------------------------------------------------------------- independent references
@@ -154,6 +157,16 @@ class Value:
         self.data, self.grad, self._parents = float(data), 0.0, parents
         self._backward = lambda: None
 
+    def __mul__(self, other):
+        out = Value(self.data * other.data, (self, other))
+
+        def _backward():
+            self.grad += other.data * out.grad
+            other.grad += self.data * out.grad
+
+        out._backward = _backward
+        return out
+
     def backward(self):
         order, seen = [], set()
 
@@ -179,6 +192,45 @@ def value_sigmoid(v, derivative=lambda s: s * (1 - s)):
 
     out._backward = _backward
     return out
+
+
+def value_pow(a, b, accumulate=True, log_term=True):
+    out = Value(a.data ** b.data, (a, b))
+
+    def _backward():
+        da = b.data * a.data ** (b.data - 1) * out.grad
+        db = a.data ** b.data * math.log(a.data) * out.grad if log_term else a.data ** b.data * out.grad
+        if accumulate:
+            a.grad += da
+            b.grad += db
+        else:
+            a.grad, b.grad = da, db
+
+    out._backward = _backward
+    return out
+
+
+def jacobian(jvp, vjp, n_in, n_out, mode=None):
+    mode = mode or ("vjp" if n_out <= n_in else "jvp")
+    if mode == "vjp":
+        return np.array([vjp(np.eye(n_out)[i]) for i in range(n_out)])
+    return np.array([jvp(np.eye(n_in)[j]) for j in range(n_in)]).T
+
+
+def tied_grad(X, W, T, edges=(True, True)):
+    A1 = np.tanh(X @ W)
+    Y = np.tanh(A1 @ W)
+    D2 = (Y - T) * (1 - Y ** 2)
+    D1 = (D2 @ W.T) * (1 - A1 ** 2)
+    return (X.T @ D1 if edges[0] else 0) + (A1.T @ D2 if edges[1] else 0)
+
+
+def excerpt_grad(X, W1, b1, W2, T, excerpt=False, factor=2.0):
+    Z1 = X @ W1 + b1
+    A1 = np.tanh(Z1)
+    G = factor * (A1 @ W2 - T) / X.shape[0]
+    D1 = (G @ W2.T) * (1 - (Z1 if excerpt else A1) ** 2)
+    return X.T @ D1
 
 
 def naive_bce(Z, T):
@@ -366,6 +418,15 @@ REGISTRY = {
         numeric=False, cheat=False,
         odd={"an int": (lambda n, e: 5, FAIL_), "mixed types": (lambda n, e: [1] + n[1:], FAIL_),
              "a generator": (lambda n, e: (x for x in kahn(n, e)), PASS_)}),
+    "nb09.check_tied_weights_grad": Entry(
+        tied_grad, "Eq. (9.3) summed over both uses of W",
+        {"first edge only": (lambda X, W, T: tied_grad(X, W, T, (True, False)), "Eq. (9.3) summed"),
+         "second edge only": (lambda X, W, T: tied_grad(X, W, T, (False, True)), "Eq. (9.3) summed")}),
+    "nb09.check_concat_grads": Entry(
+        lambda D, W, n_a: (D @ W[:n_a].T, D @ W[n_a:].T), "Eq. (9.2)",
+        {"halves swapped": (lambda D, W, n_a: (D @ W[n_a:].T, D @ W[:n_a].T), "Eq. (9.2)"),
+         "missing transpose": (lambda D, W, n_a: (D @ W[:n_a], D @ W[n_a:]), "Eq. (9.2)")},
+        cheat=False, own_triage=True),
     "nb09.check_s3_mse_grad": Entry(
         lambda y, t: (y - t) / 2, "the derivative of ((y − t)/2)²",
         {"S3's printed 2(y − t)": (lambda y, t: 2 * (y - t), "the derivative of ((y − t)/2)²"),
@@ -385,6 +446,16 @@ REGISTRY = {
          "tanh instead": (lambda v: Value(math.tanh(v.data), (v,)), "Eq. (3.3)")},
         call=lambda checker, answer: checker(answer, Value), numeric=False, cheat=False,
         odd={"a float": (lambda v: 0.5, FAIL_), "backward raises": (lambda v: _bad_value(v), FAIL_)}),
+    "nb10.check_value_pow": Entry(
+        value_pow, None,
+        {"= instead of +=": (lambda a, b: value_pow(a, b, accumulate=False), "Eq. (10.4)"),
+         "missing ln a": (lambda a, b: value_pow(a, b, log_term=False), "a^(b+1) ln a")},
+        call=lambda checker, answer: checker(answer, Value), numeric=False, cheat=False, own_triage=True),
+    "nb10.check_jacobian": Entry(
+        jacobian, "Eq. (10.1)",
+        {"always forward mode": (lambda *a: jacobian(*a, mode="jvp"), "the cheaper mode"),
+         "transposed": (lambda *a: jacobian(*a).T, "Eq. (10.1)")},
+        cheat=False, own_triage=True),
     "nb10.check_torch_layout": Entry(
         lambda W, b: (W.T, b), "Eq. (5.6)",
         {"not transposed": (lambda W, b: (W, b), "Eq. (5.6)"),
@@ -401,6 +472,14 @@ REGISTRY = {
         lambda y, t: (y - t) / 2, "Eq. (11.6)",
         {"S3's printed 2(y − t)": (lambda y, t: 2 * (y - t), "Eq. (11.6)"),
          "sign": (lambda y, t: (t - y) / 2, "Eq. (11.6)")}),
+    "nb11.check_excerpt_grad_W1": Entry(
+        excerpt_grad, "the chain rule through tanh",
+        {"the excerpt's 1 − Z₁²": (lambda *a: excerpt_grad(*a, excerpt=True), "the chain rule through tanh"),
+         "missing 2": (lambda *a: excerpt_grad(*a, factor=1.0), "the chain rule through tanh")}),
+    "nb11.check_s3_learning_rates": Entry(
+        lambda lr: np.array([4 * lr, 2 * lr]), "Eq. (11.6)",
+        {"inverted": (lambda lr: np.array([lr / 4, lr / 2]), "Eq. (11.6)"),
+         "both 4 lr": (lambda lr: np.array([4 * lr, 4 * lr]), "Eq. (11.6)")}, cheat=False),
     "nb11.check_s4_floor": Entry(
         0.5 * np.mean((T_FLOOR - np.clip(T_FLOOR, 0, 1)) ** 2), "Eq. (11.7)",
         {"zero": (0.0, "Eq. (11.7)"), "without the ½": (np.mean((T_FLOOR - np.clip(T_FLOOR, 0, 1)) ** 2),
@@ -479,13 +558,14 @@ def function_answers(entry: Entry):
         ("raises NotImplementedError", _raise(NotImplementedError), NA, None),
         ("returns None", lambda *a: None, FAIL_, "return"),
         ("raises ZeroDivisionError", lambda *a: 1 / 0, FAIL_, "ZeroDivisionError"),
-        ("matmul shape mismatch", lambda *a: np.ones((2, 3)) @ np.ones((2, 3)), FAIL_, "transpose"),
+        ("matmul shape mismatch", lambda *a: np.ones((2, 3)) @ np.ones((2, 3)), FAIL_,
+         None if entry.own_triage else "transpose"),
         ("a string", lambda *a: "abc", FAIL_, None),
         ("a list of numbers", lambda *a: [1.0, 2.0], FAIL_, None),
         ("a ragged list", lambda *a: [np.ones(2), np.ones(3)], FAIL_, None),
         ("wrong shape", lambda *a: np.zeros((7, 7, 7)), FAIL_, None),
         ("__array__ raises", lambda *a: BadArray(), FAIL_, None),
-        ("not a function", 42, FAIL_, "function"),
+        ("not a function", 42, FAIL_, None if entry.own_triage else "function"),
         ("edits its inputs after a correct answer", mutate_after, PASS_, None),
     ]
     if entry.cheat:

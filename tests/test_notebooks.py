@@ -95,6 +95,22 @@ def test_template(path):
         assert (ROOT / "notebooks" / target).exists(), f"broken link to {target}"
 
 
+# what is left of a LaTeX command whose backslash escape (\n, \r, \t, \f, \b) became a control character
+LOST_ESCAPE = re.compile(r"^\s*(abla|ightarrow|ight|ext|ewline|au|heta|imes|rac|Vert|ilde|eq|oldsymbol)\b")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_markdown_kept_its_latex_escapes(path):
+    for i, c in enumerate(load(path)["cells"]):
+        if c["cell_type"] != "markdown":
+            continue
+        text = "".join(c["source"])
+        bad = sorted({repr(ch) for ch in text if ord(ch) < 32 and ch != "\n"})
+        assert not bad, f"cell {i}: control characters {bad} in markdown (a LaTeX escape read as a string escape?)"
+        for line in text.splitlines():
+            assert not LOST_ESCAPE.match(line), f"cell {i}: line {line[:30]!r} lost its LaTeX backslash"
+
+
 @pytest.fixture(scope="module")
 def student_dir(tmp_path_factory):
     out = tmp_path_factory.mktemp("student")

@@ -14,8 +14,13 @@ def _name(req: str) -> str:
     return re.split(r"[<>=!~ \[;]", req.strip(), maxsplit=1)[0].lower().replace("_", "-")
 
 
+NOTEBOOK_TEST_TOOLS = {"pytest", "nbval"}  # conda/Binder users and instructors run the notebook tests too
+
+
 def test_environment_yml_names_the_same_packages_as_pyproject():
-    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    deps = project["dependencies"]
+    test_extra = {_name(t): t for t in project["optional-dependencies"]["test"]}
     conda = []
     pip_section = []
     in_pip = False
@@ -34,13 +39,14 @@ def test_environment_yml_names_the_same_packages_as_pyproject():
             in_pip = False
             conda.append(item)
     conda_names = {_name(c) for c in conda} - {"python", "pip"}
-    assert conda_names == {_name(d) for d in deps}
+    assert conda_names == {_name(d) for d in deps} | NOTEBOOK_TEST_TOOLS
+    assert NOTEBOOK_TEST_TOOLS <= set(test_extra), "pytest and nbval belong to the test extra as well"
     assert pip_section == ["-e ."], "environment.yml's pip section installs the course itself"
-    # lower bounds agree too
-    bounds = {_name(d): d.split(">=")[1] for d in deps if ">=" in d}
+    # lower bounds agree too (runtime packages with `dependencies`, test tools with the `test` extra)
+    bounds = {_name(d): d.split(">=")[1] for d in list(deps) + list(test_extra.values()) if ">=" in d}
     for c in conda:
-        if ">=" in c and _name(c) in bounds:
-            assert c.split(">=")[1] == bounds[_name(c)], c
+        if _name(c) in bounds:
+            assert ">=" in c and c.split(">=")[1] == bounds[_name(c)], c
 
 
 def test_pyproject_has_lower_bounds_only():

@@ -14,7 +14,7 @@ from ..gradcheck import numerical_grad
 from ..graph import Graph
 from ..losses import MSELoss
 from ..sources import s3_mse
-from . import FAIL, PASS, Result, _not_attempted, call_learner, check_function
+from . import FAIL, NOT_ATTEMPTED, PASS, Result, _not_attempted, call_learner, check_function
 
 
 def _fan_in_graph(As_sizes, n_v):
@@ -145,3 +145,76 @@ def check_s3_mse_grad(fn) -> Result:
         return numerical_grad(lambda: float(np.sum(s3_mse(y, t))), y)
 
     return check_function("s3_mse_grad", fn, reference, cases, "the derivative of ((y − t)/2)²", tol=1e-6)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Transfer exercises: one weight matrix on two edges; a layer fed by a concatenation
+# ---------------------------------------------------------------------------------------------------
+
+
+def _tied_loss(X, W, T) -> float:
+    """L = ½ Σ (Ŷ − T)² for A₁ = tanh(XW), Ŷ = tanh(A₁W): one square W used on two edges, no biases."""
+    A1 = np.tanh(X @ W)
+    return float(0.5 * np.sum((np.tanh(A1 @ W) - T) ** 2))
+
+
+def check_tied_weights_grad(fn) -> Result:
+    """fn(X, W, T) -> ∇W for A₁ = tanh(XW), Ŷ = tanh(A₁W), L = ½Σ(ŷ − t)²; X, T (B, n), W (n, n).
+
+    The same W sits on two edges, so ∇W is the SUM of the two edges' Eq. (9.3) gradients,
+    Xᵀ Δ₁ + A₁ᵀ Δ₂. Reference: central finite differences, Eq. (2.3), of the loss with respect to W itself
+    (not course_lib, whose Graph gives every edge its own matrix).
+    """
+    rng = np.random.default_rng(904)
+    cases = [(rng.normal(size=(B, n)), rng.normal(scale=0.8, size=(n, n)), rng.normal(size=(B, n)))
+             for B, n in ((5, 3), (2, 4), (7, 2))]
+
+    def reference(X, W, T):
+        return numerical_grad(lambda: _tied_loss(X, W, T), W)
+
+    return check_function("∇W (shared by two edges)", fn, reference, cases,
+                          "Eq. (9.3) summed over both uses of W", tol=1e-6)
+
+
+def check_concat_grads(fn) -> Result:
+    """fn(Delta_v, W, n_a) -> (G_a, G_b) for Z_v = [A_a, A_b] W + 1bᵀ, a layer fed by a concatenation.
+
+    Delta_v (B, n_v), W (n_a + n_b, n_v). The concatenation is two edges a → v, b → v whose matrices are
+    W's top n_a rows and its other rows, so Eq. (9.2) gives G_a = Δ_v W[:n_a]ᵀ and G_b = Δ_v W[n_a:]ᵀ.
+    Reference: course_lib.graph.Graph with inputs a, b and an identity output v (MSELoss("sum"), targets
+    chosen so that v's Δ is Delta_v); the ∂L/∂X it returns for each input.
+    """
+    if fn is None:
+        return Result(NOT_ATTEMPTED, "concat_grads is still empty; write your code in the marked cell")
+    rng = np.random.default_rng(905)
+    cases = [(rng.normal(size=(B, n_v)), rng.normal(size=(n_a + n_b, n_v)), n_a)
+             for B, n_a, n_b, n_v in ((4, 2, 3, 2), (3, 1, 1, 4), (5, 3, 2, 3))]
+
+    def reference(Delta, W, n_a):
+        g = Graph(seed=0)
+        g.add_input("a", n_a)
+        g.add_input("b", W.shape[0] - n_a)
+        g.add_output("v", W.shape[1], activation="identity", loss=MSELoss("sum"))
+        g.connect("a", "v").W[...] = W[:n_a]
+        g.connect("b", "v").W[...] = W[n_a:]
+        r = np.random.default_rng(0)
+        B = Delta.shape[0]
+        Y = g.forward({"a": r.normal(size=(B, n_a)), "b": r.normal(size=(B, W.shape[0] - n_a))})["v"]
+        return g.backward({"v": Y - Delta / 2})  # MSELoss("sum").grad = 2(Y − T) = Delta
+
+    def part(k, name):
+        def learner(*args):
+            got = fn(*args)
+            if got is None:
+                return None
+            if not isinstance(got, (tuple, list)) or len(got) != 2:
+                raise TypeError(f"concat_grads should return a pair (G_a, G_b), got {type(got).__name__}")
+            return got[k]
+
+        return check_function(name, learner, lambda *args: reference(*args)[name[-1]], cases, "Eq. (9.2)")
+
+    for k, name in enumerate(("G_a", "G_b")):
+        res = part(k, name)
+        if not res.passed:
+            return res
+    return Result(PASS, f"(G_a, G_b) agree with Eq. (9.2) on {len(cases)} test cases (rel. error < 1e-08)")

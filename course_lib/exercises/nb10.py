@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..layers import Sigmoid
-from . import FAIL, Result, call_learner, check_array, check_function
+from . import FAIL, PASS, Result, _not_attempted, call_learner, check_array, check_function
 
 
 def _rng(seed=10):
@@ -66,3 +66,95 @@ def check_torch_layout(fn) -> Result:
     if res.passed:
         return Result(res.status, "weight and bias have PyTorch's (out, in) layout, Eq. (5.6), on 3 test cases")
     return res
+
+# ---------------------------------------------------------------------------------------------------
+# Transfer exercises: a new operation for `Value`; forward mode (JVP) against reverse mode (VJP)
+# ---------------------------------------------------------------------------------------------------
+
+
+def check_value_pow(fn, Value) -> Result:
+    """Exercise 5: `fn(a, b)` → a new Value holding a.data ** b.data (a > 0), both a and b Values.
+
+    The checker builds L = (a ** b) · a, so a is used twice, runs L.backward() and compares the gradients
+    with the derivatives of a^(b+1): ∂L/∂a = (b + 1)·a^b and ∂L/∂b = a^(b+1)·ln a. A _backward that assigns
+    (=) instead of adding (+=) loses the contribution of the second use (Eq. 10.4).
+    """
+    if fn is None:
+        return _not_attempted("value_pow")
+    pairs = np.array([[1.7, 2.0], [0.6, -1.3], [2.5, 0.5], [1.1, 3.2]])
+    data, grads_a, grads_b = [], [], []
+    for a_val, b_val in pairs:
+        a, b = Value(float(a_val)), Value(float(b_val))
+        try:
+            out = fn(a, b)
+            if out is None:
+                return Result(FAIL, "value_pow returned None (did you forget `return`?)")
+            if not isinstance(out, Value):
+                return Result(FAIL, f"value_pow should return a Value, got {type(out).__name__}")
+            loss = out * a  # a is used a second time: its gradient must accumulate
+            loss.backward()
+        except NotImplementedError:
+            return _not_attempted("value_pow")
+        except Exception as exc:  # a learner's bug: report it, do not crash the notebook
+            return Result(FAIL, f"value_pow raised {type(exc).__name__}: {exc}")
+        data.append(out.data)
+        grads_a.append(a.grad)
+        grads_b.append(b.grad)
+    A, Bv = pairs[:, 0], pairs[:, 1]
+    for name, got, expected, eq in (
+        ("(a ** b).data", data, A**Bv, "the power a^b"),
+        ("a.grad for L = a^b · a", grads_a, (Bv + 1) * A**Bv, "∂(a^(b+1))/∂a = (b+1)a^b, Eq. (10.4)"),
+        ("b.grad for L = a^b · a", grads_b, A ** (Bv + 1) * np.log(A), "∂(a^(b+1))/∂b = a^(b+1) ln a"),
+    ):
+        res = check_array(name, np.array(got), expected, eq)
+        if not res.passed:
+            return res
+    return Result(PASS, f"a ** b: value and both gradients agree on {len(pairs)} cases (rel. error < 1e-08)")
+
+
+def check_jacobian(fn) -> Result:
+    """Exercise 6: `fn(jvp, vjp, n_in, n_out)` → the full Jacobian J (n_out, n_in) of f at a point.
+
+    jvp(v) returns J v (one forward-mode pass, a column of J when v = e_j); vjp(u) returns Jᵀ u (one
+    reverse-mode pass, Eq. 10.1, a row of J when u = e_i). Both take and return 1-D arrays. The answer
+    must be right AND use the cheaper mode: min(n_in, n_out) passes in all. f(x) = tanh(M x + c).
+    """
+    if fn is None:
+        return _not_attempted("jacobian")
+    rng = _rng(16)
+    for case, (n_in, n_out) in enumerate(((6, 2), (2, 5), (3, 3)), start=1):
+        M, c, x0 = rng.normal(size=(n_out, n_in)), rng.normal(size=n_out), rng.normal(size=n_in)
+        J = (1.0 - np.tanh(M @ x0 + c) ** 2)[:, None] * M
+        calls = {"jvp": 0, "vjp": 0}
+
+        def jvp(v, J=J, n_in=n_in, calls=calls):
+            calls["jvp"] += 1
+            v = np.asarray(v, dtype=np.float64)
+            if v.shape != (n_in,):
+                raise ValueError(f"jvp takes a vector of shape ({n_in},) (an input direction), got {v.shape}")
+            return J @ v
+
+        def vjp(u, J=J, n_out=n_out, calls=calls):
+            calls["vjp"] += 1
+            u = np.asarray(u, dtype=np.float64)
+            if u.shape != (n_out,):
+                raise ValueError(f"vjp takes a vector of shape ({n_out},) (an output cotangent), got {u.shape}")
+            return J.T @ u
+
+        try:
+            got = fn(jvp, vjp, n_in, n_out)
+        except NotImplementedError:
+            return _not_attempted("jacobian")
+        except Exception as exc:  # a learner's bug
+            return Result(FAIL, f"jacobian raised {type(exc).__name__}: {exc}")
+        if got is None:
+            return Result(FAIL, "jacobian returned None (did you forget `return`?)")
+        res = check_array(f"J (case {case}, {n_out} outputs × {n_in} inputs)", got, J, "Eq. (10.1)")
+        if not res.passed:
+            return res
+        used, cheapest = calls["jvp"] + calls["vjp"], min(n_in, n_out)
+        if used != cheapest:
+            return Result(FAIL, f"case {case}: J is right, but it took {calls['jvp']} JVP and {calls['vjp']} VJP "
+                                f"passes for {n_out} outputs × {n_in} inputs; the cheaper mode needs {cheapest} "
+                                "(one JVP per column, or one VJP per row)")
+    return Result(PASS, "the Jacobian is right, built with min(n_in, n_out) passes on 3 cases")

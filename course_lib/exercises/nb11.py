@@ -57,3 +57,66 @@ def check_s4_floor(answer, T) -> Result:
     T = np.asarray(T, dtype=np.float64)
     expected = 0.5 * np.mean((T - np.clip(T, 0.0, 1.0)) ** 2)
     return check_array("the loss floor", answer, expected, "Eq. (11.7)")
+
+
+# ---------------------------------------------------------------------------------------------------
+# Transfer exercises: an unseen derivation with one error, and S3's effective learning rate
+# ---------------------------------------------------------------------------------------------------
+
+
+def _excerpt_reference(X, W1, b1, W2, T):
+    """∇W₁ of L = mean over the batch of (ŷ − t)² for Ŷ = tanh(XW₁ + 1b₁ᵀ)W₂ (one output), by course_lib's MLP."""
+    from ..losses import MSELoss
+    from ..network import MLP
+
+    net = MLP([W1.shape[0], W1.shape[1], 1], activation="tanh", seed=0)
+    net.linears[0].W[...] = W1
+    net.linears[0].b[...] = b1
+    net.linears[1].W[...] = W2
+    net.linears[1].b[...] = 0.0  # the excerpt's output has no bias
+    loss = MSELoss()  # mean over B·n_out = B entries, the excerpt's (1/B)Σ(ŷ − t)²
+    net.backward(loss.grad(net.forward(X), T))
+    return net.linears[0].dW.copy()
+
+
+def check_excerpt_grad_W1(fn) -> Result:
+    """Exercise 5: the corrected ∇W₁ of the fictional excerpt. `fn(X, W1, b1, W2, T)` → ∇W₁ (n_0, n_1).
+
+    Network: Z₁ = XW₁ + 1b₁ᵀ, A₁ = tanh(Z₁), Ŷ = A₁W₂ (one output, no output bias), L = (1/B)Σ(ŷ − t)².
+    Reference: course_lib's MLP (Eq. 5.1–5.5, checked against autograd in notebook 10) with the same
+    weights and a zero output bias. The excerpt's own line Δ₁ = G₁ ⊙ (1 − Z₁²) fails.
+    """
+    rng = _rng(15)
+    cases = []
+    for B, n0, n1 in ((6, 2, 4), (3, 3, 3), (9, 1, 5)):
+        cases.append((rng.normal(size=(B, n0)), rng.normal(size=(n0, n1)), rng.normal(scale=0.5, size=n1),
+                      rng.normal(size=(n1, 1)), rng.normal(size=(B, 1))))
+    return check_function("∇W₁", fn, _excerpt_reference, cases, "the chain rule through tanh (Eq. 5.1 with Eq. 3.5)")
+
+
+def _s3_factors():
+    """Measured, not typed: S3's printed gradient divided by (a) the derivative of its printed loss, by
+    central finite differences, and (b) y − t, the gradient of ½(y − t)²."""
+    from ..gradcheck import numerical_grad
+    from ..sources import s3_mse, s3_mse_grad
+
+    y, t = np.array([[0.7], [-1.2], [2.5]]), np.array([[0.1], [0.4], [-0.3]])
+    g = s3_mse_grad(y, t)
+    fd = numerical_grad(lambda: float(np.sum(s3_mse(y, t))), y)  # perturbs y in place and restores it
+    return float(np.vdot(g, fd) / np.vdot(fd, fd)), float(np.vdot(g, y - t) / np.vdot(y - t, y - t))
+
+
+def check_s3_learning_rates(fn) -> Result:
+    """Exercise 6: `fn(lr)` → (effective lr on S3's reported loss, lr for the pair ½(y − t)², y − t).
+
+    S3 steps θ ← θ − lr·g with g = 2(y − t), while its loss is ((y − t)/2)². Against that loss the step is
+    lr·k_a times its gradient, and the consistent pair ½(y − t)² / (y − t) makes the same step with
+    learning rate lr·k_b. The factors k_a, k_b are measured here by finite differences (Eq. 2.3).
+    """
+    k_a, k_b = _s3_factors()
+
+    def reference(lr):
+        return np.array([k_a * lr, k_b * lr])
+
+    cases = [(1.0,), (0.1,), (0.03,)]
+    return check_function("(effective lr, equivalent lr)", fn, reference, cases, "Eq. (11.6)", tol=1e-6)
