@@ -16,7 +16,7 @@ truncation error h²·f'''/6 of Eq. (2.3). When a parameter's whole gradient is 
 deep sigmoid network's first layers), the relative error (Eq. 2.4) is large even for a correct gradient.
 So a parameter that fails the relative test gets a second look: its finite differences are redone at 2h,
 and it passes only if every |analytic − numeric| is within the measured noise, max |D(h) − D(2h)| (which
-holds the truncation error three times over and the rounding noise of both), plus 100·ε·|L|/h. The noise is
+holds the truncation error three times over and the rounding noise of both), plus 30·ε·|L|/h. The noise is
 measured from the finite differences alone, never from the analytic gradient, so a wrong gradient cannot
 widen it; the report names every parameter that passed this way.
 """
@@ -32,7 +32,7 @@ import numpy as np
 DEFAULT_H = 1e-6
 DEFAULT_TOL = 1e-6
 EPS = float(np.finfo(np.float64).eps)
-ROUNDING_FACTOR = 100.0  # the floor 100·ε·|L|/h: rounding noise measured at up to ~10·ε·|L|/h
+ROUNDING_FACTOR = 30.0  # the floor 30·ε·|L|/h: on 3000 random networks the largest error of a correct gradient was 12.6
 
 
 def _check_step(h) -> float:

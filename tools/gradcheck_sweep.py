@@ -10,7 +10,10 @@ tests/test_gradients.py), so every FAIL verdict on these networks is a false FAI
 
 Teeth: on every second network (both kinds) a bug is planted in one layer's backward pass: dW doubled, the sign of db
 (or dW) flipped, W instead of Wᵀ in ∂L/∂A_prev (a square layer), or the activation's f'(Z) left out. A
-planted bug that gradcheck passes is a miss. Prints both rates and every false FAIL and miss.
+planted bug that gradcheck passes is a miss. A plant that leaves the gradient unchanged (×2 on the exactly zero
+gradient of a dead ReLU layer, say) or changes it by less than the noise floor (ROUNDING_FACTOR·ε·|L|/h) is
+counted separately: no finite-difference check at this h can see it. Prints both rates and every false FAIL
+and miss.
 """
 
 from __future__ import annotations
@@ -101,7 +104,7 @@ def main(n):
     t0 = time.time()
     seconds = {"random": 0.0, "deep sigmoid": 0.0, "reproducer": 0.0}
     false_fail, unchecked, noisy_rows, passed = [], [], 0, 0
-    teeth_tried, misses, worst = 0, [], 0.0
+    teeth_tried, misses, worst, no_effect, below_floor = 0, [], 0.0, 0, 0
     cases = [("reproducer", None)] + [("deep sigmoid" if s % 3 == 2 else "random", s) for s in range(n - 1)]
     for kind, seed in cases:
         if seed is None:
@@ -125,12 +128,21 @@ def main(n):
         else:
             passed += 1
         if seed % 2 == 0:
-            rng = np.random.default_rng(10_000 + seed)
-            what = plant(model, rng)
+            correct = [g.copy() for _, g in model.parameters()]
+            what = plant(model, np.random.default_rng(10_000 + seed))
+            model.backward(loss.grad(model.forward(X), T))
+            effect = max(float(np.max(np.abs(g - c), initial=0.0)) for (_, g), c in zip(model.parameters(), correct))
+            if effect <= 1e-12 * max(float(np.max(np.abs(c), initial=0.0)) for c in correct):
+                no_effect += 1  # e.g. ×2 on the gradient of a dead ReLU layer, which is exactly 0
+                continue
+            if effect <= ROUNDING_FACTOR * scale:
+                below_floor += 1  # the bug changes the gradient by less than the noise floor allows
+                continue
             teeth_tried += 1
             bad = gradcheck(model, loss, X, T)
             if bad.passed:
-                misses.append((seed, what, repr(model), str(bad)))
+                misses.append((seed, f"{what} (changes the gradient by {effect / scale:.0f} ε·|L|/h)", repr(model),
+                               str(bad)))
     for seed, kind, model, report in false_fail:
         print(f"FALSE FAIL seed {seed} ({kind}) {model}\n{report}\n")
     for seed, what, model, report in misses:
@@ -141,8 +153,11 @@ def main(n):
           f"not checked (every entry of a parameter at a kink): {len(unchecked)}")
     print(f"parameters that passed only within the finite-difference noise: {noisy_rows}; largest "
           f"|analytic − numeric| on a correct gradient: {worst:.1f} ε·|L|/h (the floor allows {ROUNDING_FACTOR:g})")
-    print(f"teeth: {teeth_tried - len(misses)} of {teeth_tried} planted bugs failed "
-          f"({(teeth_tried - len(misses)) / max(teeth_tried, 1):.2%}); misses: {len(misses)}")
+    print(f"teeth: {teeth_tried - len(misses)} of {teeth_tried} planted bugs that change the gradient by more than "
+          f"the noise floor failed ({(teeth_tried - len(misses)) / max(teeth_tried, 1):.2%}); misses: {len(misses)}")
+    print(f"not counted: {no_effect} planted bugs that leave the gradient unchanged (a dead or saturated unit), "
+          f"{below_floor} that change it by less than {ROUNDING_FACTOR:g} ε·|L|/h (below what finite differences "
+          "at this h resolve)")
     return 1 if false_fail or misses else 0
 
 
