@@ -4,7 +4,8 @@ Registry format (the integrator registers checkers that helpers add later):
 
     REGISTRY["nbNN.check_name"] = Entry(
         ref=<a correct answer: the learner's function, or a value for value checkers>,
-        eq="Eq. (N.k)",            # a substring every failure of a numeric wrong answer must contain
+        eq="Eq. (N.k)",            # a substring every failure of a numeric wrong answer must contain (or a
+                                   # tuple of alternatives)
         wrong={"what the bug is": (answer, "Eq. (N.k)"), …},   # typical wrong answers (>= 2) and the
                                    # equation (substring) their failure must name: where the error starts
         call=None,                 # how to call the checker: call(checker, answer); default checker(answer)
@@ -280,6 +281,43 @@ def kinks(W1, b1, lo, hi, sign=-1.0, keep_all=False):
     return np.sort(x if keep_all else x[(x >= lo) & (x <= hi)])
 
 
+def softmax_rows(Z):
+    E = np.exp(Z - Z.max(axis=1, keepdims=True))
+    return E / E.sum(axis=1, keepdims=True)
+
+
+def smoothed_grad(Z, y, eps, spread="all"):
+    B, C = Z.shape
+    if spread == "all":
+        T = (1 - eps) * np.eye(C)[y] + eps / C
+    elif spread == "none":
+        T = np.eye(C)[y]
+    else:
+        T = (1 - eps) * np.eye(C)[y] + eps / (C - 1) * (1 - np.eye(C)[y])
+    return (softmax_rows(Z) - T) / B
+
+
+def tied_relu_grad(X, W, T, terms=(True, True)):
+    U = X @ W
+    H = relu(U)
+    GY = 2 * (H @ W.T - T)
+    enc = X.T @ ((GY @ W) * (U > 0))
+    dec = GY.T @ H
+    return (enc if terms[0] else 0) + (dec if terms[1] else 0)
+
+
+def per_sample(X, W, b1, S, b2, T, factor=2.0):
+    U = X @ W + b1
+    DU = ((factor * (relu(U) @ S + b2 - T)) @ S.T) * (U > 0)
+    return X[:, :, None] * DU[:, None, :]
+
+
+SHAPES_16 = {"X": (16, 3), "W1": (3, 8), "b1": (8,), "Z1": (16, 8), "A1": (16, 8), "W2": (8, 8), "b2": (8,),
+             "Z2": (16, 8), "A2": (16, 8), "W3": (8, 2), "b3": (2,), "Z3": (16, 2), "A3": (16, 2), "Y_hat": (16, 2),
+             "n_params": 3 * 8 + 8 + 8 * 8 + 8 + 8 * 2 + 2}
+ABS_NET = (np.array([[1.0, -1.0]]), np.zeros(2), np.array([[1.0], [1.0]]), np.zeros(1))
+
+
 def naive_bce(Z, T):
     p = 1.0 / (1.0 + np.exp(-Z))
     return ((-T / p + (1 - T) / (1 - p)) * p * (1 - p)) / Z.size
@@ -312,6 +350,15 @@ def _lazy(fn):
 
 
 DIVERGING = _lazy(diverging_lr)
+VANISH_EQ = ("LiveTrainer.grad_norms", "Session.grad_rms")  # before and after the lab branch's rewrite of nb08
+
+
+def _better_batch():
+    ref = importlib.import_module("course_lib.exercises.nb08").val_after_examples_reference
+    return 1 if ref(1, 3200) < ref(32, 3200) else 32
+
+
+BETTER_BATCH = _lazy(_better_batch)
 
 REGISTRY = {
     # ---- 01
@@ -433,7 +480,7 @@ REGISTRY = {
          "noisy": (dict(ABS_CONFIG, noise=0.1), "without noise")},
         kind="value", numeric=False,
         odd={"a share string": ("lt1:abc", FAIL_), "a number": (5, FAIL_), "a list": ([1, 2], FAIL_),
-             "unknown key": ({"bogus": 1}, FAIL_), "float n_samples": (dict(ABS_CONFIG, n_samples=500.0), FAIL_),
+             "unknown key": ({"bogus": 1}, FAIL_), "fractional n_samples": (dict(ABS_CONFIG, n_samples=500.5), FAIL_),
              "None": (None, NA)}),
     "nb08.check_diverging_lr": Entry(
         DIVERGING, None,
@@ -444,10 +491,10 @@ REGISTRY = {
              "complex": (1j, FAIL_), "None": (None, NA)}),
     "nb08.check_vanishing_ratio": Entry(
         lambda k: importlib.import_module("course_lib.exercises.nb08").vanishing_ratio_reference(k),
-        "LiveTrainer.grad_norms",
+        VANISH_EQ,
         {"inverse ratio": (lambda k: 1 / importlib.import_module("course_lib.exercises.nb08")
-                           .vanishing_ratio_reference(k), "LiveTrainer.grad_norms"),
-         "constant": (lambda k: 0.5, "LiveTrainer.grad_norms")},
+                           .vanishing_ratio_reference(k), VANISH_EQ),
+         "constant": (lambda k: 0.5, VANISH_EQ)},
         cheat=False, kind="slow function"),
     # ---- 09
     "nb09.check_node_forward": Entry(
@@ -534,7 +581,9 @@ REGISTRY = {
         call=lambda checker, answer: checker(answer, T_FLOOR), kind="value"),
 }
 
-# Checkers that other branches add (derive-a: nb02, nb05; claims-2: nb06, nb07), registered ahead of the merge;
+# Checkers that other branches add (derive-a: nb02, nb05; claims-2: nb06, nb07; derive-b: nb01, nb03, nb04, nb12;
+# lab: nb08),
+# registered ahead of the merge;
 # an entry whose checker is not in this checkout is skipped, so these wait for their branch.
 FROM_OTHER_BRANCHES = {
     "nb02.check_ridge_grad": Entry(
@@ -576,6 +625,67 @@ FROM_OTHER_BRANCHES = {
         lambda s, n, p: s**2 * (n - p) / n, "the expected training MSE",
         {"σ² regardless of p": (lambda s, n, p: s**2, "the expected training MSE"),
          "σ² p / n": (lambda s, n, p: s**2 * p / n, "the expected training MSE")}, cheat=False),
+    # derive-b: nb01, nb03, nb04, nb12
+    "nb01.check_abs_network": Entry(
+        ABS_NET, None,
+        {"output weights (1, −1): gives x": ((ABS_NET[0], ABS_NET[1], np.array([[1.0], [-1.0]]), ABS_NET[3]), "|x|"),
+         "W1 transposed": ((ABS_NET[0].T, ABS_NET[1], ABS_NET[2], ABS_NET[3]), "transpose")},
+        kind="value", numeric=False),
+    "nb01.check_predicted_shapes": Entry(
+        SHAPES_16, None,
+        {"W1 transposed": (dict(SHAPES_16, W1=(8, 3)), "Eq. (1.2)"),
+         "weights only counted": (dict(SHAPES_16, n_params=3 * 8 + 8 * 8 + 8 * 2), "parameter count is 122")},
+        kind="value", numeric=False,
+        odd={"None": (None, NA), "a list": ([(16, 3)], FAIL_), "a key missing": ({"X": (16, 3)}, FAIL_),
+             "a shape that is a string": (dict(SHAPES_16, X="abc"), FAIL_), "a string": ("abc", FAIL_)}),
+    "nb03.check_elu_derivative": Entry(
+        lambda Z, a: np.where(Z > 0, 1.0, a * np.exp(np.minimum(Z, 0.0))), "the ELU derivative",
+        {"ELU itself for z ≤ 0": (lambda Z, a: np.where(Z > 0, 1.0, a * (np.exp(np.minimum(Z, 0.0)) - 1)),
+                                  "the ELU derivative"),
+         "missing α": (lambda Z, a: np.where(Z > 0, 1.0, np.exp(np.minimum(Z, 0.0))), "the ELU derivative")}),
+    "nb03.check_weighted_mse_grad": Entry(
+        lambda Y, T, w: 2 * w[:, None] * (Y - T) / Y.size, "the weighted MSE's gradient",
+        {"weights along the wrong axis": (lambda Y, T, w: 2 * w * (Y - T) / Y.size, "the weighted MSE's gradient"),
+         "missing the 2": (lambda Y, T, w: w[:, None] * (Y - T) / Y.size, "the weighted MSE's gradient")}),
+    "nb04.check_tied_weights_grad": Entry(
+        tied_relu_grad, "the sum of (4.9) and the transpose of (4.6)",
+        {"encoder use only": (lambda *a: tied_relu_grad(*a, terms=(True, False)), "the sum of (4.9)"),
+         "decoder use only": (lambda *a: tied_relu_grad(*a, terms=(False, True)), "the sum of (4.9)")}),
+    "nb04.check_per_sample_grads": Entry(
+        per_sample, "Eq. (4.9) sample by sample",
+        {"summed over the batch": (lambda *a: per_sample(*a).sum(axis=0), "Eq. (4.9) sample by sample"),
+         "missing the 2 of (4.5)": (lambda *a: per_sample(*a, factor=1.0), "Eq. (4.9) sample by sample")}),
+    "nb12.check_softmax_vjp": Entry(
+        lambda Z, G: softmax_rows(Z) * (G - np.sum(G * softmax_rows(Z), axis=1, keepdims=True)),
+        "Eq. (12.3) applied row by row",
+        {"diagonal of J only": (lambda Z, G: G * softmax_rows(Z) * (1 - softmax_rows(Z)), "Eq. (12.3)"),
+         "missing the p pᵀ term": (lambda Z, G: G * softmax_rows(Z), "Eq. (12.3)")}),
+    "nb12.check_label_smoothing_grad": Entry(
+        smoothed_grad, "Eq. (12.7) with smoothed targets",
+        {"no smoothing": (lambda *a: smoothed_grad(*a, spread="none"), "Eq. (12.7) with smoothed targets"),
+         "ε spread over the other classes": (lambda *a: smoothed_grad(*a, spread="others"),
+                                             "Eq. (12.7) with smoothed targets")}),
+    # lab: nb08 (each verdict trains networks: small answer sets)
+    "nb08.check_relu_kinks": Entry(
+        lambda W1, b1, lo, hi: int(np.sum([lo < -b / w < hi for w, b in zip(W1.reshape(-1), b1) if w != 0])),
+        "x = −b_j / W_1[0, j]",
+        {"sign of the kink": (lambda W1, b1, lo, hi: int(np.sum([lo < b / w < hi for w, b in zip(W1.reshape(-1), b1)
+                                                                  if w != 0])), "x = −b_j / W_1[0, j]"),
+         "every unit": (lambda W1, b1, lo, hi: W1.size, "x = −b_j / W_1[0, j]")}, cheat=False),
+    "nb08.check_kinks_prediction": Entry(
+        0, None, {"every unit": (64, "the measured count"), "half": (32, "the measured count")},
+        kind="value", numeric=False),
+    "nb08.check_val_after_examples": Entry(
+        lambda b, e: importlib.import_module("course_lib.exercises.nb08").val_after_examples_reference(b, e),
+        "Session.train",
+        {"batch size ignored": (lambda b, e: importlib.import_module("course_lib.exercises.nb08")
+                                .val_after_examples_reference(1, e), "Session.train"),
+         "a constant": (lambda b, e: 0.1, "Session.train")}, cheat=False, kind="slow function"),
+    "nb08.check_batch_prediction": Entry(
+        lambda: BETTER_BATCH(), None, {"the other one": (lambda: 33 - BETTER_BATCH(), "measure both")},
+        kind="value", numeric=False,
+        odd={"None": (None, NA), "an array": (np.array([1, 32]), FAIL_), "a string": ("1", FAIL_),
+             "True": (True, FAIL_), "8": (8, FAIL_)}),
 }
 REGISTRY.update(FROM_OTHER_BRANCHES)
 
@@ -722,7 +832,7 @@ def run(key, what, answer, status, eq):
         return False, True, f"CRASH {type(exc).__name__}: {exc}"
     ok = getattr(res, "status", None) == status and bool(getattr(res, "message", ""))
     if ok and eq is not None and status == FAIL_:
-        ok = eq in res.message
+        ok = any(e in res.message for e in (eq if isinstance(eq, tuple) else (eq,)))
     return ok, False, f"{res!r}"
 
 
