@@ -164,7 +164,8 @@ class GradcheckReport:
                 continue
             note = {OK: "ok", FAIL: "FAIL", NOISE: f"ok: within the finite-difference noise {r.noise:.0e}"}[r.status]
             if r.kinks:
-                note += f" ({r.kinks} entries skipped: the ±h step crossed a ReLU kink)"
+                entries = "entry" if r.kinks == 1 else "entries"
+                note += f" ({r.kinks} {entries} skipped: the ±h step crossed a ReLU kink)"
             lines.append(f"{r.name:<10} {shape:<10} {r.rel_error:>10.1e} {r.max_abs_diff:>10.1e}  {note}")
         tail = f"max rel. error {self.max_rel_error:.1e} (tolerance {self.tol:g}, h = {self.h:g})"
         failed, unchecked = self.failures(), self.not_checked()
