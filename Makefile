@@ -25,9 +25,11 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@ $(VENV)/.installed
 
-## make lab: start JupyterLab on the first notebook (127.0.0.1, token login on)
+## make lab: write your own copies of the notebooks to student/ (solutions removed, show_solution() reveals one;
+## a copy you edited is never overwritten) and start JupyterLab on the first one (127.0.0.1, token login on)
 lab: $(VENV)/.installed
-	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 $(ROOT_FLAG) notebooks/00_start_here.ipynb
+	$(BIN)/python tools/make_student.py --lab student
+	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 $(ROOT_FLAG) student/00_start_here.ipynb
 
 ## make test: lint, unit tests, every notebook under nbval (strict), every notebook in the learner's
 ## environment, browser tests

@@ -68,9 +68,11 @@ def test_readme_first_screen_shows_exactly_the_two_commands():
 
 def test_make_targets_exist_and_ci_runs_make_test():
     makefile = (ROOT / "Makefile").read_text()
-    for target in ("lab", "test", "execute", "student", "figures", "bench"):
+    for target in ("lab", "test", "learner-notebooks", "execute", "student", "figures", "bench", "robustness"):
         assert re.search(rf"^{target}:", makefile, re.M), target
-    assert "--ServerApp.ip=127.0.0.1" in makefile and "notebooks/00_start_here.ipynb" in makefile
+    assert "--ServerApp.ip=127.0.0.1" in makefile and "student/00_start_here.ipynb" in makefile
+    assert "make_student.py --lab student" in makefile, "make lab opens the learner's own copies"
+    assert re.search(r"^test:.*\blearner-notebooks\b", makefile, re.M), "make test runs the notebooks as a learner"
     assert not re.search(r"token\s*=|password\s*=", makefile), "make lab keeps JupyterLab's token login on"
     ci = (ROOT / ".ci" / "run").read_text()
     assert "REQUIRE_BROWSER=1" in ci and re.search(r"^make test$", ci, re.M)
