@@ -176,7 +176,7 @@ def check_adamw(fn) -> object:
     return check_function("adamw", fn, _adamw_reference, cases, "AdamW (decay θ by 1 − ηλ, then Eq. 6.4–6.7)")
 
 
-def _measured_decay(theta0, lr, weight_decay, n_steps):
+def measure_decay(theta0, lr, weight_decay, n_steps):
     """Measured with course_lib: how far a weight whose loss gradient is 0 moves in n_steps, under
     AdamW (decoupled decay) and under Adam with L2 inside the gradient (g = 0 + λθ, Eq. 6.2)."""
     theta0 = np.array([float(theta0)])
@@ -197,6 +197,6 @@ def check_decay_prediction(fn) -> object:
     AdamW reference. The prediction may be approximate: it passes within 5 % (rel. error, Eq. 2.4).
     """
     cases = [(1.0, 1e-3, 0.01, 100), (2.0, 1e-3, 0.1, 100), (0.5, 1e-3, 1.0, 50), (-1.5, 2e-3, 0.05, 200)]
-    return check_function("decay_prediction", fn, _measured_decay, cases,
+    return check_function("decay_prediction", fn, measure_decay, cases,
                           "the measured decay (AdamW: shrink by 1 − ηλ per step; L2 in Adam: the step Adam takes "
                           "on the gradient λθ)", tol=0.05)
