@@ -103,7 +103,7 @@ def s0_figures():
     fig.tight_layout()
     fig.savefig(OUT / "s0_losses.png", **SAVE)
     plt.close(fig)
-    return h0, h1
+    return h0, h1, r2(model, X, Y), r2(good, Xs, Ys)
 
 
 def s2_figures():
@@ -145,18 +145,34 @@ def s2_figures():
     fig.tight_layout()
     fig.savefig(OUT / "s2_grad_norms.png", **SAVE)
     plt.close(fig)
-    return h
+    return h, float(np.mean((Y - TARGETS["sinc"](X)) ** 2))
+
+
+# The numbers README.md quotes next to these figures, as the figures print them. main() recomputes each one and
+# stops if it no longer rounds to what the README says (then fix the README, or the figure).
+README_NUMBERS = {
+    "tanh R²": "0.9999",  # "a 1-64-64-1 tanh network fits it (R² 0.9999)": R² on its 2000 training points, .4f
+    "S2 train MSE": "0.0089",  # "train MSE 0.0089 against the noise floor 0.01": after S2's 1000 epochs, .4f
+}
 
 
 def main():
     start = time.perf_counter()
     use_style()
     OUT.mkdir(exist_ok=True)
-    h0, h1 = s0_figures()
-    print(f"S0 figures: 1-3-1 MSE {h0.train_loss[-1]:.2f}, last-sample {h0.last_batch_loss[-1]:.3g}; "
-          f"tanh MSE {h1.train_loss[-1]:.4f} ({time.perf_counter() - start:.0f} s)")
-    h = s2_figures()
-    print(f"S2 figures: train {h.train_loss[-1]:.4f}, val {h.val_loss[-1]:.4f} ({time.perf_counter() - start:.0f} s)")
+    h0, h1, r2_s0, r2_tanh = s0_figures()
+    print(f"S0 figures: 1-3-1 MSE {h0.train_loss[-1]:.2f}, R² {r2_s0:.2f} ({S0_EPOCHS} of S0's 10 epochs), "
+          f"last-sample {h0.last_batch_loss[-1]:.3g}; tanh MSE {h1.train_loss[-1]:.4f}, R² {r2_tanh:.4f} "
+          f"({time.perf_counter() - start:.0f} s)")
+    h, floor_train = s2_figures()
+    print(f"S2 figures: train {h.train_loss[-1]:.4f}, val {h.val_loss[-1]:.4f}, noise floor σ² = 0.01 "
+          f"(on the training set {floor_train:.4f}) ({time.perf_counter() - start:.0f} s)")
+    measured = {"tanh R²": f"{r2_tanh:.4f}", "S2 train MSE": f"{h.train_loss[-1]:.4f}"}
+    for name, quoted in README_NUMBERS.items():
+        assert measured[name] == quoted, f"README quotes {name} = {quoted}, the figure now gives {measured[name]}"
+    assert r2_s0 < 0.3, f"S0's 1-3-1 net should stay near the mean (R² < 0.3), got {r2_s0:.2f}"
+    assert floor_train < h.train_loss[-1] < 0.01, "S2's training MSE should end between its floor and σ² = 0.01"
+    print("README numbers reproduced: " + ", ".join(f"{k} {v}" for k, v in measured.items()))
     for p in sorted(OUT.glob("*.png")):
         print(f"  {p.relative_to(OUT.parent)}  {p.stat().st_size // 1024} KiB")
 

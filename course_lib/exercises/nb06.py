@@ -112,3 +112,91 @@ def check_init_std(fn) -> object:
         return np.float64(_INIT_STD[name](fan_in, fan_out))
 
     return check_function("init_std", fn, reference, cases, "Eq. (6.8)–(6.10)", tol=1e-12)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Transfer exercises: Nesterov momentum, AdamW, and a prediction of how AdamW and L2-inside-Adam decay a weight.
+
+
+def _nesterov_reference(theta, grads, lr, mu):
+    """PyTorch's SGD(nesterov=True, dampening=0): b ← μb + g, θ ← θ − η(g + μb), with b starting at 0.
+
+    It is Sutskever's look-ahead momentum (v ← μv − η∇L(θ + μv), θ ← θ + v) written for the stored point
+    φ = θ + μv, where the gradient is taken; tests/test_exercises_nb06.py checks that equivalence on a quadratic.
+    """
+    theta = np.array(theta, dtype=np.float64)
+    buf = np.zeros_like(theta)
+    for g in grads:
+        buf = mu * buf + g
+        theta = theta - lr * (g + mu * buf)
+    return theta
+
+
+def check_nesterov(fn) -> object:
+    """fn(theta, grads, lr, mu) -> the stored parameters after one Nesterov step per gradient in `grads`.
+
+    Nesterov momentum takes the gradient at the look-ahead point: v ← μv − η∇L(θ + μv), θ ← θ + v (v starts at
+    0). A library stores φ = θ + μv instead, so the gradient it is handed (g = ∇L(φ)) is the one at the stored
+    point. The learner derives the update of φ from the look-ahead form; `grads` are the gradients at the
+    successive stored points. Reference: PyTorch's form, b ← μb + g, φ ← φ − η(g + μb).
+    """
+    rng = np.random.default_rng(606)
+    cases = []
+    for n_steps, lr, mu in ((1, 0.1, 0.9), (4, 0.05, 0.9), (7, 0.2, 0.5)):
+        theta, grads = _theta_and_grads(rng, n_steps)
+        cases.append((theta, grads, lr, mu))
+    return check_function("nesterov", fn, _nesterov_reference, cases,
+                          "Nesterov momentum (look-ahead form rewritten for φ = θ + μv)")
+
+
+def _adamw_reference(theta, grads, lr, beta1, beta2, eps, weight_decay):
+    """AdamW (PyTorch's torch.optim.AdamW): θ ← θ(1 − ηλ), then course_lib's Adam step, Eq. (6.4)–(6.7)."""
+    params = _Params(theta)
+    opt = Adam(params, lr=lr, betas=(beta1, beta2), eps=eps)
+    for g in grads:
+        params.theta *= 1.0 - lr * weight_decay  # decoupled weight decay: not part of the gradient
+        params.grad[...] = g
+        opt.step()
+    return params.theta
+
+
+def check_adamw(fn) -> object:
+    """fn(theta, grads, lr, beta1, beta2, eps, weight_decay) -> θ after one AdamW step per gradient in `grads`.
+
+    AdamW decouples the decay from the gradient: each step first shrinks θ by the factor (1 − ηλ), then takes
+    Adam's step, Eq. (6.4)–(6.7), with the loss gradient alone (m, v start at 0, t at 1). Reference: course_lib's
+    Adam after the shrink, the order torch.optim.AdamW uses.
+    """
+    rng = np.random.default_rng(607)
+    cases = []
+    settings = ((1, 0.01, 0.9, 0.999, 1e-8, 0.1), (6, 0.1, 0.9, 0.999, 1e-8, 0.5), (10, 0.05, 0.8, 0.99, 1e-3, 2.0))
+    for n_steps, lr, b1, b2, eps, wd in settings:
+        theta, grads = _theta_and_grads(rng, n_steps)
+        cases.append((theta, grads, lr, b1, b2, eps, wd))
+    return check_function("adamw", fn, _adamw_reference, cases, "AdamW (decay θ by 1 − ηλ, then Eq. 6.4–6.7)")
+
+
+def measure_decay(theta0, lr, weight_decay, n_steps):
+    """Measured with course_lib: how far a weight whose loss gradient is 0 moves in n_steps, under
+    AdamW (decoupled decay) and under Adam with L2 inside the gradient (g = 0 + λθ, Eq. 6.2)."""
+    theta0 = np.array([float(theta0)])
+    adamw = _adamw_reference(theta0, [np.zeros(1)] * n_steps, lr, 0.9, 0.999, 1e-8, weight_decay)
+    params = _Params(theta0)
+    opt = Adam(params, lr=lr)
+    for _ in range(n_steps):
+        params.grad[...] = weight_decay * params.theta  # Eq. (6.2) with ∇L = 0
+        opt.step()
+    return np.array([abs(theta0[0] - adamw[0]), abs(theta0[0] - params.theta[0])])
+
+
+def check_decay_prediction(fn) -> object:
+    """fn(theta0, lr, weight_decay, n_steps) -> [distance moved under AdamW, distance moved under L2-inside-Adam],
+    predicted for one weight whose loss gradient is 0 (default betas, ε = 1e-8), from the update equations alone.
+
+    Reference: the two distances measured by running course_lib's Adam (L2: the gradient λθ, Eq. 6.2) and the
+    AdamW reference. The prediction may be approximate: it passes within 5 % (rel. error, Eq. 2.4).
+    """
+    cases = [(1.0, 1e-3, 0.01, 100), (2.0, 1e-3, 0.1, 100), (0.5, 1e-3, 1.0, 50), (-1.5, 2e-3, 0.05, 200)]
+    return check_function("decay_prediction", fn, measure_decay, cases,
+                          "the measured decay (AdamW: shrink by 1 − ηλ per step; L2 in Adam: the step Adam takes "
+                          "on the gradient λθ)", tol=0.05)

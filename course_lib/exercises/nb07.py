@@ -98,3 +98,58 @@ def check_bias_free_prediction(fn) -> object:
         return by_outputs[(f_plus, f_minus)](x)
 
     return check_function("bias_free_prediction", fn, reference, cases, "Eq. (7.4)", tol=1e-10)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Transfer exercises: where a 1-h-1 ReLU network can bend, and the training-set noise floor of a model with p
+# parameters.
+
+
+def _reference_kinks(W1, b1, lo, hi):
+    """Kinks of x ↦ Σ_j c_j relu(x W1[0, j] + b1[j]) + d: unit j bends where x W1[0, j] + b1[j] = 0, i.e. at
+    x = −b1[j] / W1[0, j] (units with W1[0, j] = 0 never bend). Sorted, only those with lo ≤ x ≤ hi."""
+    w = np.asarray(W1, dtype=np.float64).reshape(-1)
+    b = np.asarray(b1, dtype=np.float64).reshape(-1)
+    x = -b[w != 0] / w[w != 0]
+    return np.sort(x[(x >= lo) & (x <= hi)])
+
+
+def check_relu_kinks(fn) -> object:
+    """fn(W1, b1, lo, hi) -> the sorted x positions in [lo, hi] where a 1-h-1 ReLU network with first layer
+    W1 (1 × h), b1 (h,) can bend (one kink per hidden unit, Eq. 1.2 with ReLU).
+
+    Reference: x = −b1_j / W1_j for each unit, kept when inside [lo, hi]; tests/test_exercises_nb07.py checks it
+    against the slope changes of course_lib MLPs measured on a fine grid.
+    """
+    rng = np.random.default_rng(705)
+    cases = []
+    for h, lo, hi, b_scale in ((3, 0.0, 1.0, 0.1), (8, -4.0, 4.0, 2.0), (20, -1.0, 1.0, 0.5)):
+        W1 = rng.normal(size=(1, h)) * np.sqrt(2.0)
+        b1 = rng.uniform(-b_scale, b_scale, size=h) if b_scale > 0.2 else rng.uniform(0, b_scale, size=h)
+        cases.append((W1, b1, lo, hi))
+    return check_function("relu_kinks", fn, _reference_kinks, cases,
+                          "the kinks x = −b_j / w_j of a 1-h-1 ReLU network", tol=1e-10)
+
+
+def _reference_train_floor(sigma, n, p, seed=0):
+    """E[training MSE] of least squares with p parameters on n points y = (a model in the class) + N(0, σ²):
+    the residual is (I − H)ε with H the hat matrix of an n × p design, so E = σ² · trace(I − H) / n.
+    Computed from a random polynomial design (trace taken numerically, not from a formula)."""
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-1, 1, size=n)
+    D = np.vander(x, p, increasing=True)  # n × p, full column rank for distinct x
+    Q, _ = np.linalg.qr(D)
+    H = Q @ Q.T
+    return np.float64(sigma**2 * np.trace(np.eye(n) - H) / n)
+
+
+def check_train_noise_floor(fn) -> object:
+    """fn(sigma, n, p) -> the expected training MSE of a least-squares fit with p free parameters on n noisy
+    points, when the model class contains the true function (noise N(0, σ²)): a training-set version of Eq. (7.3).
+
+    Reference: σ² · trace(I − H) / n with H the hat matrix of a random n × p polynomial design (computed
+    numerically); tests/test_exercises_nb07.py also checks it against a Monte-Carlo measurement.
+    """
+    cases = [(0.1, 30, 1), (0.1, 30, 8), (0.5, 200, 20), (2.0, 12, 11)]
+    return check_function("train_noise_floor", fn, _reference_train_floor, cases,
+                          "the expected training MSE of a least-squares fit (Eq. 7.3 on the training set)", tol=1e-8)
