@@ -11,7 +11,7 @@ export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 
-.PHONY: lab test lint unit nbval learner-notebooks browser execute student figures bench robustness clean
+.PHONY: lab test lint unit nbval learner-notebooks browser execute student figures bench robustness nbgrader-check clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,14 @@ figures: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-test
 	@set -e; for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f; done
+
+## make nbgrader-check: a class can autograde: nbgrader itself (in a venv of its own, it pulls many packages)
+## generates the assignment from the stamped notebooks and autogrades a solved and a blank copy
+NBGRADER_VENV := .venv-nbgrader
+nbgrader-check:
+	$(MAKE) --no-print-directory VENV=$(NBGRADER_VENV) $(NBGRADER_VENV)/.installed-test
+	$(NBGRADER_VENV)/bin/python -m pip install --quiet 'nbgrader>=0.9'
+	$(NBGRADER_VENV)/bin/python -m pytest -p no:cacheprovider -rs tests/test_nbgrader.py
 
 ## make robustness: every notebook under nbval on several OpenBLAS kernels, 1 and 2 BLAS threads, and the
 ## oldest and newest numpy/matplotlib pyproject allows (slow: builds two extra venvs; prints a table)
