@@ -172,7 +172,7 @@ def test_bad_layer_sizes(sizes):
 
 
 def test_bad_linear_width():
-    with pytest.raises(ValueError, match=r"fan_out must be a positive integer \(a layer width\), got 0"):
+    with pytest.raises(ValueError, match=r"Linear fan_out must be a positive integer, got 0"):
         Linear(3, 0)
 
 
