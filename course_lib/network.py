@@ -24,33 +24,33 @@ class Module:
     every new layer or connection); `parameters()` then lists the (value, gradient) array pairs in that order.
     """
 
-    _names: list = []
-    _params: list = []
+    _pnames: list = []
+    _pairs: list = []
     _flat = None  # (values, gradients): two flat buffers holding every parameter, when the model has them
 
     def _set_parameters(self, names, pairs):
-        self._names, self._params = list(names), list(pairs)
+        self._pnames, self._pairs = list(names), list(pairs)
 
     def parameters(self):
         """[(value, gradient), …] array pairs (a fresh list each call; the arrays are the model's own)."""
-        return list(self._params)
+        return list(self._pairs)
 
     def parameter_names(self):
         """The parameters' names, in the order of parameters()."""
-        return list(self._names)
+        return list(self._pnames)
 
     def named_parameters(self):
         """[(name, (value, gradient)), …]."""
-        return list(zip(self._names, self._params, strict=True))
+        return list(zip(self._pnames, self._pairs, strict=True))
 
     def zero_grad(self):
         """Set every gradient to zero (in place)."""
-        for _, grad in self._params:
+        for _, grad in self._pairs:
             grad.fill(0.0)
 
     def num_parameters(self) -> int:
         """How many numbers the model learns."""
-        return sum(value.size for value, _ in self._params)
+        return sum(value.size for value, _ in self._pairs)
 
     def _activation_layers(self):
         raise NotImplementedError
