@@ -112,15 +112,15 @@ class Activation:
     has_kink = False  # True where f' jumps (finite differences across the jump are meaningless)
 
     def __init__(self):
-        self._Z = None
+        self._Z = self._A = None
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
 
     def forward(self, Z: np.ndarray) -> np.ndarray:
-        """A = f(Z), Eq. (1.3); caches Z for backward."""
-        self._Z = Z
-        return self.fn(Z)
+        """A = f(Z), Eq. (1.3); caches Z and A for backward."""
+        self._Z, self._A = Z, self.fn(Z)
+        return self._A
 
     def local_grad(self) -> np.ndarray:
         """f'(Z) for the Z of the last forward pass."""
@@ -219,12 +219,6 @@ class Sigmoid(Activation):
         s = Sigmoid.fn(Z)
         return s * (1.0 - s)
 
-    def forward(self, Z):
-        """A = σ(Z), cached: the derivative needs only A."""
-        self._Z = Z
-        self._A = self.fn(Z)
-        return self._A
-
     def local_grad(self):
         """σ'(Z) = A(1 − A), Eq. (3.3), from the cached output A."""
         return self._A * (1.0 - self._A)
@@ -244,12 +238,6 @@ class Tanh(Activation):
     def derivative(Z):
         """1 − tanh²(Z), Eq. (3.5)."""
         return 1.0 - np.tanh(Z) ** 2
-
-    def forward(self, Z):
-        """A = tanh(Z), cached: the derivative needs only A."""
-        self._Z = Z
-        self._A = np.tanh(Z)
-        return self._A
 
     def local_grad(self):
         """tanh'(Z) = 1 − A², Eq. (3.5), from the cached output A."""

@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 
 from course_lib import MLP, SGD, Adam, MSELoss
-from course_lib import train as train_module
 from course_lib.data import make_dataset, minibatches
 from course_lib.train import History, TrainingDiverged, fit, train_step
 
@@ -138,11 +137,12 @@ def test_callbacks_run_every_epoch_and_true_stops(sinc_data):
     assert h.stopped_early and h.epochs == 3
 
 
-def test_progress_bar_runs(sinc_data, capsys):
+def test_progress_bar_shows_every_epoch_and_the_loss(sinc_data, capsys):
     X, Y = sinc_data
     model = MLP([1, 4, 1], seed=0)
     h = fit(model, X, Y, loss="mse", optimizer=SGD(model, lr=0.01), epochs=2, batch_size=32, progress=True)
-    assert h.epochs == 2
+    err = capsys.readouterr().err
+    assert h.epochs == 2 and "2/2" in err and f"loss={h.train_loss[-1]:.3g}" in err
 
 
 def replay_steps(seed, X, Y, batch_size, n_steps, make_model, make_opt):
@@ -268,7 +268,3 @@ def test_fit_refuses_mismatched_rows_and_a_foreign_optimizer():
     with pytest.raises(ValueError, match="another model"):
         fit(model, np.ones((4, 1)), np.ones((4, 1)), loss="mse", optimizer=SGD(other, lr=0.1), epochs=1,
             batch_size=2)
-
-
-def test_module_documents_its_notebooks():
-    assert "notebook 06" in train_module.__doc__ and "notebook 07" in train_module.__doc__
