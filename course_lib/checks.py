@@ -36,6 +36,9 @@ def as_batch(X, what="input") -> np.ndarray:
     `what` names the array in error messages, e.g. "MLP([1, 3, 1]) input"; it may be a function returning
     that name, so that a hot path builds the text only when there is an error to report.
     """
+    if type(X) is np.ndarray and X.dtype is _F64 and X.ndim == 2 and X.shape[0]:
+        if math.isfinite(np.add.reduce(X, axis=None)):
+            return X  # the common case, checked with one sum; anything else takes the full path below
     X = as_real(X, what)
     if X.ndim != 2:
         raise ValueError(

@@ -86,7 +86,7 @@ class Graph(Module):
     seed: the seed of the one Generator (or the Generator itself) that draws every weight matrix, in the
     order the connections are made — so the same construction code (or `from_config`) gives the same
     initial weights. Build with add_input / add_hidden / add_output and connect; then `forward`, `loss`,
-    `backward`, and an optimiser from course_lib.optim.
+    `backward`, and an optimizer from course_lib.optim.
     """
 
     def __init__(self, seed=0):

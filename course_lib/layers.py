@@ -110,6 +110,7 @@ class Activation:
 
     name = "activation"
     has_kink = False  # True where f' jumps (finite differences across the jump are meaningless)
+    reads_output = False  # True where local_grad reads the returned A (editing A would change Δ)
 
     def __init__(self):
         self._Z = self._A = None
@@ -203,6 +204,7 @@ class Sigmoid(Activation):
     """σ(z) = 1/(1+e^(−z)), σ'(z) = σ(z)(1 − σ(z)), Eq. (3.3); computed stably, Eq. (3.4)."""
 
     name = "sigmoid"
+    reads_output = True
 
     @staticmethod
     def fn(Z):
@@ -228,6 +230,7 @@ class Tanh(Activation):
     """f(z) = tanh z, f'(z) = 1 − tanh² z, Eq. (3.5)."""
 
     name = "tanh"
+    reads_output = True
 
     @staticmethod
     def fn(Z):

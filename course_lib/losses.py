@@ -67,7 +67,7 @@ class MSELoss(_Loss):
         return total / R.size if self.reduction == "mean" else total
 
     def grad(self, Y, T) -> np.ndarray:
-        """∂L/∂Y, same shape as Y."""
+        """∂L/∂Y = s·(Y − T), same shape as Y (s from `scale`: 2/(B·n_out) for "mean", 2 for "sum")."""
         R = self._residual(Y, T)  # Y − T
         return self.scale(R) * R  # Eq. (3.7) or (3.8)
 

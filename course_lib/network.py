@@ -176,7 +176,7 @@ class MLP(Module):
 
     def _output(self, A):
         self._out_shape = A.shape
-        return A.copy()  # the caller's Ŷ, not the array the last activation keeps for backward
+        return A.copy() if self.layers[-1].reads_output else A  # not the array tanh/sigmoid keep for backward
 
     def _check_backward(self, dY):
         if self._out_shape is None:

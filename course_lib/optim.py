@@ -51,14 +51,13 @@ class Optimizer:
     def _slots(self):
         """[(value, gradient, *state), …] for one step: one entry per parameter, or a single entry for the
         whole model when it keeps all its parameters in one flat buffer (an MLP), which updates every
-        parameter with the same element-wise arithmetic in one go. State arrays start at zero."""
-        params = self.model.parameters()
+        parameter with the same element-wise arithmetic in one go. State arrays start at zero; a state this
+        optimizer does not keep (plain SGD's velocity) is None."""
         flat = getattr(self.model, "_flat", None)
-        if flat is not None:
-            params = [flat]
+        params = [flat] if flat is not None else self.model.parameters()
         names = self._state()
         if not names:
-            return params
+            return [(v, g) + (None,) * len(self.STATE) for v, g in params]
         state = [getattr(self, name) for name in names]
         if state[0] is None:
             state = [[np.zeros_like(v) for v, _ in params] for _ in names]
@@ -139,14 +138,13 @@ class SGD(Optimizer):
 
     def step(self):
         """Apply one update to every parameter θ of the model, in place."""
-        for value, grad, *velocity in self._slots():
+        for value, grad, velocity in self._slots():
             g = grad + self.weight_decay * value if self.weight_decay else grad  # Eq. (6.2)
             if self.momentum:
-                v = velocity[0]  # Eq. (6.3): v ← μv + g
-                v *= self.momentum
-                v += g
-                g = v
-            value -= self.lr * g  # Eq. (6.1)
+                velocity *= self.momentum  # Eq. (6.3): v ← μv + g
+                velocity += g
+                g = velocity
+            value -= self.lr * g  # Eq. (6.1): θ ← θ − η g
         self.steps += 1
 
 

@@ -1,7 +1,7 @@
-"""Optimisers (course_lib.optim) against updates worked out by hand from the published rules, Eq. (6.1)–(6.7).
+"""Optimizers (course_lib.optim) against updates worked out by hand from the published rules, Eq. (6.1)–(6.7).
 
 The expected numbers are computed here, scalar by scalar, from the update rules as printed in
-Kingma & Ba (2015) and in the PyTorch documentation of torch.optim.SGD — never by calling the optimiser.
+Kingma & Ba (2015) and in the PyTorch documentation of torch.optim.SGD — never by calling the optimizer.
 """
 
 import math
@@ -144,7 +144,7 @@ def test_sgd_negative_or_infinite_weight_decay_is_refused(wd):
         SGD(TwoNumbers([1.0]), lr=0.1, weight_decay=wd)
 
 
-def test_optimiser_needs_a_model_with_parameters():
+def test_optimizer_needs_a_model_with_parameters():
     with pytest.raises(TypeError, match="parameters"):
         SGD(object(), lr=0.1)
 

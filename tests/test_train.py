@@ -211,7 +211,7 @@ def test_divergence_at_the_first_step_changes_nothing():
 
 def test_an_update_that_would_overflow_is_not_applied():
     # Finite loss and finite gradients, but lr·g overflows: the check after the update must undo it exactly,
-    # including the optimiser's state.
+    # including the optimizer's state.
     X, Y = make_dataset("abs", 4, seed=0)
     Y = Y + 100.0  # residuals ≈ 100, so |∂L/∂b2| ≈ 200 and lr·g ≈ 2e310 > the largest float64 (1.8e308)
     model = MLP([1, 3, 1], seed=0)
