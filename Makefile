@@ -11,7 +11,7 @@ export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 
-.PHONY: lab test lint unit nbval browser execute student figures bench clean
+.PHONY: lab test lint unit nbval browser execute student figures bench mutate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,9 @@ figures: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-test
 	@set -e; for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f; done
+
+mutate: $(VENV)/.installed-test
+	$(BIN)/python tools/mutate.py
 
 clean:
 	rm -rf student test-artifacts .pytest_cache .ruff_cache build *.egg-info

@@ -260,3 +260,29 @@ def test_save_load_without_biases(tmp_path):
     assert back.bias is False
     for (a, _), (b, _) in zip(m.parameters(), back.parameters()):
         np.testing.assert_array_equal(a, b)
+
+
+def test_mlp_draws_each_layer_from_one_generator_in_order():
+    """W_1, W_2, … are the initialiser's consecutive draws from default_rng(seed); biases start at zero."""
+    m = MLP([2, 3, 4], init="he", seed=5)
+    rng = np.random.default_rng(5)
+    for lin, (n_in, n_out) in zip(m.linears, [(2, 3), (3, 4)], strict=True):
+        np.testing.assert_array_equal(lin.W, get_initialiser("he")(n_in, n_out, rng))
+        np.testing.assert_array_equal(lin.b, np.zeros(n_out))
+
+
+def test_relu_derivative_at_zero_is_zero_in_backward():
+    """Eq. (3.1) with PyTorch's convention f'(0) = 0, also in the backward pass (not only in derivative)."""
+    relu = get_activation("relu")
+    relu.forward(np.array([[-1.0, 0.0, 2.0]]))
+    np.testing.assert_array_equal(relu.backward(np.ones((1, 3))), [[0.0, 0.0, 1.0]])
+    np.testing.assert_array_equal(relu.derivative(np.array([0.0])), [0.0])
+
+
+def test_kink_pattern_is_every_relu_units_state():
+    m = MLP([1, 3, 2, 1], activation=["relu", "tanh"], seed=0)
+    assert m.kink_pattern().size == 0  # before any forward pass
+    X = np.linspace(-1, 1, 5).reshape(-1, 1)
+    m.forward(X)
+    Z1 = X @ m.linears[0].W + m.linears[0].b
+    np.testing.assert_array_equal(m.kink_pattern(), (Z1 > 0).ravel())  # the tanh layer has no kink
