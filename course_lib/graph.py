@@ -79,9 +79,6 @@ class Edge(Linear):
     def __repr__(self) -> str:
         return f"Edge({self.src!r} → {self.dst!r}, W {self.W.shape[0]}×{self.W.shape[1]})"
 
-    def __repr__(self) -> str:
-        return f"Edge({self.src!r} → {self.dst!r}, W {self.W.shape[0]}×{self.W.shape[1]})"
-
 
 class Graph(Module):
     """A network whose layers form a directed acyclic graph (skip connections, several inputs and outputs).
