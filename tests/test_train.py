@@ -268,3 +268,16 @@ def test_fit_refuses_mismatched_rows_and_a_foreign_optimizer():
     with pytest.raises(ValueError, match="another model"):
         fit(model, np.ones((4, 1)), np.ones((4, 1)), loss="mse", optimizer=SGD(other, lr=0.1), epochs=1,
             batch_size=2)
+
+
+def test_batch_loss_mean_and_last_batch_loss_against_a_hand_loop(sinc_data):
+    """Each epoch's batch losses, recomputed by a hand loop over fit's documented batch order."""
+    X, Y = sinc_data
+    model, ref = MLP([1, 8, 1], seed=0), MLP([1, 8, 1], seed=0)
+    h = fit(model, X, Y, loss=MSELoss(), optimizer=SGD(model, lr=0.1), epochs=2, batch_size=10, seed=4)
+    opt, rng = SGD(ref, lr=0.1), np.random.default_rng(4)
+    for epoch in range(2):
+        losses = [train_step(ref, MSELoss(), opt, Xb, Yb, check=False) for Xb, Yb in minibatches(X, Y, 10, rng)]
+        assert len(losses) == 7 and len(set(losses)) == 7
+        assert h.batch_loss_mean[epoch] == pytest.approx(np.mean(losses), rel=1e-12)
+        assert h.last_batch_loss[epoch] == losses[-1]
