@@ -93,7 +93,7 @@ def fit(model, X, Y, *, loss, optimizer, epochs: int, batch_size: int, val=None,
         callbacks=(), shuffle: bool = True) -> History:
     """Train `model` on (X, Y) with minibatch steps; return a `History` (one entry per epoch).
 
-    model:      an MLP or a Graph-like model with forward(X) → Ŷ, backward(∂L/∂Ŷ) and parameters().
+    model:      an MLP, or any model with forward(X) → Ŷ, backward(∂L/∂Ŷ) and parameters().
     X, Y:       (n, n_in) and (n, n_out) arrays, one sample per row (never modified).
     loss:       a loss object (e.g. MSELoss()) or its name ("mse").
     optimizer:  an optimizer built on this model, e.g. SGD(model, lr=0.01) or Adam(model, lr=1e-3).
