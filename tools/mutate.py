@@ -31,6 +31,7 @@ TESTS = {
     "graph": ["test_graph.py", "test_arguments.py"],
     "init": ["test_core.py"],
     "data": ["test_data.py", "test_train.py"],
+    "lab/session": ["test_widgets.py"],  # the lab's headless session, where this checkout has it
 }
 
 # (module, what the bug is, exact text in the module, its replacement)
@@ -190,6 +191,28 @@ MUTANTS = [
     ),
 ]
 
+# The lab's headless session (course_lib/lab/session.py, from the lab branch): planted only where the file exists.
+MUTANTS += [
+    (
+        "lab/session",
+        "validation loss measured on the training points",
+        "Yv = self._forward(self._eval_val[0])\n                if np.isfinite(Yv).all():\n"
+        "                    va = self.loss(Yv, self._eval_val[1])",
+        "Yv = self._forward(self._eval_train[0])\n                if np.isfinite(Yv).all():\n"
+        "                    va = self.loss(Yv, self._eval_train[1])",
+    ),
+    ("lab/session", "gradient norms: chunk weighting dropped", "a += Xc.shape[0] * lin.dW", "a += lin.dW"),
+    (
+        "lab/session",
+        "training loss: chunk weighting dropped",
+        "total += loss(Yhat, Yc) * Xc.shape[0]",
+        "total += loss(Yhat, Yc)",
+    ),
+    ("lab/session", "weight decay with the wrong sign", "grad += wd * param", "grad -= wd * param"),
+    ("lab/session", "divergence not recorded", "self._diverge(value)\n                    break", "break"),
+    ("lab/session", "activation spread: mean not squared", "s2 / counts - mean**2", "s2 / counts - mean"),
+]
+
 # Survivors we accept, with the reason (keyed by the bug's description).
 ACCEPTED: dict[str, str] = {}
 
@@ -234,13 +257,18 @@ def main():
             text=True,
         )
         assert check.stdout.strip().startswith(str(scratch)), f"tests would not import the scratch copy: {check}"
-        baseline = sorted({f for files in TESTS.values() for f in files})
-        verdict, seconds = run_tests(scratch, baseline, args.timeout * 4)
-        assert verdict == "survived", "the unit tests fail without any mutant: fix them first"
-        print(f"unmutated: {len(baseline)} test files pass ({seconds:.0f} s)\n", flush=True)
+        present = [m for m in mutants if (scratch / "course_lib" / f"{m[0]}.py").exists()]
+        baseline = sorted({f for m in present for f in TESTS[m[0]] if (scratch / "tests" / f).exists()})
+        if baseline:
+            verdict, seconds = run_tests(scratch, baseline, args.timeout * 4)
+            assert verdict == "survived", "the unit tests fail without any mutant: fix them first"
+            print(f"unmutated: {len(baseline)} test files pass ({seconds:.0f} s)\n", flush=True)
         rows = []
         for module, what, old, new in mutants:
             path = scratch / "course_lib" / f"{module}.py"
+            if not path.exists():
+                rows.append((module, what, "SKIPPED (this checkout has no such file)", 0.0))
+                continue
             text = path.read_text()
             count = text.count(old)
             if count != 1:
@@ -255,13 +283,13 @@ def main():
                 verdict = f"accepted: {ACCEPTED[what]}"
             rows.append((module, what, verdict, seconds))
             print(f"  {module:<8} {what:<62} {verdict} ({seconds:.0f} s)", flush=True)
-    planted = [r for r in rows if not r[2].startswith("NOT PLANTED")]
+    planted = [r for r in rows if not r[2].startswith(("NOT PLANTED", "SKIPPED"))]
     caught = [r for r in planted if r[2].startswith("caught")]
     print("\n| module | planted bug | result |\n|---|---|---|")
     for module, what, verdict, _ in rows:
         print(f"| {module} | {what} | {verdict} |")
     print(f"\ncaught {len(caught)} / planted {len(planted)} ({100 * len(caught) / max(len(planted), 1):.0f} %)")
-    return 0 if len(planted) == len(rows) else 1
+    return 0 if not any(r[2].startswith("NOT PLANTED") for r in rows) else 1
 
 
 if __name__ == "__main__":
