@@ -11,7 +11,7 @@ export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 
-.PHONY: lab test lint unit nbval learner-notebooks browser execute student figures bench robustness nbgrader-check dashboard clean
+.PHONY: lab test lint unit nbval learner-notebooks browser execute student figures bench robustness nbgrader-check dashboard mutate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -83,6 +83,10 @@ nbgrader-check:
 ## oldest and newest numpy/matplotlib pyproject allows (slow: builds two extra venvs; prints a table)
 robustness: $(VENV)/.installed-test
 	$(BIN)/python tools/robustness.py $(ROBUSTNESS_ARGS)
+
+## make mutate: plant one-line bugs in the library and check that the unit tests catch each (slow, ~25 min)
+mutate: $(VENV)/.installed-test
+	$(BIN)/python tools/mutate.py
 
 clean:
 	rm -rf student test-artifacts .pytest_cache .ruff_cache build *.egg-info
