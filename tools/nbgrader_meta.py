@@ -148,6 +148,9 @@ def course(out: Path, paths) -> None:
 
 def main(argv):
     args = list(argv)
+    if {"-h", "--help"} & set(args):
+        print(__doc__)
+        return
     out = None
     if "--course" in args:
         i = args.index("--course")
@@ -156,6 +159,9 @@ def main(argv):
         out = Path(args[i + 1])
         del args[i:i + 2]
     paths = [Path(p) for p in args] or sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        raise SystemExit(f"not a notebook file: {', '.join(missing)} (expected e.g. notebooks/05_deep_backprop.ipynb)")
     if out is not None:
         course(out, paths)
         return
