@@ -16,6 +16,7 @@ Usage: python tools/robustness.py [--kernels Prescott Nehalem ...] [--threads 1 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import re
@@ -60,7 +61,8 @@ def venv_for(which: str) -> Path:
         venv = ROOT / ".venv-oldest"
         bounds = lower_bounds()
         extra = [f"{name}=={bounds[name]}" for name in OLDEST_OF]
-        marker = venv / (".installed-" + "-".join(extra))
+        digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()[:12]
+        marker = venv / (".installed-" + "-".join(extra) + "-" + digest)  # rebuilt when pyproject changes
         if not marker.exists():
             print(f"== building {venv.name} with {' '.join(extra)}", flush=True)
             subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
