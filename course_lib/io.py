@@ -34,6 +34,7 @@ import stat
 import struct
 import uuid
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -134,7 +135,7 @@ _EXPECTED = "a course_lib model file (.npz written by course_lib.io.save)"
 # What a hostile zip or .npy header can raise from zipfile, zlib, struct or numpy's header parser.
 _READ_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, struct.error,
                 NotImplementedError, RuntimeError, OverflowError, KeyError, IndexError, TypeError,
-                SyntaxError, RecursionError, UnicodeError)
+                SyntaxError, RecursionError, UnicodeError, zlib.error)
 _FILE_TYPES = [(stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a named pipe (FIFO)"),
                (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
                (stat.S_ISSOCK, "a socket")]

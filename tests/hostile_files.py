@@ -102,3 +102,55 @@ def deflate_bomb(n_zero_bytes: int, head: bytes = b"") -> Entry:
     for _ in range(n_zero_bytes // chunk):
         crc = zlib.crc32(zeros, crc)
     return Entry("p0.npy", method=DEFLATED, data=data, file_size=len(head) + n_zero_bytes, crc=crc)
+
+
+# ---- judging one load attempt ------------------------------------------------------------------------------
+
+MEMORY_BOUND = 32 * 2**20  # bytes of Python/numpy allocations (tracemalloc peak) allowed for one attempt
+
+
+def matches_file(model, path) -> bool:
+    """Does the loaded `model` hold exactly what the file says? Read independently with numpy (safe here:
+    load accepted the file, so its sizes were checked)."""
+    with np.load(path, allow_pickle=False) as f:
+        config = json.loads(str(f["config"]))
+        params = [value for value, _ in model.parameters()]
+        if set(f.files) != {"format", "version", "config"} | {f"p{i}" for i in range(len(params))}:
+            return False
+        if any(f[f"p{i}"].tobytes() != np.ascontiguousarray(p).tobytes() or f[f"p{i}"].shape != p.shape
+               for i, p in enumerate(params)):
+            return False
+    got = model.get_config()
+    if config.get("kind") != got["kind"]:
+        return False
+    if got["kind"] == "MLP":
+        return (got["layer_sizes"] == config["layer_sizes"] and got["bias"] == config.get("bias", True)
+                and got["activation"] == list(config["activation"])
+                and got["output_activation"] == config["output_activation"])
+    nodes = [{k: n.get(k) for k in ("name", "kind", "size", "activation", "loss")} for n in config["nodes"]]
+    got_nodes = [{k: n.get(k) for k in ("name", "kind", "size", "activation", "loss")} for n in got["nodes"]]
+    edges = [(e["src"], e["dst"]) for e in config["edges"]]
+    return nodes == got_nodes and edges == [(e["src"], e["dst"]) for e in got["edges"]]
+
+
+def judge_load(load, error_type, path, memory_bound=MEMORY_BOUND):
+    """Run load(path) and classify it: ("worked" | "clear error" | "unclear error" | "silent wrong" | "crash",
+    detail). A clear error is `error_type` with a message naming the file; exceeding `memory_bound` is a crash."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        model = load(path)
+        outcome, detail = "loaded", None
+    except error_type as err:
+        outcome, detail = ("clear error" if str(path) in str(err) else "unclear error"), err
+    except Exception as err:  # noqa: BLE001 - every other exception type is what this judge looks for
+        outcome, detail = "crash", err
+    finally:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    if peak > memory_bound:
+        return "crash", f"peak allocations {peak / 2**20:.1f} MiB > bound {memory_bound / 2**20:.0f} MiB ({detail!r})"
+    if outcome == "loaded":
+        return ("worked", model) if matches_file(model, path) else ("silent wrong", model)
+    return outcome, detail
