@@ -11,7 +11,7 @@ import numpy as np
 
 from ..layers import Linear
 from ..network import MLP
-from . import FAIL, NOT_ATTEMPTED, PASS, Result, check_function
+from . import FAIL, PASS, Result, _not_attempted, call_learner, check_function
 
 # (B, n_in, n_out): a single sample, a square layer, a wide and a narrow one.
 _LAYER_SHAPES = [(1, 3, 2), (5, 4, 4), (7, 2, 6), (16, 9, 1)]
@@ -85,18 +85,15 @@ def check_count_parameters(fn):
     """
     name = "your parameter count"
     if fn is None:
-        return Result(NOT_ATTEMPTED, f"{name} is still empty; write your code in the marked cell and run it again")
+        return _not_attempted(name)
     cases = [[1, 3, 1], [2, 3, 2, 1], [784, 100, 10], [1] + [50] * 9 + [1]]
     for sizes in cases:
-        try:
-            got = fn(list(sizes))
-        except NotImplementedError:
-            return Result(NOT_ATTEMPTED, f"{name} is still empty; write your code in the marked cell and run it again")
-        except Exception as exc:  # a learner's bug: report it, do not crash the notebook
-            return Result(FAIL, f"{name} raised {type(exc).__name__}: {exc}")
+        got, verdict = call_learner(name, fn, (list(sizes),))
+        if verdict is not None:
+            return verdict
         expected = _count_reference(sizes)
-        if got is None:
-            return Result(FAIL, f"{name} returned None (did you forget `return`?)")
+        if isinstance(got, bool) or not isinstance(got, (int, np.integer, float, np.floating)):
+            return Result(FAIL, f"{name} should return a whole number, got {type(got).__name__}")
         if got != expected:
             n_w = sum(a * b for a, b in zip(sizes[:-1], sizes[1:], strict=False))
             n_b = sum(sizes[1:])

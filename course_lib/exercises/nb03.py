@@ -63,9 +63,12 @@ def check_bce_with_logits_grad(fn) -> Result:
     """Check `fn(Z, T) -> ∂L/∂Z` for the mean binary cross-entropy on logits, Eq. (3.10).
 
     Reference: course_lib's BCEWithLogitsLoss(reduction="mean").grad; the cases include saturated
-    logits (|z| up to about 60), where a separate sigmoid-then-log gradient gives NaN.
+    logits z ∈ {±40, ±60} with t ∈ {0, 1}: σ(z) rounds to exactly 1 from z ≈ 36.8, so a separate
+    sigmoid-then-log gradient gives NaN there.
     """
     ref = BCEWithLogitsLoss("mean").grad
     cases = _pairs(31, [(4, 3), (2, 1)], scale=3.0, targets="binary")
     cases += _pairs(32, [(3, 2)], scale=30.0, targets="binary")
+    saturated = np.array([[-60.0, -40.0, 40.0, 60.0]] * 2)
+    cases.append((saturated, np.array([[0.0] * 4, [1.0] * 4])))
     return check_function("bce_with_logits_grad", fn, ref, cases, "Eq. (3.10)")

@@ -12,31 +12,17 @@ import numpy as np
 from ..convention import column_to_row, row_to_column
 from ..layers import Linear
 from ..network import MLP
-from . import FAIL, NOT_ATTEMPTED, PASS, Result, check_array
+from . import Result, check_function
 
 
-def _compare_lists(name, fn, cases, reference, labels, equations, tol=1e-8) -> Result:
+def _compare_lists(name, fn, cases, reference, labels, equations, tol=1e-8, upstream=None, common=None) -> Result:
     """Call fn(*args) per case; its sequence of arrays must match reference(*args) entry by entry."""
-    if fn is None:
-        return Result(NOT_ATTEMPTED, f"{name} is still empty; write your code in the marked cell and run it again")
-    for i, args in enumerate(cases):
-        try:
-            got = fn(*args)
-        except NotImplementedError:
-            return Result(NOT_ATTEMPTED, f"{name} is still empty; write your code in the marked cell and run it again")
-        except Exception as exc:  # a learner's bug: report it, do not crash the notebook
-            return Result(FAIL, f"{name} raised {type(exc).__name__}: {exc}")
-        expected = reference(*args)
-        if got is None:
-            return Result(FAIL, f"{name} returned None (did you forget `return`?)")
-        if not isinstance(got, (tuple, list)) or len(got) != len(expected):
-            what = ", ".join(labels(args))
-            return Result(FAIL, f"{name} should return a sequence of {len(expected)} arrays ({what})")
-        for label, eq, a, e in zip(labels(args), equations(args), got, expected, strict=True):
-            res = check_array(f"{label} (case {i + 1})", a, e, eq, tol)
-            if not res.passed:
-                return res if res.status == FAIL else Result(FAIL, f"{label} (case {i + 1}) is None")
-    return Result(PASS, f"{name} agrees with course_lib on {len(cases)} test cases (rel. error < {tol:.0e})")
+    eqs = equations(cases[0]) if callable(equations) else equations
+    res = check_function(name, fn, reference, cases, ", ".join(dict.fromkeys(eqs)), tol, labels=labels,
+                         equations=equations, upstream=upstream, common=common)
+    if res.passed:
+        return Result(res.status, f"{name} agrees with course_lib on {len(cases)} test cases (rel. error < {tol:.0e})")
+    return res
 
 
 def check_linear_backward(fn) -> Result:
@@ -101,7 +87,10 @@ def check_mlp_backward(fn) -> Result:
     def equations(args):
         return ["Eq. (5.2) with (5.5)", "Eq. (5.3) with (5.5)"] * len(args[0])
 
-    return _compare_lists("mlp_backward", fn, cases, _mlp_reference, labels, equations)
+    def upstream(args):  # the backward pass: the last layer's (dW, db) first
+        return [2 * l + k for l in reversed(range(len(args[0]))) for k in (0, 1)]
+
+    return _compare_lists("mlp_backward", fn, cases, _mlp_reference, labels, equations, upstream=upstream)
 
 
 def check_column_backward(fn) -> Result:
@@ -134,4 +123,8 @@ def check_column_backward(fn) -> Result:
     def equations(args):
         return ["Eq. (5.6)"] * len(args[0])
 
-    return _compare_lists("column_backward", fn, cases, reference, labels, equations)
+    def upstream(args):  # the backward pass: the last layer first
+        return list(reversed(range(len(args[0]))))
+
+    return _compare_lists("column_backward", fn, cases, reference, labels, equations, upstream=upstream,
+                          common="the output's g = (o_L − t) ⊙ σ'(a_L), Eq. (5.6)")

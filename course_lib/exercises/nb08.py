@@ -33,10 +33,15 @@ def check_abs_config(config) -> Result:
         full = validate_config(config)
     except ConfigError as err:
         return Result(FAIL, f"config is not a valid LiveTrainer config: {err}")
+    except Exception as err:  # anything odd a learner's value makes it raise
+        return Result(FAIL, f"config is not a valid LiveTrainer config: {type(err).__name__}: {err}")
     if full["target"] != "abs" or full["noise"] != 0.0:
         return Result(FAIL, f"the exercise is about target 'abs' without noise, got target {full['target']!r} "
                             f"and noise {full['noise']:g}")
-    trainer = _quiet_trainer(full)
+    try:
+        trainer = _quiet_trainer(full)
+    except Exception as err:  # a value validate_config let through but LiveTrainer refuses
+        return Result(FAIL, f"config is not a valid LiveTrainer config: {type(err).__name__}: {err}")
     trainer.train(ABS_STEPS, render=False)
     val = trainer.val_loss
     trainer.close()
@@ -62,6 +67,8 @@ def check_diverging_lr(lr) -> Result:
     if lr is None:
         return Result(NOT_ATTEMPTED, "diverging_lr is still None; set it in the marked cell and run it")
     try:
+        if isinstance(lr, (bool, str)):
+            raise TypeError
         lr = float(lr)
     except (TypeError, ValueError):
         return Result(FAIL, f"diverging_lr should be a number, got {type(lr).__name__}")

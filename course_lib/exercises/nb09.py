@@ -14,7 +14,7 @@ from ..gradcheck import numerical_grad
 from ..graph import Graph
 from ..losses import MSELoss
 from ..sources import s3_mse
-from . import FAIL, NOT_ATTEMPTED, PASS, Result, check_function
+from . import FAIL, PASS, Result, _not_attempted, call_learner, check_function
 
 
 def _fan_in_graph(As_sizes, n_v):
@@ -99,18 +99,17 @@ def check_topological_order(fn) -> Result:
     shows `Graph.topological_order()`'s answer when yours breaks it.
     """
     if fn is None:
-        return Result(NOT_ATTEMPTED, "topological_order is still empty; write your code in the marked cell")
+        return _not_attempted("topological_order")
     for i, (names, edges) in enumerate(_DAGS):
+        got, verdict = call_learner("topological_order", fn, (list(names), list(edges)))
+        if verdict is not None:
+            return verdict
+        if isinstance(got, (str, bytes, dict)) or not hasattr(got, "__iter__"):
+            return Result(FAIL, f"topological_order should return a list of layer names, got {type(got).__name__}")
         try:
-            got = fn(list(names), list(edges))
-        except NotImplementedError:
-            return Result(NOT_ATTEMPTED, "topological_order is still empty; write your code in the marked cell "
-                                         "and run it again")
-        except Exception as exc:  # a learner's bug: report it, do not crash the notebook
-            return Result(FAIL, f"topological_order raised {type(exc).__name__}: {exc}")
-        if got is None:
-            return Result(FAIL, "topological_order returned None (did you forget `return`?)")
-        got = list(got)
+            got = list(got)
+        except Exception as exc:  # an iterable that raises
+            return Result(FAIL, f"topological_order's result could not be read as a list: {exc}")
         g = Graph(seed=0)
         for name in names:
             if all(v != name for _, v in edges):
@@ -122,7 +121,7 @@ def check_topological_order(fn) -> Result:
         for u, v in edges:
             g.connect(u, v)
         one_answer = g.topological_order()
-        if sorted(got) != sorted(names):
+        if sorted(map(repr, got)) != sorted(map(repr, names)):
             return Result(FAIL, f"case {i + 1}: your order {got} should hold each of {sorted(names)} exactly once "
                                 f"(one right answer: {one_answer})")
         pos = {n: k for k, n in enumerate(got)}

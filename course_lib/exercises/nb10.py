@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..layers import Sigmoid
-from . import FAIL, NOT_ATTEMPTED, PASS, Result, _not_attempted, check_array, check_function
+from . import FAIL, Result, call_learner, check_array, check_function
 
 
 def _rng(seed=10):
@@ -25,23 +25,11 @@ def check_tanh_vjp(fn) -> Result:
 def check_matmul_vjp(fn) -> Result:
     """Exercise 2: both VJPs of Z = A W. `fn(A, W, G)` → (Ā, W̄) = (G Wᵀ, Aᵀ G), Eq. (10.3)."""
     rng = _rng(11)
-    for i, (B, n, m) in enumerate(((4, 3, 2), (1, 5, 5), (6, 2, 7))):
-        A, W, G = rng.normal(size=(B, n)), rng.normal(size=(n, m)), rng.normal(size=(B, m))
-        try:
-            got = fn(A, W, G)
-        except NotImplementedError:
-            return _not_attempted("matmul VJP")
-        except Exception as exc:  # a learner's bug: report it, do not crash the notebook
-            return Result(FAIL, f"matmul VJP raised {type(exc).__name__}: {exc}")
-        if got is None:
-            return Result(FAIL, "matmul VJP returned None (did you forget `return`?)")
-        if not isinstance(got, (tuple, list)) or len(got) != 2:
-            return Result(FAIL, "matmul VJP should return a pair (grad_A, grad_W)")
-        for name, answer, expected in (("grad_A", got[0], G @ W.T), ("grad_W", got[1], A.T @ G)):
-            res = check_array(f"{name} (case {i + 1})", answer, expected, "Eq. (10.3)")
-            if not res.passed:
-                return Result(FAIL, res.message) if res.status == NOT_ATTEMPTED else res
-    return Result(PASS, "matmul VJP agrees with Eq. (10.3) on 3 test cases (rel. error < 1e-08)")
+    cases = []
+    for B, n, m in ((4, 3, 2), (1, 5, 5), (6, 2, 7)):
+        cases.append((rng.normal(size=(B, n)), rng.normal(size=(n, m)), rng.normal(size=(B, m))))
+    return check_function("matmul VJP", fn, lambda A, W, G: (G @ W.T, A.T @ G), cases, "Eq. (10.3)",
+                          labels=("grad_A", "grad_W"))
 
 
 def check_value_sigmoid(fn, Value) -> Result:
@@ -54,17 +42,16 @@ def check_value_sigmoid(fn, Value) -> Result:
     values, grads = [], []
     for z in zs:
         v = Value(float(z))
+        out, verdict = call_learner("value_sigmoid", fn, (v,))
+        if verdict is not None:
+            return verdict
         try:
-            out = fn(v)
-        except NotImplementedError:
-            return _not_attempted("value_sigmoid")
-        except Exception as exc:  # a learner's bug
-            return Result(FAIL, f"value_sigmoid raised {type(exc).__name__}: {exc}")
-        if out is None:
-            return Result(FAIL, "value_sigmoid returned None (did you forget `return`?)")
-        out.backward()
-        values.append(out.data)
-        grads.append(v.grad)
+            out.backward()
+            values.append(float(out.data))
+            grads.append(float(v.grad))
+        except Exception as exc:  # not a Value, or a backward that raises
+            return Result(FAIL, f"value_sigmoid should return a Value whose backward() works; "
+                                f"{type(exc).__name__}: {exc}")
     res = check_array("σ(v).data", np.array(values), Sigmoid.fn(zs), "Eq. (3.3)")
     if not res.passed:
         return res
@@ -74,18 +61,8 @@ def check_value_sigmoid(fn, Value) -> Result:
 def check_torch_layout(fn) -> Result:
     """Exercise 4: course Linear → PyTorch nn.Linear layout. `fn(W, b)` → (weight, bias) = (Wᵀ, b), Eq. (5.6)."""
     rng = _rng(12)
-    for i, (n_in, n_out) in enumerate(((3, 2), (4, 4), (1, 5))):
-        W, b = rng.normal(size=(n_in, n_out)), rng.normal(size=n_out)
-        try:
-            got = fn(W.copy(), b.copy())
-        except NotImplementedError:
-            return _not_attempted("to_torch_layout")
-        except Exception as exc:  # a learner's bug
-            return Result(FAIL, f"to_torch_layout raised {type(exc).__name__}: {exc}")
-        if got is None:
-            return Result(FAIL, "to_torch_layout returned None (did you forget `return`?)")
-        for name, answer, expected in (("weight", got[0], W.T), ("bias", got[1], b)):
-            res = check_array(f"{name} (case {i + 1})", answer, expected, "Eq. (5.6)")
-            if not res.passed:
-                return res
-    return Result(PASS, "weight and bias have PyTorch's (out, in) layout, Eq. (5.6), on 3 test cases")
+    cases = [(rng.normal(size=(n_in, n_out)), rng.normal(size=n_out)) for n_in, n_out in ((3, 2), (4, 4), (1, 5))]
+    res = check_function("to_torch_layout", fn, lambda W, b: (W.T, b), cases, "Eq. (5.6)", labels=("weight", "bias"))
+    if res.passed:
+        return Result(res.status, "weight and bias have PyTorch's (out, in) layout, Eq. (5.6), on 3 test cases")
+    return res
