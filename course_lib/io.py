@@ -247,7 +247,7 @@ def _members(archive, path, max_parameters):
     if total > max_bytes:
         raise ModelFileError(
             f"{path}: the zip declares {total:,} bytes of uncompressed data, more than the {max_bytes:,} bytes "
-            f"a model of at most max_parameters parameters needs; refused before decompressing"
+            f"a model of at most max_parameters={max_parameters:,} parameters needs; refused before decompressing"
         )
     return {name[:-4]: info for name, info in zip(names, infos, strict=True)}
 

@@ -1,6 +1,7 @@
 """Count outcomes of the property tests' strategies over many more examples; prints the closing table.
 
-    OPENBLAS_NUM_THREADS=1 python tools/hostile_sweep.py [scale]     # scale 1 (default): a few minutes
+    OPENBLAS_NUM_THREADS=1 python tools/hostile_sweep.py [scale [word]]
+scale 1 (default) takes a few minutes; `word` keeps only the areas whose name contains it (e.g. gradcheck).
 
 Uses the strategies and judges of tests/test_properties.py (random hostile files, random MLPs and Graphs),
 with hypothesis derandomized (the same examples every run) and without shrinking, and never stops at a
@@ -133,7 +134,7 @@ def judge_graph_gradcheck(spec):
     return verdict(report, analytic, oracle, f"{g} {spec}")
 
 
-def main(scale: float = 1.0):
+def main(scale: float = 1.0, only: str = ""):
     n = lambda k: max(1, int(k * scale))  # noqa: E731
     areas = [
         ("hostile files (io.load)", tp.hostile_files(), judge_hostile, n(2000)),
@@ -142,12 +143,12 @@ def main(scale: float = 1.0):
         ("random save → load, Graph", st.tuples(tp.graph_specs(), st.data()),
          judge_round_trip(tp.build_graph, graph_inputs), n(200)),
         ("random MLPs, gradcheck", tp.mlp_specs(), judge_mlp_gradcheck, n(400)),
-        ("random Graphs, check_gradients", tp.graph_specs(), judge_graph_gradcheck, n(200)),
+        ("random Graphs, gradcheck (check_gradients)", tp.graph_specs(), judge_graph_gradcheck, n(200)),
     ]
     if hasattr(tp, "lab_configs"):  # present once the lab's configuration module is merged
         areas.append(("lab config dicts / JSON", tp.lab_configs(), tp.judge_lab_config, n(1000)))
     rows = []
-    for name, strategy, judge, count in areas:
+    for name, strategy, judge, count in [a for a in areas if only in a[0]]:
         start = time.perf_counter()
         tally, odd = sweep(strategy, judge, count)
         rows.append((name, tally))
@@ -165,4 +166,4 @@ def main(scale: float = 1.0):
 
 
 if __name__ == "__main__":
-    main(float(sys.argv[1]) if len(sys.argv) > 1 else 1.0)
+    main(float(sys.argv[1]) if len(sys.argv) > 1 else 1.0, sys.argv[2] if len(sys.argv) > 2 else "")
