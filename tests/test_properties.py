@@ -94,7 +94,7 @@ def mlp_gradient_case(spec):
     return model, X, T, loss, report
 
 
-@settings(COURSE, max_examples=80)
+@settings(COURSE, max_examples=60)
 @given(spec=mlp_specs())
 def test_random_mlps_pass_gradcheck(spec):
     model, _, _, _, report = mlp_gradient_case(spec)
@@ -201,7 +201,7 @@ def assert_round_trip(model, inputs):
         assert out_a.tobytes() == out_b.tobytes()
 
 
-@settings(COURSE, max_examples=60)
+@settings(COURSE, max_examples=40)
 @given(spec=mlp_specs(max_hidden=4, max_width=8), data=st.data())
 def test_save_load_is_bit_exact_for_random_mlps(spec, data):
     model = build_mlp(spec)
@@ -210,7 +210,7 @@ def test_save_load_is_bit_exact_for_random_mlps(spec, data):
     assert_round_trip(model, X)
 
 
-@settings(COURSE, max_examples=40)
+@settings(COURSE, max_examples=30)
 @given(spec=graph_specs(), data=st.data())
 def test_save_load_is_bit_exact_for_random_graphs(spec, data):
     g = build_graph(spec)
@@ -349,7 +349,7 @@ def judge_bytes(content):
     return outcome, detail
 
 
-@settings(COURSE, max_examples=300)
+@settings(COURSE, max_examples=200)
 @given(case=hostile_files())
 def test_hostile_files_are_loaded_correctly_or_refused_clearly(case):
     content, attack = case
