@@ -107,6 +107,7 @@ def deflate_bomb(n_zero_bytes: int, head: bytes = b"") -> Entry:
 # ---- judging one load attempt ------------------------------------------------------------------------------
 
 MEMORY_BOUND = 32 * 2**20  # bytes of Python/numpy allocations (tracemalloc peak) allowed for one attempt
+PEAKS = []  # every attempt's peak, for tools/hostile_sweep.py's summary
 
 
 def matches_file(model, path) -> bool:
@@ -149,6 +150,7 @@ def judge_load(load, error_type, path, memory_bound=MEMORY_BOUND):
     finally:
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
+        PEAKS.append(peak)
     if peak > memory_bound:
         return "crash", f"peak allocations {peak / 2**20:.1f} MiB > bound {memory_bound / 2**20:.0f} MiB ({detail!r})"
     if outcome == "loaded":

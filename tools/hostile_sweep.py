@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "tests"), str(ROOT)]
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
+import hostile_files  # noqa: E402
 import numpy as np  # noqa: E402
 import test_properties as tp  # noqa: E402
 from autograd import grad as ag_grad  # noqa: E402
@@ -156,6 +157,11 @@ def main(scale: float = 1.0, only: str = ""):
               flush=True)
         for outcome, detail in odd:
             print(f"    {outcome}: {detail}")
+        if hostile_files.PEAKS:
+            peaks = np.array(hostile_files.PEAKS) / 2**20
+            print(f"    io.load allocations (tracemalloc peak): median {np.median(peaks):.2f} MiB, "
+                  f"max {peaks.max():.2f} MiB (bound {hostile_files.MEMORY_BOUND / 2**20:.0f} MiB)")
+            hostile_files.PEAKS.clear()
     print("\n| area | attempts | clear errors | silent wrong | crashes | worked |")
     print("|---|---|---|---|---|---|")
     for name, tally in rows:
