@@ -11,7 +11,7 @@ export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 
-.PHONY: lab test lint unit nbval browser execute student figures bench clean
+.PHONY: lab test lint unit nbval browser execute student figures bench clean dashboard
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 ## make lab: start JupyterLab on the first notebook (127.0.0.1, token login on)
 lab: $(VENV)/.installed
 	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 $(ROOT_FLAG) notebooks/00_start_here.ipynb
+
+## make dashboard: the live lab alone, without code, in the browser (Voilà on 127.0.0.1:8866)
+dashboard: $(VENV)/.installed
+	$(BIN)/voila --Voila.ip=127.0.0.1 --no-browser dashboard/live_lab.ipynb
 
 ## make test: lint, unit tests, every notebook under nbval (strict), browser tests
 test: lint unit nbval browser
