@@ -1,6 +1,7 @@
 """Property-based tests (hypothesis): random architectures pass gradcheck; save → load is bit-exact for random
 MLPs and Graphs; random hostile files are loaded correctly or refused with ModelFileError naming the file,
-never another exception, within a memory bound.
+never another exception, within a memory bound; random lab configurations (dicts, JSON, share strings) are
+accepted as valid configs or refused with LabConfigError, never another exception.
 
 Deterministic and bounded: every test uses COURSE (derandomize=True, no example database, deadline=None) with
 a modest max_examples, so the file runs in well under a minute. tools/hostile_sweep.py runs the same
@@ -9,7 +10,9 @@ strategies and judges with more examples and prints the closing table.
 
 from __future__ import annotations
 
+import base64
 import json
+import math
 import tempfile
 from pathlib import Path
 
@@ -34,6 +37,14 @@ from hypothesis.extra.numpy import arrays
 from course_lib import ACTIVATIONS, INITIALISERS, MLP, check_gradients, gradcheck
 from course_lib.graph import Graph
 from course_lib.io import ModelFileError, load, save
+from course_lib.lab.config import (
+    CONFIG_PREFIX,
+    CONFIG_SPEC,
+    LabConfigError,
+    decode_share,
+    encode_config,
+    validate_config,
+)
 from course_lib.losses import LOSSES
 
 # hypothesis caches what it learns about the source in .hypothesis/; keep that out of the repository
@@ -367,3 +378,140 @@ def test_entry_builder_writes_what_numpy_reads():  # the hand-written zip is a v
         for method in (STORED, DEFLATED):
             assert judge_bytes(zip_bytes(npz_entries(base["members"], method)))[0] == "worked"
     assert isinstance(Entry("a.npy", b"x"), Entry)
+
+
+# ---- the lab's configuration: accepted (and then valid) or LabConfigError, nothing else ----------------------
+
+
+def _near_values(key):
+    """Values close to what `key` allows: each option (also as a float or string), the bounds and just past
+    them, and wrong types."""
+    kind, allowed = CONFIG_SPEC[key]
+    if kind == "choice":
+        near = list(allowed) + [str(v) for v in allowed] + [float(v) for v in allowed if isinstance(v, int)]
+        near += [v + 1 for v in allowed if isinstance(v, int)] + [0, -1]
+    elif kind == "bool":
+        near = [True, False, 0, 1, "true", None]
+    else:
+        low, high = allowed
+        near = [low, high, (low + high) / 2, low - 1, high + 1, float(low), float(high), -0.0, 1e-300, 1e308,
+                float("nan"), float("inf"), 10**5000 if kind == "int" else 1e300, str(low), True]
+        if kind == "int":
+            near += [low + 0.5, float(high) + 0.5, 2**31, 2**63, 2**64 + 1]
+    return st.sampled_from(near)
+
+
+LAB_KEYS = st.sampled_from(sorted(CONFIG_SPEC) + ["hide", "extra", "", "Width", "lr "])
+LAB_VALUE = st.one_of(JSON_VALUE, *(_near_values(k) for k in sorted(CONFIG_SPEC)))
+
+
+@st.composite
+def lab_dicts(draw):
+    """A dict of lab keys (mostly real ones) to values near or far from what each allows."""
+    keys = draw(st.lists(LAB_KEYS, max_size=6, unique=True))
+    out = {}
+    for key in keys:
+        out[key] = draw(_near_values(key) if key in CONFIG_SPEC and draw(st.booleans()) else LAB_VALUE)
+    return out
+
+
+def _share(raw: bytes) -> str:
+    return CONFIG_PREFIX + base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+@st.composite
+def lab_texts(draw):
+    """A string pasted into the Load box: JSON or a share string of a random dict, damaged or not, or junk."""
+    how = draw(st.sampled_from(["json", "share", "cut share", "junk", "deep", "digits", "hide"]))
+    data = draw(lab_dicts())
+    try:
+        json.dumps(data)
+    except ValueError:  # an int too long for json to write (the "digits" case pastes one as text)
+        data = {}
+    if how == "json":
+        return json.dumps(data)
+    if how == "share":
+        return _share(json.dumps(data).encode())
+    if how == "cut share":
+        text = _share(json.dumps(data).encode())
+        return text[: draw(st.integers(0, len(text)))]
+    if how == "deep":
+        n = draw(st.sampled_from([10, 1000, 100_000]))
+        return '{"a":' * n + "1" + "}" * n
+    if how == "digits":
+        return '{"seed": 1' + "0" * draw(st.sampled_from([10, 4299, 5000])) + "}"
+    if how == "hide":
+        data["hide"] = draw(st.lists(LAB_KEYS | JSON_VALUE, max_size=3))
+        return _share(json.dumps(data).encode()) if draw(st.booleans()) else json.dumps(data)
+    prefix = draw(st.sampled_from(["", CONFIG_PREFIX, "{", " "]))
+    return prefix + draw(JSON_TEXT | st.binary(max_size=40).map(lambda b: b.decode("latin-1")))
+
+
+def lab_configs():
+    """What the sweep feeds the lab: a dict (validate_config) or a string (decode_share)."""
+    return st.one_of(lab_dicts(), lab_texts())
+
+
+def valid_lab_config(config) -> bool:
+    """A complete config whose every value is exactly what check_value returns (ints stay ints) and that
+    survives a share-string round trip unchanged."""
+    if set(config) != set(CONFIG_SPEC):
+        return False
+    for key, value in config.items():
+        if validate_config({key: value})[key] != value or type(validate_config({key: value})[key]) is not type(value):
+            return False
+    return decode_share(encode_config(config))[0] == config
+
+
+def judge_lab_config(example):
+    """("worked" | "clear error" | "silent wrong" | "crash", detail) for one dict or pasted string."""
+    try:
+        config = validate_config(example) if isinstance(example, dict) else decode_share(example)[0]
+    except LabConfigError as err:
+        return ("clear error", err) if str(err) else ("unclear error", err)
+    except Exception as err:  # noqa: BLE001 - every other exception type is a crash of the Load button
+        return "crash", err
+    return ("worked", None) if valid_lab_config(config) else ("silent wrong", config)
+
+
+@settings(COURSE, max_examples=150)
+@given(example=lab_configs())
+def test_random_lab_configs_are_accepted_as_valid_or_refused_with_lab_config_error(example):
+    outcome, detail = judge_lab_config(example)
+    assert outcome in OK, f"{example!r:.300}: {outcome}: {detail!r:.300}"
+
+
+def test_lab_config_judge_sees_both_sides():  # the property above is not vacuous
+    assert judge_lab_config({"n_samples": 500.0, "batch_size": 32.0}) == ("worked", None)
+    assert judge_lab_config({"width": 0})[0] == "clear error"
+    assert judge_lab_config('{"seed": 1' + "0" * 5000 + "}")[0] == "clear error"
+
+
+def _valid_value(key):
+    kind, allowed = CONFIG_SPEC[key]
+    if kind == "bool":
+        return st.booleans()
+    if kind == "choice":
+        exact = st.sampled_from(allowed)
+        return exact | exact.map(float) if all(isinstance(v, int) for v in allowed) else exact
+    low, high = allowed
+    if kind == "int":
+        return st.integers(low, high) | st.integers(low, high).map(float)
+    ints = st.integers(math.ceil(low), math.floor(high)) if math.ceil(low) <= math.floor(high) else st.nothing()
+    return st.floats(low, high) | ints
+
+
+@settings(COURSE, max_examples=60)
+@given(data=st.data())
+def test_valid_lab_configs_are_normalised_and_survive_a_share_string(data):
+    given_ = {k: data.draw(_valid_value(k)) for k in data.draw(st.lists(st.sampled_from(sorted(CONFIG_SPEC)),
+                                                                     unique=True))}
+    config = validate_config(given_)
+    assert valid_lab_config(config)
+    for key, value in given_.items():  # integers given as floats (500.0) become ints; nothing else changes
+        kind = CONFIG_SPEC[key][0]
+        if kind == "float":
+            expected = float(value)
+        else:
+            expected = int(value) if isinstance(value, float) else value
+        assert config[key] == expected and type(config[key]) is type(expected)
