@@ -7,6 +7,7 @@ import stat
 import threading
 import time
 import tracemalloc
+import zlib
 
 import numpy as np
 import pytest
@@ -323,6 +324,17 @@ def bomb_parts(tmp_path_factory):
     """The members of a valid MLP([1, 4, 1]) file, as raw .npy bytes, to assemble bombs with."""
     path = save(MLP([1, 4, 1], seed=0), tmp_path_factory.mktemp("bomb") / "m.npz")
     return {k: npy_bytes(v) for k, v in arrays_of(path).items()}
+
+
+def test_tracemalloc_sees_numpy_and_zlib_allocations():  # so the peaks asserted here have teeth
+    tracemalloc.start()
+    try:
+        big = np.ones(2**20)  # 8 MiB
+        data = zlib.decompress(zlib.compress(bytes(2**24)))  # 16 MiB
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak >= 24 * 2**20 and big.size == 2**20 and len(data) == 2**24
 
 
 def test_a_deflate_bomb_is_refused_before_decompressing(tmp_path, bomb_parts):
