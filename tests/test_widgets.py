@@ -411,9 +411,22 @@ def test_frame_draws_a_snapshot_without_the_model():
     assert frame.render(snap) == first
     img = Image.open(io.BytesIO(first))
     img.load()
-    assert img.size == frame.size == (832, 480) and img.mode == "RGB"
+    assert img.size == frame.size == (832, 480) and img.mode in ("RGB", "RGBA")
     assert np.asarray(img).std() > 10
     assert Frame(scale=2).size == (1664, 960)
+
+
+def test_png_encoder_round_trips_through_pillow():
+    """encode_png writes RGB and RGBA images that Pillow reads back pixel for pixel."""
+    from PIL import Image
+
+    from course_lib.lab.frame import encode_png
+
+    rng = np.random.default_rng(0)
+    for channels in (3, 4):
+        pixels = rng.integers(0, 256, size=(7, 11, channels), dtype=np.uint8)
+        back = np.asarray(Image.open(io.BytesIO(encode_png(pixels))))
+        np.testing.assert_array_equal(back, pixels)
 
 
 def test_frame_handles_nan_and_divergence():

@@ -531,7 +531,7 @@ class LiveTrainer:
                                           description="validation", readout_format=".0%", style=style, layout=full()),
             "seed": W.BoundedIntText(value=c["seed"], min=0, max=2**31 - 1, description="seed", style=style,
                                      layout=W.Layout(width="70%")),
-            "hidden_layers": W.IntSlider(value=c["hidden_layers"], min=1, max=10, description="hidden layers",
+            "hidden_layers": W.IntSlider(value=c["hidden_layers"], min=1, max=10, description="layers",
                                          style=style, layout=full()),
             "width": W.IntSlider(value=c["width"], min=1, max=128, description="width", style=style, layout=full()),
             "activation": W.Dropdown(options=list(ACTIVATION_OPTIONS), value=c["activation"],
@@ -546,7 +546,7 @@ class LiveTrainer:
             "batch_size": W.SelectionSlider(options=list(BATCH_OPTIONS), value=c["batch_size"],
                                             description="batch size", style=style, layout=full()),
             "weight_decay": W.BoundedFloatText(value=c["weight_decay"], min=0.0, max=1.0, step=0.001,
-                                               description="weight decay λ", style=style,
+                                               description="decay λ", style=style,
                                                layout=W.Layout(width="70%")),
             "show_hidden": W.Checkbox(value=c["show_hidden"], description="show hidden units", indent=False),
         }
@@ -601,8 +601,8 @@ class LiveTrainer:
         self._hideable = dict(self.controls, presets=presets_box, share=share_box)
         stacked = self.layout_mode == "stacked"
         panel = W.VBox([presets_box] + boxes + [share_box],
-                       layout=W.Layout(width="100%" if stacked else "270px",
-                                       flex="0 0 auto" if stacked else "0 0 270px"))
+                       layout=W.Layout(width="100%" if stacked else "260px",
+                                       flex="0 0 auto" if stacked else "0 0 260px"))
         if stacked:
             panel.layout.display = "grid"
             panel.layout.grid_template_columns = "repeat(auto-fill, minmax(260px, 1fr))"

@@ -82,17 +82,17 @@ class Frame:
             ax.grid(True, alpha=0.3)
             for side in ("top", "right"):
                 ax.spines[side].set_visible(False)
-            ax.tick_params(labelsize=fs(8))
+            ax.tick_params(labelsize=fs(8.5))
         ax = self.ax_fit
         (self.l_train_pts,) = ax.plot([], [], "o", ms=2.5, color=COLORS["sky"], alpha=0.6, label="train")
         (self.l_val_pts,) = ax.plot([], [], "o", ms=2.5, color=COLORS["orange"], alpha=0.8, label="validation")
         (self.l_true,) = ax.plot([], [], "-", lw=1.5, color=COLORS["black"], alpha=0.7, label="true")
         (self.l_pred,) = ax.plot([], [], "-", lw=2.2, color=COLORS["vermillion"], label="prediction")
-        ax.legend(loc="upper right", fontsize=fs(7), ncol=2, frameon=False, handlelength=1.2, columnspacing=0.8)
+        ax.legend(loc="upper right", fontsize=fs(7.5), ncol=2, frameon=False, handlelength=1.2, columnspacing=0.8)
         ax.set_xlabel("x", fontsize=fs(8), labelpad=1)
 
         ax = self.ax_loss
-        ax.set_title("loss (MSE, log scale)", fontsize=fs(10))
+        ax.set_title("loss (MSE, log scale)", fontsize=fs(11))
         _plain_log_axis(ax)
         (self.l_loss_tr,) = ax.plot([], [], "-", lw=1.5, color=COLORS["blue"], label="train")
         (self.l_loss_val,) = ax.plot([], [], "-", lw=1.5, color=COLORS["orange"], label="validation")
@@ -100,8 +100,8 @@ class Frame:
         (self.l_loss_val_now,) = ax.plot([], [], "o", ms=4, color=COLORS["orange"])  # even at step 0
         self.l_diverged = ax.axvline(0.0, color=COLORS["vermillion"], lw=2, ls="--", visible=False)
         self.t_diverged = ax.text(0.5, 0.5, "", transform=ax.transAxes, ha="center", va="center",
-                                  fontsize=fs(10), color=COLORS["vermillion"], fontweight="bold")
-        ax.legend(loc="upper right", fontsize=fs(7), frameon=False)
+                                  fontsize=fs(11), color=COLORS["vermillion"], fontweight="bold")
+        ax.legend(loc="upper right", fontsize=fs(7.5), frameon=False)
         ax.set_xlabel("step", fontsize=fs(8), labelpad=1)
 
         ax = self.ax_net
@@ -124,19 +124,19 @@ class Frame:
         ax.set_xlabel("x", fontsize=fs(8), labelpad=1)
 
         ax = self.ax_grad
-        ax.set_title("gradient RMS per entry of ∇W_l", fontsize=fs(10))
+        ax.set_title("gradient RMS per entry of ∇W_l", fontsize=fs(11))
         _plain_log_axis(ax)
         (self.l_grad0,) = ax.plot([], [], "o--", ms=3, lw=1, color="0.6", label="step 0")
         (self.l_grad,) = ax.plot([], [], "o-", ms=4, lw=1.8, color=COLORS["green"], label="now")
-        ax.legend(loc="lower right", fontsize=fs(7), frameon=False)
+        ax.legend(loc="lower right", fontsize=fs(7.5), frameon=False)
         ax.set_xlabel("layer l (1 = first)", fontsize=fs(8), labelpad=1)
 
         ax = self.ax_act
-        ax.set_title("signal: std of A_l (hidden layers)", fontsize=fs(10))
+        ax.set_title("signal: std of A_l (hidden layers)", fontsize=fs(11))
         _plain_log_axis(ax)
         (self.l_act0,) = ax.plot([], [], "o--", ms=3, lw=1, color="0.6", label="step 0")
         (self.l_act,) = ax.plot([], [], "o-", ms=4, lw=1.8, color=COLORS["purple"], label="now")
-        ax.legend(loc="lower right", fontsize=fs(7), frameon=False)
+        ax.legend(loc="lower right", fontsize=fs(7.5), frameon=False)
         ax.set_xlabel("hidden layer l", fontsize=fs(8), labelpad=1)
 
         self._animated = [self.l_pred, self.l_loss_tr, self.l_loss_val, self.l_loss_tr_now, self.l_loss_val_now,
@@ -162,10 +162,10 @@ class Frame:
         pad = 0.1 * (ys.max() - ys.min() + 1e-9)
         self.ax_fit.set_xlim(lo, hi)
         self.ax_fit.set_ylim(ys.min() - pad, ys.max() + 3 * pad)  # fixed: a wild prediction leaves the frame
-        self.ax_fit.set_title(f"fit: {s.title}", fontsize=fs(10))
+        self.ax_fit.set_title(f"fit: {s.title}", fontsize=fs(11))
         self.ax_hidden.set_xlim(lo, hi)
         shown = min(s.hidden_width, len(self.l_hidden))
-        self.ax_hidden.set_title(f"last hidden layer: {shown} of {s.hidden_width} units", fontsize=fs(10))
+        self.ax_hidden.set_title(f"last hidden layer: {shown} of {s.hidden_width} units", fontsize=fs(11))
         # the network: one column of nodes per layer; a node stands for a group of units when a layer is wide
         cols = len(s.sizes)
         self._node_xy = []
@@ -190,9 +190,14 @@ class Frame:
                     segments.append(((x0, a), (x1, b)))
         self.c_edges.set_segments(segments)
         grouped = max(max(g) for g in s.groups) > 1
-        self.ax_net.set_title("the network: weights (blue +, orange −)", fontsize=fs(10))
+        self.ax_net.set_title("network: weights, blue + orange −", fontsize=fs(11))
         how = " · circle = a group of units,\nline = their mean weight" if grouped else " · line width = |weight|"
-        self.t_net_note.set_text("-".join(map(str, s.sizes)) + how)
+        hidden = s.sizes[1:-1]
+        if len(hidden) > 2 and len(set(hidden)) == 1:
+            name = f"{s.sizes[0]}-{hidden[0]}×{len(hidden)}-{s.sizes[-1]}"
+        else:
+            name = "-".join(map(str, s.sizes))
+        self.t_net_note.set_text(name + how)
         self._limits = {}
         self._background = None
 
@@ -280,7 +285,7 @@ class Frame:
             canvas.restore_region(self._background)
         for artist in self._animated:
             self.figure.draw_artist(artist)
-        return encode_png(np.asarray(canvas.buffer_rgba())[:, :, :3])
+        return encode_png(np.asarray(canvas.buffer_rgba()))
 
     def invalidate(self):
         """Forget the cached background: the next frame is a full redraw (same pixels)."""
@@ -300,15 +305,15 @@ def _positive_or_nan(values):
     return np.where(np.isfinite(a) & (a > 0), a, np.nan)
 
 
-def encode_png(rgb) -> bytes:
-    """A PNG file of an (h, w, 3) uint8 image: no row filters, zlib level 1 with run-length matching.
-
-    About twice as fast as Pillow's encoder for plot-like images (large flat areas), at a similar size.
+def encode_png(pixels) -> bytes:
+    """A PNG file of an (h, w, 3) RGB or (h, w, 4) RGBA uint8 image: no row filters, zlib level 1 with run-length
+    matching. Agg's RGBA buffer is encoded as it is (no copy to RGB first): faster, and flat plot areas
+    compress to almost nothing either way. About twice as fast as Pillow's encoder for plot-like images.
     """
-    h, w, _ = rgb.shape
-    raw = np.empty((h, 3 * w + 1), dtype=np.uint8)
+    h, w, channels = pixels.shape
+    raw = np.empty((h, channels * w + 1), dtype=np.uint8)
     raw[:, 0] = 0  # filter type 0 (None) for every row
-    raw[:, 1:] = rgb.reshape(h, 3 * w)
+    raw[:, 1:] = pixels.reshape(h, channels * w)
     packer = zlib.compressobj(1, zlib.DEFLATED, 15, 8, zlib.Z_RLE)
     data = packer.compress(raw.tobytes()) + packer.flush()
 
@@ -316,7 +321,8 @@ def encode_png(rgb) -> bytes:
         """One PNG chunk: length, tag, body, CRC-32."""
         return struct.pack(">I", len(body)) + tag + body + struct.pack(">I", zlib.crc32(tag + body) & 0xFFFFFFFF)
 
-    header = struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)  # 8-bit RGB, no interlace
+    color_type = {3: 2, 4: 6}[channels]  # 8-bit RGB or RGBA, no interlace
+    header = struct.pack(">IIBBBBB", w, h, 8, color_type, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
 
 

@@ -11,9 +11,10 @@ Eq. 5.5, update Eq. 6.1–6.7), plus weight decay λθ added to every gradient (
 
 Diagnostics per layer (measured on the same fixed training points as the train loss):
 - `grad_norms`: ‖∇W_l‖_F (Eq. 8.1);
-- `grad_rms`: the per-entry RMS of ∇W_l, ‖∇W_l‖_F / √(n_{l−1} n_l): comparable across layers of
+- `grad_rms`: the per-entry RMS of ∇W_l, ‖∇W_l‖_F / √(n_{l−1} n_l) (Eq. 8.2): comparable across layers of
   different shapes (a 1×32 first layer and 32×32 hidden ones);
-- `act_std`: the standard deviation of each hidden layer's outputs A_l over those points (the forward signal).
+- `act_std`: the standard deviation of each hidden layer's outputs A_l over those points (the forward signal,
+  Eq. 8.3).
 """
 
 from __future__ import annotations
