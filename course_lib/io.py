@@ -341,8 +341,9 @@ def load(path, *, max_parameters: int = MAX_PARAMETERS):
                                  f"of at most max_parameters={max_parameters:,} parameters needs")
         head = f.read(4)
         if head != b"PK\x03\x04":  # every .npz is a zip archive, and a zip starts with these bytes
-            raise ModelFileError(f"{path}: expected {_EXPECTED}, but it is not a .npz (zip) archive: "
-                                 f"it starts with {head!r}")
+            what = ("a zip archive with no arrays (it starts with the zip end record)" if head == b"PK\x05\x06"
+                    else f"not a .npz (zip) archive: it starts with {head!r}")
+            raise ModelFileError(f"{path}: expected {_EXPECTED}, but it is {what}")
         _check_central_directory(f, path)
         try:
             archive = zipfile.ZipFile(f)

@@ -483,3 +483,22 @@ def test_model_classes_are_imported_directly():
     assert cio.model_class("Graph") is Graph
     with pytest.raises(ValueError, match="unknown model kind 'os.system'"):
         cio.model_class("os.system")
+
+
+@pytest.mark.parametrize("change, match", [
+    (dict(version=npy_bytes(np.array(2**62))), "format version 4611686018427387904; this course_lib reads version 1"),
+    (dict(version=npy_bytes(np.array("1"))), r"'version' must be a single integer, got an array of dtype <U1"),
+    (dict(p0=npy_header("<f8", (2**62, 2**62))), r"W1 \(p0\) must have shape \(1, 4\) for this MLP, got \(4611"),
+    (dict(config=npy_bytes(np.array('{"kind": "os.system"}'))), "unknown model kind 'os.system'"),
+])
+def test_other_reviewed_tamperings_are_refused(tmp_path, bomb_parts, change, match):
+    path = tmp_path / "t.npz"
+    path.write_bytes(zip_bytes(npz_entries(dict(bomb_parts, **change))))
+    assert_refused_quickly(path, match)
+
+
+def test_an_empty_zip_is_refused(tmp_path):
+    path = tmp_path / "empty.npz"
+    path.write_bytes(zip_bytes([]))
+    assert path.read_bytes()[:4] == b"PK\x05\x06"  # an empty zip is only its end record
+    assert_refused_quickly(path, r"expected a course_lib model file .*, but it is a zip archive with no arrays")
