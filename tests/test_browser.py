@@ -285,7 +285,8 @@ def test_live_training_lab_in_jupyterlab(chromium, lab_server):
             _buttons(widget)["Train"].click()
             time.sleep(2.0)
             _buttons(widget)["Pause"].click()
-            assert "1-32-32-1 relu · he init · SGD lr 0.01" in model.inner_text()
+            _wait_for(lambda: "1-32-32-1 relu · he init · SGD lr 0.01" in model.inner_text(), 30,
+                      "the model line to still match the controls after training")
             widget.screenshot(path=str(ARTIFACTS / "lab-after-rapid-changes.png"))
 
             # re-running the dashboard cell three times leaves one live dashboard
@@ -299,7 +300,8 @@ def test_live_training_lab_in_jupyterlab(chromium, lab_server):
             page.keyboard.press("Shift+Enter")
             page.get_by_text("Python 3 (ipykernel) | Idle").first.wait_for(timeout=60_000)
             # the re-run dashboard and the scale=1.5 one of the next cell; none of the three replaced ones
-            assert "live dashboards: 2" in probe.locator(".jp-OutputArea").inner_text()
+            _wait_for(lambda: "live dashboards: 2" in probe.locator(".jp-OutputArea").inner_text(), 60,
+                      "the probe to count the live dashboards after the re-runs")
             assert page.locator(".live-trainer").count() == 2
 
             # a projector: 1920×1080, scale=1.5 — the picture is drawn at 1248 px and shown near full size

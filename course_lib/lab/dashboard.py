@@ -306,9 +306,10 @@ class LiveTrainer:
                     sub.close()
             w.close()
         self.closed = True
-        self.session = None
-        self.frame = None
-        self.controls, self.buttons, self._hideable = {}, {}, {}
+        self.session = self.frame = None  # the data, model and figure: what a re-run must free
+        self.widget = self.image = self.status_label = self.model_label = self.message_label = None
+        self.preset_menu = self.config_text = None
+        self.controls, self.buttons, self._hideable, self._sections, self.share_buttons = {}, {}, {}, {}, {}
 
     def _all_widgets(self):
         """Every widget of the dashboard (the box and all its descendants), each once."""
@@ -504,6 +505,8 @@ class LiveTrainer:
 
     def _repr_mimebundle_(self, **kwargs):
         """The widget view plus a stable plain-text line (no model ids, no measured numbers)."""
+        if self.closed:
+            return {"text/plain": repr(self)}
         bundle = self.widget._repr_mimebundle_(**kwargs)
         bundle["text/plain"] = repr(self)
         return bundle
