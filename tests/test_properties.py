@@ -60,15 +60,15 @@ OK = ("worked", "clear error")
 @st.composite
 def mlp_specs(draw, max_hidden=3, max_width=6):
     """An MLP configuration a learner could build: 0–3 hidden layers of width 1–6, any activations, a loss
-    (BCE from logits needs an identity output), a batch of 1–6 rows."""
+    (the losses taking logits need an identity output, cross-entropy at least 2 classes), a batch of 1–6 rows."""
     n_hidden = draw(st.integers(0, max_hidden))
     sizes = [draw(st.integers(1, 3))] + [draw(st.integers(1, max_width)) for _ in range(n_hidden)]
-    sizes.append(draw(st.integers(1, 3)))
     loss = draw(st.sampled_from(sorted(LOSSES)))
+    sizes.append(draw(st.integers(2 if loss == "cross_entropy" else 1, 3)))
     return dict(
         sizes=sizes,
         activation=[draw(st.sampled_from(ACTS)) for _ in range(n_hidden)],
-        output_activation="identity" if loss == "bce_with_logits" else draw(st.sampled_from(ACTS)),
+        output_activation="identity" if loss in FROM_LOGITS else draw(st.sampled_from(ACTS)),
         init=draw(st.sampled_from(sorted(INITIALISERS))),
         bias=draw(st.booleans()),
         loss=loss,
@@ -83,7 +83,13 @@ def build_mlp(spec):
                init=spec["init"], seed=spec["seed"], bias=spec["bias"])
 
 
+FROM_LOGITS = ("bce_with_logits", "cross_entropy")
+
+
 def targets(rng, loss, shape):
+    """Targets each loss accepts: probabilities for BCE, rows of class probabilities for cross-entropy."""
+    if loss == "cross_entropy":
+        return rng.dirichlet(np.ones(shape[1]), size=shape[0])
     return rng.uniform(size=shape) if loss == "bce_with_logits" else rng.normal(size=shape)
 
 
@@ -123,8 +129,9 @@ def graph_specs(draw):
               for i in range(n_hid)]
     for i in range(n_out):
         loss = draw(st.sampled_from(sorted(LOSSES)))
-        act = "identity" if loss == "bce_with_logits" else draw(st.sampled_from(ACTS))
-        nodes.append(dict(name=f"y{i}", kind="output", size=draw(st.integers(1, 3)), activation=act, loss=loss,
+        act = "identity" if loss in FROM_LOGITS else draw(st.sampled_from(ACTS))
+        size = draw(st.integers(2 if loss == "cross_entropy" else 1, 3))
+        nodes.append(dict(name=f"y{i}", kind="output", size=size, activation=act, loss=loss,
                           reduction=draw(st.sampled_from(["mean", "sum"]))))
     edges = []
     for pos in range(n_in, len(nodes)):
