@@ -23,7 +23,7 @@ import re
 import subprocess
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 import tomllib
@@ -110,7 +110,12 @@ def main(argv=None) -> int:
     what = "unit tests" if args.unit else f"nbval on {' '.join(args.targets)}"
     print(f"== {len(grid)} runs of {what}, {args.jobs} at a time", flush=True)
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        runs = list(pool.map(lambda g: run_one(pythons[g[0]], *g, args.targets, args.unit), grid))
+        futures = [pool.submit(run_one, pythons[g[0]], *g, args.targets, args.unit) for g in grid]
+        for f in as_completed(futures):  # progress as runs finish; the table below keeps the grid's order
+            r = f.result()
+            print(f"   done: {r['set']} / {r['requested']} / {r['threads']} thread(s): {r['summary']} "
+                  f"({r['seconds']:.0f} s)", flush=True)
+        runs = [f.result() for f in futures]
 
     print()
     print("| set | numpy | matplotlib | OpenBLAS | OPENBLAS_CORETYPE | kernel running | threads | result | time |")
