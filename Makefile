@@ -11,7 +11,7 @@ export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 
-.PHONY: lab test lint unit nbval learner-notebooks browser execute student figures bench robustness nbgrader-check clean
+.PHONY: lab test lint unit nbval learner-notebooks browser execute student figures bench robustness nbgrader-check dashboard mutate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 lab: $(VENV)/.installed
 	$(BIN)/python tools/make_student.py --lab student
 	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 $(ROOT_FLAG) student/00_start_here.ipynb
+
+## make dashboard: the live lab alone, without code, in the browser (Voilà on 127.0.0.1:8866)
+dashboard: $(VENV)/.installed
+	$(BIN)/voila --Voila.ip=127.0.0.1 --no-browser dashboard/live_lab.ipynb
 
 ## make test: lint, unit tests, every notebook under nbval (strict), every notebook in the learner's
 ## environment, browser tests
@@ -79,6 +83,10 @@ nbgrader-check:
 ## oldest and newest numpy/matplotlib pyproject allows (slow: builds two extra venvs; prints a table)
 robustness: $(VENV)/.installed-test
 	$(BIN)/python tools/robustness.py $(ROBUSTNESS_ARGS)
+
+## make mutate: plant one-line bugs in the library and check that the unit tests catch each (slow, ~25 min)
+mutate: $(VENV)/.installed-test
+	$(BIN)/python tools/mutate.py
 
 clean:
 	rm -rf student test-artifacts .pytest_cache .ruff_cache build *.egg-info

@@ -10,7 +10,7 @@ from .graph import Graph
 from .init import INITIALISERS, get_initialiser
 from .layers import ACTIVATIONS, Identity, LeakyReLU, Linear, ReLU, Sigmoid, Tanh, get_activation
 from .losses import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, get_loss, log_softmax, softmax
-from .network import MLP
+from .network import MLP, Module
 from .optim import SGD, Adam
 
 __all__ = [
@@ -27,6 +27,7 @@ __all__ = [
     "LeakyReLU",
     "Linear",
     "MSELoss",
+    "Module",
     "ReLU",
     "Sigmoid",
     "Tanh",

@@ -12,18 +12,37 @@ import numpy as np
 _F64 = np.dtype(np.float64)
 
 
-def as_batch(X, what: str = "input") -> np.ndarray:
-    """Return X as a float64 2-D array (B, n) after checking it is a non-empty, finite batch.
+def as_real(X, what="input") -> np.ndarray:
+    """X as a float64 array; complex or non-numeric data is refused (a cast would drop or guess a part).
+
+    `what` names X in error messages (a string, or a function returning one).
+    """
+    if type(X) is np.ndarray and X.dtype is _F64:
+        return X
+    try:
+        A = np.asarray(X)
+        if A.dtype.kind == "c":
+            raise ValueError(f"{_name(what)} is complex; the course's networks take real numbers (float64)")
+        return A.astype(np.float64, copy=False)
+    except (TypeError, ValueError) as err:
+        if "complex" in str(err):
+            raise
+        raise ValueError(f"{_name(what)} must be an array of real numbers, got {type(X).__name__}: {err}") from None
+
+
+def as_batch(X, what="input") -> np.ndarray:
+    """Return X as a float64 2-D array (B, n) after checking it is a non-empty, finite, real batch.
 
     `what` names the array in error messages, e.g. "MLP([1, 3, 1]) input"; it may be a function returning
     that name, so that a hot path builds the text only when there is an error to report.
     """
-    if type(X) is not np.ndarray or X.dtype is not _F64:
-        X = np.asarray(X, dtype=np.float64)
+    if type(X) is np.ndarray and X.dtype is _F64 and X.ndim == 2 and X.shape[0]:
+        if math.isfinite(np.add.reduce(X, axis=None)):
+            return X  # the common case, checked with one sum; anything else takes the full path below
+    X = as_real(X, what)
     if X.ndim != 2:
-        what = _name(what)
         raise ValueError(
-            f"{what} must be a 2-D array (batch, features) with one sample per row, "
+            f"{_name(what)} must be a 2-D array (batch, features) with one sample per row, "
             f"got an array of shape {X.shape} ({X.ndim}-D); reshape a 1-D array with x.reshape(-1, 1)"
         )
     if X.shape[0] == 0:
@@ -43,7 +62,7 @@ def check_finite(X: np.ndarray, what) -> None:
     """
     # A sum is a cheap first test; only when it is not finite do we pay for the full scan
     # (a finite array can still sum to inf, so the scan decides).
-    if math.isfinite(X.sum()):
+    if math.isfinite(np.add.reduce(X, axis=None)):
         return
     bad = ~np.isfinite(X)
     if bad.any():

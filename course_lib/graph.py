@@ -6,16 +6,17 @@ A `Graph` holds named layers (nodes) of three kinds and weight matrices on the c
 - hidden node v:  Z_v = Σ_{u→v} A_u W_uv + 1 b_vᵀ, A_v = f_v(Z_v),                       Eq. (9.1)
 - output node v:  the same, and it owns a loss L_v(A_v, T_v); the graph's loss is L = Σ_outputs L_v.
 
-Shapes (row-batch, COURSE_STYLE §1): A_u is (B, n_u), W_uv is (n_u, n_v), b_v is (n_v,), Z_v, A_v and
+Shapes (row-batch, notebook 00's notation table): A_u is (B, n_u), W_uv is (n_u, n_v), b_v is (n_v,), Z_v, A_v and
 Δ_v = ∂L/∂Z_v are (B, n_v). The backward pass walks the nodes in reverse topological order; a node that
 feeds several consumers receives the SUM of their gradients, Eq. (9.2):
 
     G_u = Σ_{v: u→v} Δ_v W_uvᵀ (+ ∂L_u/∂A_u if u is an output),   Δ_u = G_u ⊙ f_u'(Z_u)   (Eq. 5.1)
     ∇W_uv = A_uᵀ Δ_v  (Eq. 9.3),    ∇b_v = Δ_vᵀ 1  (Eq. 9.4)
 
-MLP-compatible: `parameters()` returns (value, gradient) array pairs whose gradient arrays are filled in
-place by `backward`, so course_lib.optim's SGD and Adam train a Graph unchanged; `get_config()` /
-`Graph.from_config()` describe the structure for saving and loading.
+Each connection is a bias-free `Linear` (an `Edge`), so Eq. (9.1) is the sum of their forward passes and
+Eq. (9.2)–(9.3) the sum of their backward passes: a graph is the MLP's equations summed over consumers.
+Like an MLP, a Graph is a `Module`: SGD and Adam train it unchanged; `get_config()` / `Graph.from_config()`
+describe the structure for saving and loading.
 
 Example::
 
@@ -35,9 +36,10 @@ import re
 import numpy as np
 
 from .checks import as_batch, check_positive_int, unknown_name
-from .init import as_generator, get_initialiser
-from .layers import get_activation
+from .init import as_generator
+from .layers import Linear, get_activation
 from .losses import LOSSES, BCEWithLogitsLoss, get_loss
+from .network import Module
 
 KINDS = ("input", "hidden", "output")
 RELU_LIKE = ("relu", "leaky_relu")
@@ -67,25 +69,24 @@ class Node:
         return f"Node({self.name!r}, {self.kind}, size={self.size}{extra})"
 
 
-class Edge:
-    """A connection u → v: the weight matrix W (size_u, size_v) and its gradient dW (same shape)."""
+class Edge(Linear):
+    """A connection u → v: a bias-free Linear, W (size_u, size_v) and its gradient dW (same shape)."""
 
-    def __init__(self, src, dst, W, init):
-        self.src, self.dst, self.init = src, dst, init
-        self.W = np.ascontiguousarray(W, dtype=np.float64)
-        self.dW = np.zeros_like(self.W)
+    def __init__(self, src, dst, fan_in, fan_out, init, rng):
+        super().__init__(fan_in, fan_out, init=init, seed=rng, bias=False)
+        self.src, self.dst = src, dst
 
     def __repr__(self) -> str:
         return f"Edge({self.src!r} → {self.dst!r}, W {self.W.shape[0]}×{self.W.shape[1]})"
 
 
-class Graph:
+class Graph(Module):
     """A network whose layers form a directed acyclic graph (skip connections, several inputs and outputs).
 
     seed: the seed of the one Generator (or the Generator itself) that draws every weight matrix, in the
     order the connections are made — so the same construction code (or `from_config`) gives the same
     initial weights. Build with add_input / add_hidden / add_output and connect; then `forward`, `loss`,
-    `backward`, and an optimiser from course_lib.optim.
+    `backward`, and an optimizer from course_lib.optim.
     """
 
     def __init__(self, seed=0):
@@ -95,6 +96,7 @@ class Graph:
         self.edges: dict[tuple[str, str], Edge] = {}
         self._order = None  # topological order (node names), recomputed after every structural change
         self._cache = None  # {name: A_v} from the last forward pass
+        self._set_parameters([], [])
 
     # ------------------------------------------------------------------ building
     def __repr__(self) -> str:
@@ -129,9 +131,25 @@ class Graph:
         size = check_positive_int(size, f"the size of layer {name!r}")
         node = Node(name, kind, size, activation, loss)
         self.nodes[name] = node
+        self._changed()
+        return node
+
+    def _changed(self):
+        """After a new layer or connection: forget the order and the last forward pass; list the parameters
+        anew (for each non-input layer in the order added, its incoming weights in the order connected, then
+        its bias)."""
         self._order = None
         self._cache = None
-        return node
+        names, pairs = [], []
+        for name, node in self.nodes.items():
+            if node.kind == "input":
+                continue
+            for parent in node.parents:
+                names.append(f"W[{parent}->{name}]")
+                pairs.append((self.edges[parent, name].W, self.edges[parent, name].dW))
+            names.append(f"b[{name}]")
+            pairs.append((node.b, node.db))
+        self._set_parameters(names, pairs)
 
     def add_input(self, name: str, size: int) -> Node:
         """An input layer: A = the array passed as inputs[name] to forward, shape (B, size). No parameters."""
@@ -209,13 +227,11 @@ class Graph:
             )
         if init is None:
             init = "he" if v.activation.name in RELU_LIKE else "glorot"
-        W = get_initialiser(init)(u.size, v.size, self._rng)
-        edge = Edge(src, dst, W, init if isinstance(init, str) else getattr(init, "__name__", "custom"))
+        edge = Edge(src, dst, u.size, v.size, init, self._rng)
         self.edges[(src, dst)] = edge
         u.children.append(dst)
         v.parents.append(src)
-        self._order = None
-        self._cache = None
+        self._changed()
         return edge
 
     # ------------------------------------------------------------------ structure
@@ -280,38 +296,17 @@ class Graph:
         """{input name: X (B, n_u)} → {output name: Ŷ (B, n_v)}, layer by layer in topological order, Eq. (9.1).
 
         Z_v = Σ_{u→v} A_u W_uv + 1 b_vᵀ : Σ (B×n_u)(n_u×n_v) + (n_v,) → B×n_v;  A_v = f_v(Z_v).
-        Each input is checked (2-D, n_u columns, same batch size B for all, finite).
+        Each input is checked (2-D, n_u columns, same batch size B for all, finite) and copied.
         """
         order = self.topological_order()
-        self._check_names(inputs, self.inputs, "inputs")
-        A, batch = {}, None
-        for name in self.inputs:
-            X = as_batch(inputs[name], f"input {name!r}")
-            size = self.nodes[name].size
-            if X.shape[1] != size:
-                raise ValueError(
-                    f"input {name!r} expects an array of shape (B, {size}) ({size} columns), got shape {X.shape}"
-                )
-            if batch is not None and X.shape[0] != batch[1]:
-                raise ValueError(
-                    f"all inputs need the same batch size (one sample per row): input {batch[0]!r} has "
-                    f"{batch[1]} rows, input {name!r} has {X.shape[0]}"
-                )
-            batch = batch or (name, X.shape[0])
-            A[name] = X
-        self._cache = None
+        A = self._inputs(inputs)
         for name in order:
             node = self.nodes[name]
-            if node.kind == "input":
-                continue
-            first, *rest = node.parents  # Eq. (9.1): one matrix product per incoming connection, summed
-            Z = A[first] @ self.edges[(first, name)].W
-            for parent in rest:
-                Z += A[parent] @ self.edges[(parent, name)].W
-            Z += node.b
-            A[name] = node.activation.forward(Z)
+            if node.kind != "input":
+                Z = sum(self.edges[u, name].forward(A[u]) for u in node.parents) + node.b  # Eq. (9.1)
+                A[name] = node.activation.forward(Z)  # A_v = f_v(Z_v)
         self._cache = A
-        return {name: A[name] for name in self.outputs}
+        return {name: A[name].copy() for name in self.outputs}  # copies: backward reads the originals
 
     __call__ = forward
 
@@ -351,65 +346,43 @@ class Graph:
         Delta, dX = {}, {}
         for name in reversed(self.topological_order()):
             node = self.nodes[name]
-            terms = [Delta[child] @ self.edges[(name, child)].W.T for child in node.children]
+            G = sum(self.edges[name, v].backward(Delta[v]) for v in node.children)  # Eq. (9.2); ∇W_uv, Eq. (9.3)
             if node.kind == "output":
-                terms.insert(0, node.loss.grad(A[name], targets[name]))
-            G = terms[0]  # Eq. (9.2): the gradients from every consumer (and the loss) add up
-            for term in terms[1:]:
-                G += term
+                G = G + node.loss.grad(A[name], targets[name])  # + ∂L_u/∂A_u
             if node.kind == "input":
                 dX[name] = G
                 continue
-            D = node.activation.backward(G)  # Eq. (5.1)
-            Delta[name] = D
-            for parent in node.parents:
-                np.matmul(A[parent].T, D, out=self.edges[(parent, name)].dW)  # Eq. (9.3)
-            np.sum(D, axis=0, out=node.db)  # Eq. (9.4)
+            Delta[name] = node.activation.backward(G)  # Eq. (5.1)
+            Delta[name].sum(axis=0, out=node.db)  # Eq. (9.4)
         return dX
 
+    def _inputs(self, inputs) -> dict:
+        """{input name: a checked copy of its array}: (B, n_u) each, one B for all."""
+        self._check_names(inputs, self.inputs, "inputs")
+        A, batch = {}, None
+        for name in self.inputs:
+            X = as_batch(inputs[name], f"input {name!r}")
+            size = self.nodes[name].size
+            if X.shape[1] != size:
+                raise ValueError(
+                    f"input {name!r} expects an array of shape (B, {size}) ({size} columns), got shape {X.shape}"
+                )
+            if batch is not None and X.shape[0] != batch[1]:
+                raise ValueError(
+                    f"all inputs need the same batch size (one sample per row): input {batch[0]!r} has "
+                    f"{batch[1]} rows, input {name!r} has {X.shape[0]}"
+                )
+            batch = batch or (name, X.shape[0])
+            A[name] = X.copy() if X is inputs[name] else X
+        self._cache = None
+        return A
+
     # ------------------------------------------------------------------ parameters
-    def _param_items(self):
-        """(name, value, gradient) per parameter: for each non-input layer in the order added, its incoming
-        weight matrices (in the order connected), then its bias. Deterministic from get_config()."""
-        items = []
-        for name, node in self.nodes.items():
-            if node.kind == "input":
-                continue
-            for parent in node.parents:
-                edge = self.edges[(parent, name)]
-                items.append((f"W[{parent}->{name}]", edge.W, edge.dW))
-            items.append((f"b[{name}]", node.b, node.db))
-        return items
+    # parameters(), parameter_names() ("W[u->v]" for the weights of u → v, "b[v]" for v's bias), zero_grad(),
+    # num_parameters() and kink_pattern() come from Module.
 
-    def parameters(self):
-        """[(value, gradient), …] array pairs (like MLP.parameters); order as in parameter_names()."""
-        return [(value, grad) for _, value, grad in self._param_items()]
-
-    def parameter_names(self):
-        """Names in the order of parameters(): "W[u->v]" for the weights of u → v, "b[v]" for v's bias."""
-        return [name for name, _, _ in self._param_items()]
-
-    def zero_grad(self):
-        """Set every gradient to zero (in place)."""
-        for _, grad in self.parameters():
-            grad.fill(0.0)
-
-    def num_parameters(self) -> int:
-        """How many numbers the graph learns."""
-        return sum(value.size for value, _ in self.parameters())
-
-    def kink_pattern(self):
-        """The on/off state (Z > 0) of every relu-like unit in the last forward pass, as one boolean array.
-
-        For course_lib.gradcheck.check_gradients(..., kink_pattern=graph.kink_pattern): entries whose ±h
-        step flips a unit are reported instead of compared.
-        """
-        parts = [
-            (node.activation._Z > 0).ravel()
-            for node in self.nodes.values()
-            if node.kind != "input" and node.activation.has_kink and node.activation._Z is not None
-        ]
-        return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
+    def _activation_layers(self):
+        return [node.activation for node in self.nodes.values() if node.kind != "input"]
 
     # ------------------------------------------------------------------ configuration
     def get_config(self) -> dict:

@@ -63,9 +63,11 @@ def get_initialiser(name: str):
 
 
 def as_generator(seed) -> np.random.Generator:
-    """A numpy Generator from an int seed, or the Generator itself; the course never uses global state."""
+    """A numpy Generator from an int seed >= 0, or the Generator itself; the course never uses global state."""
     if isinstance(seed, np.random.Generator):
         return seed
-    if seed is None:
-        raise ValueError("seed must be an int or a numpy.random.Generator, got None (everything is seeded)")
-    return np.random.default_rng(seed)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(
+            f"seed must be an int >= 0 or a numpy.random.Generator (everything is seeded), got {seed!r}"
+        )
+    return np.random.default_rng(int(seed))

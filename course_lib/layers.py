@@ -1,30 +1,33 @@
 """Layers of the row-batch MLP: `Linear` and the activations (ReLU, LeakyReLU, Sigmoid, Tanh, Identity).
 
 Forward equations: notebook 01 (Eq. 1.2, 1.3). Activation derivatives: notebook 03 (Eq. 3.1–3.6).
-Backward equations: notebook 05 (Eq. 5.1–5.4).
+Backward equations: notebook 05 (Eq. 5.1–5.4). Notation: the table in notebook 00.
 
-Convention (COURSE_STYLE §1): a batch has one sample per row. For a layer with n_in inputs and n_out
-outputs, A_prev is (B, n_in), W is (n_in, n_out), b is (n_out,), Z and Δ = ∂L/∂Z are (B, n_out).
-Every layer has `forward(X) -> Y` (caching what backward needs) and `backward(dY) -> dX`, where dY is
-∂L/∂Y and dX is ∂L/∂X, both in the shape of what they differentiate.
+A batch has one sample per row. For a layer with n_in inputs and n_out outputs, A_prev is (B, n_in),
+W is (n_in, n_out), b is (n_out,), Z and Δ = ∂L/∂Z are (B, n_out). Every layer has `forward(X) -> Y`
+(caching what backward needs) and `backward(dY) -> dX`, where dY = ∂L/∂Y and dX = ∂L/∂X have the shapes
+of Y and X. The cache holds references, not copies: editing in place the array given to `forward` (Linear)
+or the array it returned (Sigmoid, Tanh) before `backward` changes the gradients. `MLP` and `Graph` copy
+what they are given and what they return, so this concerns only layers used on their own.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .checks import unknown_name
+from .checks import check_positive_int, unknown_name
 from .init import as_generator, get_initialiser
 
 
-def _bad_grad(layer, dY, expected_shape):
-    """The error for a backward call before forward, or with a gradient of the wrong shape."""
-    if expected_shape is None:
-        return RuntimeError(f"{layer!r}.backward was called before forward: run forward first")
-    return ValueError(
-        f"{layer!r}.backward expects a gradient of shape {expected_shape} (the shape of its last output), "
-        f"got {getattr(dY, 'shape', type(dY).__name__)}"
-    )
+def _check_backward(layer, dY, cached):
+    """Refuse a backward call before forward, or with a gradient whose shape is not the last output's."""
+    if cached is None:
+        raise RuntimeError(f"{layer!r}.backward was called before forward: run forward first")
+    if getattr(dY, "shape", None) != cached:
+        raise ValueError(
+            f"{layer!r}.backward expects a gradient of shape {cached} (the shape of its last output), "
+            f"got {getattr(dY, 'shape', type(dY).__name__)}"
+        )
 
 
 class Linear:
@@ -32,16 +35,14 @@ class Linear:
 
     W: (fan_in, fan_out) drawn by `init` (a name from course_lib.init.INITIALISERS), b: (fan_out,) zeros.
     After `backward`, `dW` and `db` hold ∂L/∂W and ∂L/∂b (overwritten, not accumulated; they are the same
-    array objects for the layer's whole life, so optimisers may hold on to them).
+    array objects for the layer's whole life, so optimizers may hold on to them).
     bias=False makes Z = A_prev W: b stays zero and is not a parameter (S2's bias ablation, notebooks 01, 07).
     """
 
     def __init__(self, fan_in: int, fan_out: int, init="he", seed=0, bias: bool = True):
-        for what, n in (("fan_in", fan_in), ("fan_out", fan_out)):
-            if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-                raise ValueError(f"Linear {what} must be a positive integer (a layer width), got {n!r}")
-        self.fan_in, self.fan_out = int(fan_in), int(fan_out)
-        self.bias = bool(bias)
+        self.fan_in = check_positive_int(fan_in, "Linear fan_in")
+        self.fan_out = check_positive_int(fan_out, "Linear fan_out")
+        self.bias = _check_bool(bias, "bias")
         self.init = init if isinstance(init, str) else getattr(init, "__name__", "custom")
         W = get_initialiser(init)(self.fan_in, self.fan_out, as_generator(seed))
         self.W = np.ascontiguousarray(W, dtype=np.float64)
@@ -49,86 +50,87 @@ class Linear:
         self.dW = np.zeros_like(self.W)
         self.db = np.zeros_like(self.b)
         self._A_prev = None
-        self._ones = np.ones(1)
+        self._params = [(self.W, self.dW), (self.b, self.db)] if self.bias else [(self.W, self.dW)]
 
     def __repr__(self) -> str:
         extra = "" if self.bias else ", bias=False"
         return f"Linear({self.fan_in}→{self.fan_out}{extra})"
 
     def forward(self, A_prev: np.ndarray) -> np.ndarray:
-        """Z = A_prev W + 1 bᵀ, Eq. (1.2): (B×n_in)(n_in×n_out) + (n_out,) broadcast down the rows → B×n_out."""
+        """Z = A_prev W + 1 bᵀ: (B×n_in)(n_in×n_out) + (n_out,) broadcast down the rows → B×n_out."""
+        self._check_input(A_prev)
+        self._A_prev = A_prev
+        Z = A_prev @ self.W  # Eq. (1.2)
+        if self.bias:
+            Z += self.b  # + 1 bᵀ
+        return Z
+
+    def backward(self, Delta: np.ndarray) -> np.ndarray:
+        """Given Δ = ∂L/∂Z (B×n_out), fill dW and db; return ∂L/∂A_prev (B×n_in)."""
+        A_prev = self._A_prev
+        _check_backward(self, Delta, None if A_prev is None else (A_prev.shape[0], self.fan_out))
+        np.matmul(A_prev.T, Delta, out=self.dW)  # Eq. (5.2) ∇W = A_prevᵀ Δ : (n_in×B)(B×n_out) → n_in×n_out
+        if self.bias:
+            Delta.sum(axis=0, out=self.db)  # Eq. (5.3) ∇b = Δᵀ 1, the column sums of Δ : n_out
+        return Delta @ self.W.T  # Eq. (5.4) ∂L/∂A_prev = Δ Wᵀ : (B×n_out)(n_out×n_in) → B×n_in
+
+    def _check_input(self, A_prev):
         shape = getattr(A_prev, "shape", None)
         if shape is None or len(shape) != 2 or shape[1] != self.fan_in:
             raise ValueError(
                 f"{self!r} expects inputs with {self.fan_in} columns (a 2-D array of shape (B, {self.fan_in})), "
                 f"got an array of shape {np.shape(A_prev)}"
             )
-        self._A_prev = A_prev
-        Z = A_prev @ self.W
-        if self.bias:
-            Z += self.b
-        return Z
-
-    def backward(self, Delta: np.ndarray) -> np.ndarray:
-        """Given Δ = ∂L/∂Z (B×n_out), fill dW (Eq. 5.2), db (Eq. 5.3) and return ∂L/∂A_prev (Eq. 5.4).
-
-        ∇W = A_prevᵀ Δ : (n_in×B)(B×n_out) → n_in×n_out
-        ∇b = Δᵀ 1      : (n_out×B)(B)      → n_out
-        ∂L/∂A_prev = Δ Wᵀ : (B×n_out)(n_out×n_in) → B×n_in
-        """
-        A_prev = self._A_prev
-        if A_prev is None or getattr(Delta, "shape", None) != (A_prev.shape[0], self.fan_out):
-            raise _bad_grad(self, Delta, None if A_prev is None else (A_prev.shape[0], self.fan_out))
-        np.matmul(A_prev.T, Delta, out=self.dW)
-        if self.bias:
-            if self._ones.shape[0] != Delta.shape[0]:
-                self._ones = np.ones(Delta.shape[0])
-            np.dot(self._ones, Delta, out=self.db)
-        return Delta @ self.W.T
 
     def parameters(self):
         """[(W, dW), (b, db)]: each parameter next to its gradient, same shapes ([(W, dW)] with bias=False)."""
-        return [(self.W, self.dW), (self.b, self.db)] if self.bias else [(self.W, self.dW)]
+        return list(self._params)
+
+    def _use_storage(self, pairs):
+        """Keep W, dW (and b, db) in the given arrays from now on (an MLP's flat buffers)."""
+        (self.W, self.dW), *rest = pairs
+        if self.bias:
+            (self.b, self.db), = rest
+        self._params = list(pairs)
+
+
+def _check_bool(value, what):
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{what} must be True or False, got {value!r}")
+    return bool(value)
 
 
 class Activation:
-    """An element-wise activation f with its derivative f' (TF Playground's {output, der} pair).
+    """An element-wise activation f, with its derivative next to it (TF Playground's {output, der} pair).
 
-    `forward(Z)` returns A = f(Z), Eq. (1.3); `backward(G)` takes G = ∂L/∂A and returns
-    Δ = G ⊙ f'(Z), Eq. (5.1). Subclasses define `fn` and `derivative` (functions of Z) and may override
-    forward/backward to reuse what the forward pass computed.
+    Each subclass defines `fn(Z)` and `derivative(Z)` (the formulas of notebook 03) and `local_grad()`,
+    f'(Z) of the last forward pass, read from what `forward` cached. `forward(Z)` returns A = f(Z),
+    Eq. (1.3); `backward(G)` takes G = ∂L/∂A and returns Δ = G ⊙ f'(Z), Eq. (5.1).
     """
 
     name = "activation"
     has_kink = False  # True where f' jumps (finite differences across the jump are meaningless)
+    reads_output = False  # True where local_grad reads the returned A (editing A would change Δ)
 
     def __init__(self):
-        self._Z = None
+        self._Z = self._A = None
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
 
-    @staticmethod
-    def fn(Z):
-        """f(Z), element-wise."""
-        raise NotImplementedError
-
-    @staticmethod
-    def derivative(Z):
-        """f'(Z), element-wise."""
-        raise NotImplementedError
-
     def forward(self, Z: np.ndarray) -> np.ndarray:
-        """A = f(Z), Eq. (1.3); caches Z for backward."""
-        self._Z = Z
-        return self.fn(Z)
+        """A = f(Z), Eq. (1.3); caches Z and A for backward."""
+        self._Z, self._A = Z, self.fn(Z)
+        return self._A
+
+    def local_grad(self) -> np.ndarray:
+        """f'(Z) for the Z of the last forward pass."""
+        return self.derivative(self._Z)
 
     def backward(self, G: np.ndarray) -> np.ndarray:
-        """Δ = G ⊙ f'(Z), Eq. (5.1): (B×n) ⊙ (B×n) → B×n. G is ∂L/∂A."""
-        Z = self._Z
-        if Z is None or getattr(G, "shape", None) != Z.shape:
-            raise _bad_grad(self, G, None if Z is None else Z.shape)
-        return G * self.derivative(Z)
+        """Δ = G ⊙ f'(Z): (B×n) ⊙ (B×n) → B×n. G is ∂L/∂A."""
+        _check_backward(self, G, None if self._Z is None else self._Z.shape)
+        return G * self.local_grad()  # Eq. (5.1)
 
     def parameters(self):
         """Activations have no parameters."""
@@ -150,17 +152,9 @@ class Identity(Activation):
         """f'(Z) = 1."""
         return np.ones_like(Z)
 
-    def forward(self, Z):
-        """A = Z, Eq. (1.3)."""
-        self._Z = Z
-        return Z
-
-    def backward(self, G):
-        """Δ = G, Eq. (5.1) with f' = 1."""
-        Z = self._Z
-        if Z is None or getattr(G, "shape", None) != Z.shape:
-            raise _bad_grad(self, G, None if Z is None else Z.shape)
-        return G
+    def local_grad(self):
+        """f' = 1 (a scalar: G ⊙ 1 = G)."""
+        return 1.0
 
 
 class ReLU(Activation):
@@ -179,12 +173,9 @@ class ReLU(Activation):
         """1 where Z > 0, else 0."""
         return (Z > 0).astype(np.float64)
 
-    def backward(self, G):
-        """Δ = G ⊙ 1[Z > 0], Eq. (5.1) with Eq. (3.1)."""
-        Z = self._Z
-        if Z is None or getattr(G, "shape", None) != Z.shape:
-            raise _bad_grad(self, G, None if Z is None else Z.shape)
-        return G * (Z > 0)
+    def local_grad(self):
+        """1[Z > 0] as booleans (G ⊙ True = G, G ⊙ False = 0)."""
+        return self._Z > 0
 
 
 class LeakyReLU(Activation):
@@ -213,10 +204,7 @@ class Sigmoid(Activation):
     """σ(z) = 1/(1+e^(−z)), σ'(z) = σ(z)(1 − σ(z)), Eq. (3.3); computed stably, Eq. (3.4)."""
 
     name = "sigmoid"
-
-    def __init__(self):
-        super().__init__()
-        self._A = None
+    reads_output = True
 
     @staticmethod
     def fn(Z):
@@ -233,31 +221,16 @@ class Sigmoid(Activation):
         s = Sigmoid.fn(Z)
         return s * (1.0 - s)
 
-    def forward(self, Z):
-        """A = σ(Z), cached: backward needs only A."""
-        self._Z = Z
-        self._A = self.fn(Z)
-        return self._A
-
-    def backward(self, G):
-        """Δ = G ⊙ A(1 − A), Eq. (5.1) with Eq. (3.3)."""
-        A = self._A
-        if A is None or getattr(G, "shape", None) != A.shape:
-            raise _bad_grad(self, G, None if A is None else A.shape)
-        D = 1.0 - A  # one temporary, reused: D = G ⊙ A ⊙ (1 − A)
-        D *= A
-        D *= G
-        return D
+    def local_grad(self):
+        """σ'(Z) = A(1 − A), Eq. (3.3), from the cached output A."""
+        return self._A * (1.0 - self._A)
 
 
 class Tanh(Activation):
     """f(z) = tanh z, f'(z) = 1 − tanh² z, Eq. (3.5)."""
 
     name = "tanh"
-
-    def __init__(self):
-        super().__init__()
-        self._A = None
+    reads_output = True
 
     @staticmethod
     def fn(Z):
@@ -269,21 +242,9 @@ class Tanh(Activation):
         """1 − tanh²(Z), Eq. (3.5)."""
         return 1.0 - np.tanh(Z) ** 2
 
-    def forward(self, Z):
-        """A = tanh(Z), cached: backward needs only A."""
-        self._Z = Z
-        self._A = np.tanh(Z)
-        return self._A
-
-    def backward(self, G):
-        """Δ = G ⊙ (1 − A²), Eq. (5.1) with Eq. (3.5)."""
-        A = self._A
-        if A is None or getattr(G, "shape", None) != A.shape:
-            raise _bad_grad(self, G, None if A is None else A.shape)
-        D = A * A  # one temporary, reused: D = G ⊙ (1 − A ⊙ A)
-        np.subtract(1.0, D, out=D)
-        D *= G
-        return D
+    def local_grad(self):
+        """tanh'(Z) = 1 − A², Eq. (3.5), from the cached output A."""
+        return 1.0 - self._A * self._A
 
 
 ACTIVATIONS = {cls.name: cls for cls in (ReLU, LeakyReLU, Sigmoid, Tanh, Identity)}

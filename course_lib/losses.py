@@ -12,19 +12,16 @@ import math
 
 import numpy as np
 
-from .checks import check_finite, unknown_name
+from .checks import as_real, check_finite, unknown_name
+from .layers import Sigmoid
 
 _F64 = np.dtype(np.float64)
 
 
-def _check_pair(loss, Y, T, R=None):
-    """Check predictions Y and targets T (same shape, non-empty, finite); return them as float arrays.
-
-    When the residual R = Y − T is already computed, its sum is the cheap finiteness test: a NaN or Inf in
-    Y or T makes R, and so its sum, non-finite. Only then are Y and T scanned for the error message.
-    """
-    Y = np.asarray(Y, dtype=np.float64)
-    T = np.asarray(T, dtype=np.float64)
+def _check_pair(loss, Y, T):
+    """Check predictions Y and targets T (real, same shape, non-empty, finite); return them as float arrays."""
+    Y = as_real(Y, lambda: f"{loss!r} predictions")
+    T = as_real(T, lambda: f"{loss!r} targets")
     if Y.shape != T.shape:
         raise ValueError(
             f"{loss!r}: predictions and targets must have the same shape, "
@@ -32,9 +29,8 @@ def _check_pair(loss, Y, T, R=None):
         )
     if Y.size == 0:
         raise ValueError(f"{loss!r}: empty batch (predictions of shape {Y.shape})")
-    if R is None or not math.isfinite(float(np.add.reduce(R, axis=None))):
-        check_finite(Y, lambda: f"{loss!r} predictions")
-        check_finite(T, lambda: f"{loss!r} targets")
+    check_finite(Y, lambda: f"{loss!r} predictions")
+    check_finite(T, lambda: f"{loss!r} targets")
     return Y, T
 
 
@@ -60,31 +56,29 @@ class MSELoss(_Loss):
     The mean is what PyTorch's nn.MSELoss() computes; note the factor 2 (no ½ in front).
     """
 
-
-    def scale(self, Y) -> float:
+    def scale(self, R) -> float:
         """s in ∂L/∂Y = s·(Y − T): 2/(B·n_out) for "mean", 2 for "sum"."""
-        return 2.0 / np.size(Y) if self.reduction == "mean" else 2.0
+        return 2.0 / R.size if self.reduction == "mean" else 2.0
 
     def __call__(self, Y, T) -> float:
         """L(Y, T) as a Python float, Eq. (3.7) or (3.8)."""
-        Y, T = _check_pair(self, Y, T)
-        R = Y - T
+        R = self._residual(Y, T)
         total = float(np.vdot(R, R))
         return total / R.size if self.reduction == "mean" else total
 
     def grad(self, Y, T) -> np.ndarray:
-        """∂L/∂Y = s·(Y − T), Eq. (3.7) or (3.8), same shape as Y."""
-        if type(Y) is np.ndarray and type(T) is np.ndarray and Y.shape == T.shape and Y.size:
-            G = Y - T  # the common case: two arrays of one shape
-            if G.dtype is not _F64:
-                G = G.astype(np.float64)
-            if not math.isfinite(G.sum()):
-                _check_pair(self, Y, T)  # a NaN or Inf in Y or T: say which and where
-        else:
-            Y, T = _check_pair(self, Y, T)
-            G = Y - T
-        G *= 2.0 / G.size if self.reduction == "mean" else 2.0
-        return G
+        """∂L/∂Y = s·(Y − T), same shape as Y (s from `scale`: 2/(B·n_out) for "mean", 2 for "sum")."""
+        R = self._residual(Y, T)  # Y − T
+        return self.scale(R) * R  # Eq. (3.7) or (3.8)
+
+    def _residual(self, Y, T):
+        """R = Y − T after checking Y and T (real arrays of one shape, non-empty, finite)."""
+        if type(Y) is np.ndarray and type(T) is np.ndarray and Y.dtype == T.dtype == _F64 and Y.shape == T.shape:
+            R = Y - T  # the common case: only the finiteness of R is left to check
+            if R.size and math.isfinite(np.add.reduce(R, axis=None)):
+                return R
+        Y, T = _check_pair(self, Y, T)
+        return Y - T
 
 
 class BCEWithLogitsLoss(_Loss):
@@ -97,7 +91,6 @@ class BCEWithLogitsLoss(_Loss):
     Targets must lie in [0, 1] (probabilities; usually exactly 0 or 1).
     """
 
-
     def _check(self, Z, T):
         Z, T = _check_pair(self, Z, T)
         if T.min() < 0.0 or T.max() > 1.0:
@@ -109,19 +102,15 @@ class BCEWithLogitsLoss(_Loss):
     def __call__(self, Z, T) -> float:
         """L(Z, T) from logits Z, Eq. (3.9), as a Python float."""
         Z, T = self._check(Z, T)
-        ell = np.maximum(Z, 0.0) - T * Z + np.log1p(np.exp(-np.abs(Z)))
+        ell = np.maximum(Z, 0.0) - T * Z + np.log1p(np.exp(-np.abs(Z)))  # Eq. (3.9), element-wise
         total = float(ell.sum())
         return total / Z.size if self.reduction == "mean" else total
 
     def grad(self, Z, T) -> np.ndarray:
         """∂L/∂Z = (σ(Z) − T)·s with s = 1/(B·n_out) for "mean", 1 for "sum", Eq. (3.10)."""
-        from .layers import Sigmoid
-
         Z, T = self._check(Z, T)
-        G = Sigmoid.fn(Z) - T
-        if self.reduction == "mean":
-            G /= Z.size
-        return G
+        s = 1.0 / Z.size if self.reduction == "mean" else 1.0
+        return s * (Sigmoid.fn(Z) - T)  # Eq. (3.10)
 
 
 LOSSES = {"mse": MSELoss, "bce_with_logits": BCEWithLogitsLoss}

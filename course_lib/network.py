@@ -2,7 +2,8 @@
 
 `MLP([n_0, n_1, …, n_L])` is a list of layers [Linear, activation, Linear, activation, …]. The forward
 pass is Eq. (1.2)–(1.4); the backward pass walks the same list in reverse, and each layer applies its
-own backward equation, which together are the delta recursion Eq. (5.5).
+own backward equation, which together are the delta recursion Eq. (5.5). `Module` is what every model
+shares (MLP here, Graph in notebook 09).
 """
 
 from __future__ import annotations
@@ -12,10 +13,93 @@ import numbers
 import numpy as np
 
 from .checks import as_batch
-from .layers import Linear, get_activation
+from .init import as_generator
+from .layers import Linear, _check_bool, get_activation
 
 
-class MLP:
+class Module:
+    """What every model shares, as in micrograd: parameters with their names, zero_grad, num_parameters.
+
+    A subclass calls `_set_parameters(names, pairs)` whenever its parameters change (MLP once, Graph after
+    every new layer or connection); `parameters()` then lists the (value, gradient) array pairs in that order.
+    """
+
+    _pnames: list = []
+    _pairs: list = []
+    _flat = None  # (values, gradients): two flat buffers holding every parameter, when the model has them
+
+    def _set_parameters(self, names, pairs):
+        self._pnames, self._pairs = list(names), list(pairs)
+
+    def parameters(self):
+        """[(value, gradient), …] array pairs (a fresh list each call; the arrays are the model's own)."""
+        return list(self._pairs)
+
+    def parameter_names(self):
+        """The parameters' names, in the order of parameters()."""
+        return list(self._pnames)
+
+    def named_parameters(self):
+        """[(name, (value, gradient)), …]."""
+        return list(zip(self._pnames, self._pairs, strict=True))
+
+    def zero_grad(self):
+        """Set every gradient to zero (in place)."""
+        for _, grad in self._pairs:
+            grad.fill(0.0)
+
+    def num_parameters(self) -> int:
+        """How many numbers the model learns."""
+        return sum(value.size for value, _ in self._pairs)
+
+    def _activation_layers(self):
+        raise NotImplementedError
+
+    def kink_pattern(self):
+        """The on/off state (Z > 0) of every relu-like unit in the last forward pass, as one boolean array.
+
+        For course_lib.gradcheck.check_gradients(..., kink_pattern=model.kink_pattern): entries whose ±h
+        step flips a unit are reported instead of compared.
+        """
+        parts = [(f._Z > 0).ravel() for f in self._activation_layers() if f.has_kink and f._Z is not None]
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
+
+
+def _check_sizes(layer_sizes):
+    try:
+        sizes = list(layer_sizes)
+    except TypeError:
+        raise TypeError(f"layer_sizes must be a list of widths such as [1, 16, 1], got {layer_sizes!r}") from None
+    if len(sizes) < 2:
+        raise ValueError(f"an MLP needs at least two layer sizes (inputs and outputs), got {sizes}")
+    for i, n in enumerate(sizes):
+        if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
+            raise ValueError(f"layer size {i} must be a positive integer, got {n!r} in {sizes}")
+    return [int(n) for n in sizes]
+
+
+def _pack(linears):
+    """Move every Linear's parameters and gradients into one flat buffer each; return the two buffers.
+
+    Each W, b, dW, db becomes a view of its buffer, with its own shape and values, so the layers read and
+    write them as before, and an optimizer can update the whole network with one element-wise operation.
+    """
+    pairs = [pair for lin in linears for pair in lin.parameters()]
+    total = sum(value.size for value, _ in pairs)
+    values, grads = np.empty(total), np.zeros(total)
+    offset = 0
+    for lin in linears:
+        views = []
+        for value, _ in lin.parameters():
+            end = offset + value.size
+            views.append((values[offset:end].reshape(value.shape), grads[offset:end].reshape(value.shape)))
+            views[-1][0][...] = value
+            offset = end
+        lin._use_storage(views)
+    return values, grads
+
+
+class MLP(Module):
     """A fully connected network in the row-batch convention: X is (B, n_0), one sample per row.
 
     layer_sizes:        [n_0, n_1, …, n_L], at least two sizes, every width >= 1.
@@ -24,18 +108,13 @@ class MLP:
     init, seed:         initialiser name (course_lib.init) and the seed of the one Generator that draws
                         every layer's weights in order (biases start at zero).
     bias:               False gives every layer Z = A W with no bias (S2's lesson: it cannot fit sinc).
+
+    forward copies its input and its output, so editing either in place before backward changes nothing.
     """
 
     def __init__(self, layer_sizes, activation="relu", output_activation="identity", init="he", seed=0,
                  bias: bool = True):
-        from .init import as_generator
-
-        sizes = list(layer_sizes)
-        if len(sizes) < 2:
-            raise ValueError(f"an MLP needs at least two layer sizes (inputs and outputs), got {sizes}")
-        for i, n in enumerate(sizes):
-            if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
-                raise ValueError(f"layer size {i} must be a positive integer, got {n!r} in {sizes}")
+        sizes = _check_sizes(layer_sizes)
         n_hidden = len(sizes) - 2
         if isinstance(activation, (list, tuple)):
             if len(activation) != n_hidden:
@@ -45,17 +124,20 @@ class MLP:
             hidden = list(activation)
         else:
             hidden = [activation] * n_hidden
-        names = hidden + [output_activation]
         rng = as_generator(seed)
-        self.sizes = [int(n) for n in sizes]
+        self.sizes = sizes
         self.init = init
         self.seed = seed if isinstance(seed, (int, np.integer)) else None
-        self.bias = bool(bias)
+        self.bias = _check_bool(bias, "bias")
         self.layers = []
-        for n_in, n_out, act in zip(sizes[:-1], sizes[1:], names):
+        for n_in, n_out, act in zip(sizes[:-1], sizes[1:], hidden + [output_activation]):
             self.layers.append(Linear(n_in, n_out, init=init, seed=rng, bias=self.bias))
             self.layers.append(get_activation(act))
         self.activations = [layer.name for layer in self.layers[1::2]]
+        kinds = ("W", "b") if self.bias else ("W",)
+        names = [f"{p}{i}" for i in range(1, len(sizes)) for p in kinds]
+        self._flat = _pack(self.linears)
+        self._set_parameters(names, [pair for lin in self.linears for pair in lin.parameters()])
         self._out_shape = None
 
     def __repr__(self) -> str:
@@ -67,25 +149,36 @@ class MLP:
         """The Linear layers in order: linears[l-1] holds W_l, b_l."""
         return self.layers[0::2]
 
-    def forward(self, X):
-        """Ŷ = A_L with A_0 = X, Z_l = A_{l−1} W_l + 1 b_lᵀ, A_l = f_l(Z_l): Eq. (1.2)–(1.4).
+    def _activation_layers(self):
+        return self.layers[1::2]
 
-        X: (B, n_0) → Ŷ: (B, n_L). Each layer caches what its backward pass needs.
-        """
-        A = as_batch(X, lambda: f"{self!r} input")
+    def forward(self, X):
+        """Ŷ = A_L from A_0 = X: (B, n_0) → (B, n_L). Each layer caches what its backward pass needs."""
+        A = self._input(X)  # A_0 = X
         for layer in self.layers:
-            A = layer.forward(A)
-        self._out_shape = A.shape
-        return A
+            A = layer.forward(A)  # Z_l = A_{l−1} W_l + 1 b_lᵀ, Eq. (1.2);  A_l = f_l(Z_l), Eq. (1.3)
+        return self._output(A)  # Ŷ = A_L, Eq. (1.4)
 
     __call__ = forward
 
     def backward(self, dY):
-        """Backpropagate dY = ∂L/∂Ŷ (B, n_L); fills every Linear's dW, db and returns ∂L/∂X (B, n_0).
+        """Backpropagate dY = ∂L/∂Ŷ (B, n_L); fill every Linear's dW, db and return ∂L/∂X (B, n_0)."""
+        self._check_backward(dY)
+        G = dY
+        for layer in reversed(self.layers):
+            G = layer.backward(G)  # Δ_l = (Δ_{l+1} W_{l+1}ᵀ) ⊙ f_l'(Z_l), Eq. (5.5), one layer at a time
+        return G
 
-        Walking the layers in reverse applies Eq. (5.1) at each activation and Eq. (5.2)–(5.4) at each
-        Linear; together: Δ_l = (Δ_{l+1} W_{l+1}ᵀ) ⊙ f_l'(Z_l), Eq. (5.5).
-        """
+    def _input(self, X):
+        """X as a checked float64 batch, copied if it is the caller's array (the first Linear keeps it)."""
+        A = as_batch(X, lambda: f"{self!r} input")
+        return A.copy() if A is X else A
+
+    def _output(self, A):
+        self._out_shape = A.shape
+        return A.copy() if self.layers[-1].reads_output else A  # not the array tanh/sigmoid keep for backward
+
+    def _check_backward(self, dY):
         if self._out_shape is None:
             raise RuntimeError(f"{self!r}.backward was called before forward: run forward first")
         if getattr(dY, "shape", None) != self._out_shape:
@@ -93,29 +186,6 @@ class MLP:
                 f"{self!r}.backward expects ∂L/∂Ŷ of shape {self._out_shape} (the last output's shape), "
                 f"got {getattr(dY, 'shape', type(dY).__name__)}"
             )
-        G = dY
-        for layer in reversed(self.layers):
-            G = layer.backward(G)
-        return G
-
-    def parameters(self):
-        """[(W1, dW1), (b1, db1), (W2, dW2), …]: (value, gradient) array pairs, a fresh list each call."""
-        pairs = []
-        for lin in self.layers[0::2]:
-            pairs.append((lin.W, lin.dW))
-            if lin.bias:
-                pairs.append((lin.b, lin.db))
-        return pairs
-
-    def parameter_names(self):
-        """["W1", "b1", "W2", …], in the order of parameters()."""
-        kinds = ("W", "b") if self.bias else ("W",)
-        return [f"{p}{i}" for i in range(1, len(self.sizes)) for p in kinds]
-
-    def zero_grad(self):
-        """Set every gradient to zero (in place)."""
-        for _, grad in self.parameters():
-            grad.fill(0.0)
 
     def get_config(self) -> dict:
         """The architecture as a JSON-friendly dict; `MLP.from_config(cfg)` builds the same network."""
@@ -141,7 +211,3 @@ class MLP:
             seed=config.get("seed") or 0,
             bias=bool(config.get("bias", True)),
         )
-
-    def num_parameters(self) -> int:
-        """How many numbers the network learns."""
-        return sum(value.size for value, _ in self.parameters())

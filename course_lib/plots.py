@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .checks import check_positive_int
+
 # Okabe & Ito (2008), distinguishable with every common form of colour-vision deficiency.
 COLORS = {
     "black": "#000000",
@@ -67,13 +69,56 @@ def log_y(ax):
     ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: f"{y:.3g}"))
     ax.yaxis.set_minor_formatter(FuncFormatter(minor))
 
-def _predict(model, x):
-    """Predictions of a model (anything with .forward) or a function of a (n, 1) array, as a flat array."""
-    X = x.reshape(-1, 1)
+def _samples(values, what) -> np.ndarray:
+    """`values` as a flat float64 array of finite numbers, or a ValueError naming `what` and the first bad entry."""
+    try:
+        flat = np.asarray(values, dtype=np.float64).reshape(-1)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"plot_fit: {what} must be an array of numbers, got {type(values).__name__}: {err}") from None
+    bad = ~np.isfinite(flat)
+    if bad.any():
+        first = int(np.argmax(bad))
+        raise ValueError(
+            f"plot_fit: {what} contains {int(bad.sum())} non-finite value(s) (NaN or Inf); the first is at index "
+            f"{first}: {flat[first]}. Drop those samples first, e.g. keep = np.isfinite(X).ravel() & "
+            f"np.isfinite(Y).ravel(); plot_fit(ax, X[keep], Y[keep], …)"
+        )
+    return flat
+
+
+def _predict(model, grid, what):
+    """Values of a model (anything with .forward) or a function of an (n, 1) array on the grid, as a flat array.
+
+    The grid is finite (plot_fit checked X and x_range), so a non-finite value here is the model's own."""
     fn = model.forward if hasattr(model, "forward") else model
     if not callable(fn):
-        raise ValueError(f"plot_fit needs a model (with forward) or a function of an (n, 1) array, got {model!r}")
-    return np.asarray(fn(X), dtype=np.float64).reshape(-1)
+        raise ValueError(f"plot_fit: the {what} must be a model (with forward) or a function of an (n, 1) array, "
+                         f"got {model!r}")
+    n = grid.size
+    try:
+        out = fn(grid.reshape(-1, 1))
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"plot_fit evaluates the {what} on a grid of shape ({n}, 1) (one x per row), and it "
+                         f"refused: {err}") from err
+    try:
+        out = np.asarray(out, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"plot_fit: the {what}'s output must be an array of numbers, got "
+                         f"{type(out).__name__}: {err}") from None
+    if out.size != n:
+        raise ValueError(f"plot_fit draws one output per x: the {what}'s output for the ({n}, 1) grid has shape "
+                         f"{out.shape}; expected ({n}, 1) or ({n},)")
+    out = out.reshape(-1)
+    bad = ~np.isfinite(out)
+    if bad.any():
+        first = int(np.argmax(bad))
+        hint = " (did training diverge? check its parameters with np.isfinite)" if what == "model" else ""
+        raise ValueError(
+            f"plot_fit: the {what}'s output is NaN or Inf at {int(bad.sum())} of {n} grid points (the first at "
+            f"x = {grid[first]:.4g}: {out[first]}). The grid and the data are finite, so the {what} itself "
+            f"produces non-finite values{hint}"
+        )
+    return out
 
 
 def plot_fit(ax, X, Y, model=None, true_fn=None, *, x_range=None, n_grid=500, max_points=1500, seed=0,
@@ -81,33 +126,55 @@ def plot_fit(ax, X, Y, model=None, true_fn=None, *, x_range=None, n_grid=500, ma
     """Draw the data (X, Y) as dots, the true function (dashed black) and the model's prediction on a grid.
 
     ax:          a matplotlib Axes; returned, so calls can be chained.
-    X, Y:        the (noisy) samples, shape (n, 1) or (n,). At most `max_points` of them are drawn (a seeded
-                 random subset, so figures stay light and reproducible).
+    X, Y:        the (noisy) samples, shape (n, 1) or (n,), finite. At most `max_points` of them are drawn (a
+                 seeded random subset, so figures stay light and reproducible). Empty only with x_range.
     model:       a trained model (anything with forward(X)) or a function of an (n, 1) array; None to skip.
     true_fn:     the noise-free function, e.g. course_lib.data.TARGETS["sinc"]; None to skip.
     x_range:     (low, high) of the grid; default: the range of X.
+    Raises ValueError naming the culprit for non-finite X or Y, NaN/Inf from the model or true_fn, or a
+    model output that is not one value per x.
     """
-    x = np.asarray(X, dtype=np.float64).reshape(-1)
-    y = np.asarray(Y, dtype=np.float64).reshape(-1)
+    x = _samples(X, "X")
+    y = _samples(Y, "Y")
     if x.shape != y.shape:
         raise ValueError(f"plot_fit: X and Y must hold the same number of samples, got {x.size} and {y.size}")
-    low, high = (float(x.min()), float(x.max())) if x_range is None else map(float, x_range)
+    n_grid = check_positive_int(n_grid, "plot_fit: n_grid")
+    max_points = check_positive_int(max_points, "plot_fit: max_points")
+    if x_range is None:
+        if x.size == 0:
+            raise ValueError("plot_fit: X is empty (0 samples), so there is no range for the grid; "
+                             "pass x_range=(low, high)")
+        low, high = float(x.min()), float(x.max())
+    else:
+        try:
+            low, high = (float(v) for v in x_range)
+        except (TypeError, ValueError):
+            raise ValueError(f"plot_fit: x_range must be two numbers (low, high), got {x_range!r}") from None
+        if not (np.isfinite(low) and np.isfinite(high) and low <= high):
+            raise ValueError(f"plot_fit: x_range must be finite with low <= high, got {x_range!r}")
     grid = np.linspace(low, high, n_grid)
     if x.size > max_points:
         keep = np.random.default_rng(seed).choice(x.size, size=max_points, replace=False)
         x, y = x[keep], y[keep]
     ax.plot(x, y, "o", ms=2.5, color=COLORS["sky"], alpha=0.5, label="data", zorder=1)
     if true_fn is not None:
-        ax.plot(grid, np.asarray(true_fn(grid), dtype=np.float64), "--", color=COLORS["black"], lw=1.5,
-                label="true function", zorder=2)
+        ax.plot(grid, _predict(lambda g: true_fn(g.reshape(-1)), grid, "true function"), "--",
+                color=COLORS["black"], lw=1.5, label="true function", zorder=2)
     if model is not None:
-        ax.plot(grid, _predict(model, grid), "-", color=COLORS["vermillion"], lw=2, label=label, zorder=3)
+        ax.plot(grid, _predict(model, grid, "model"), "-", color=COLORS["vermillion"], lw=2, label=label, zorder=3)
     ax.set_xlabel("x")
     ax.set_ylabel("y")
     ax.legend(loc="best", fontsize=8)
     if title:
         ax.set_title(title)
     return ax
+
+
+def _history(history, fn):
+    if not hasattr(history, "train_loss") or not hasattr(history, "grad_norms"):
+        raise ValueError(f"{fn} needs a course_lib.train.History (what fit returns, with train_loss and "
+                         f"grad_norms), got {type(history).__name__}")
+    return history
 
 
 def plot_losses(ax, history, *, last_batch=False, noise_floor=None, title=None):
@@ -118,6 +185,7 @@ def plot_losses(ax, history, *, last_batch=False, noise_floor=None, title=None):
     noise_floor:  draw a dotted horizontal line at this loss (e.g. σ² for data with Gaussian noise σ).
     Returns ax.
     """
+    history = _history(history, "plot_losses")
     epochs = np.arange(1, len(history.train_loss) + 1)
     if last_batch and history.last_batch_loss:
         ax.plot(epochs, history.last_batch_loss, ".", color=COLORS["purple"], ms=4, alpha=0.8,
@@ -147,6 +215,7 @@ def plot_grad_norms(ax, history, *, layers=None, smooth: int = 1, title=None):
     """
     if isinstance(smooth, bool) or not isinstance(smooth, int) or smooth < 1:
         raise ValueError(f"smooth must be a positive integer (a number of epochs), got {smooth!r}")
+    history = _history(history, "plot_grad_norms")
     names = list(history.grad_norms) if layers is None else list(layers)
     unknown = [n for n in names if n not in history.grad_norms]
     if unknown:

@@ -1,10 +1,16 @@
-"""Notebook 08's live training lab in a real browser: JupyterLab driven by headless Chromium (Playwright).
+"""Notebook 08's live training lab in a real browser: JupyterLab and Voilà driven by headless Chromium (Playwright).
 
-The test copies the notebooks (outputs cleared) into a temporary directory, so JupyterLab's autosave can
-never touch the committed files, starts JupyterLab on a free 127.0.0.1 port with a known token, opens
-08_live_training_lab.ipynb, runs all cells, and then uses the LiveTrainer dashboard like a learner:
-Train (the step count in the status line rises and the loss changes), Pause (the count holds), Step (one
-chunk of steps), Reset (back to step 0). Screenshots go to test-artifacts/ (git-ignored).
+The JupyterLab tests copy the notebooks (outputs cleared) into a temporary directory, so JupyterLab's autosave
+can never touch the committed files, and cut notebook 08 after its dashboard cell (the measuring cells below
+it are tested by nbval), adding one probe cell. They start JupyterLab on a free 127.0.0.1 port with a known
+token, run all cells and use the dashboard like a learner and an instructor:
+- Train (the step count rises, the loss changes), Pause (the count holds), Step (one chunk), Reset (step 0);
+- three quick control changes, then the model line (read from the model object) must match the controls;
+- re-running the dashboard cell three times leaves one live dashboard from that cell;
+- at 1280×720 with the file browser open, the controls and the picture are side by side in view; at
+  1920×1080 a scale=1.5 dashboard shows its 1248-pixel picture at (nearly) full size.
+The Voilà test serves dashboard/live_lab.ipynb as `make dashboard` does and trains from the page.
+Screenshots go to test-artifacts/ (git-ignored), or to $LAB_SHOTS if set.
 
 Needs Chromium (Debian's `chromium` package) and the Playwright Python package; never `playwright install`.
 Without Chromium the test is skipped, or fails when REQUIRE_BROWSER=1.
@@ -27,7 +33,7 @@ import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-ARTIFACTS = ROOT / "test-artifacts"
+ARTIFACTS = Path(os.environ.get("LAB_SHOTS") or ROOT / "test-artifacts")
 NOTEBOOK = "08_live_training_lab.ipynb"
 CHROMIUM_ARGS = [
     "--headless",
@@ -64,17 +70,58 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def lab_server(tmp_path):
-    """JupyterLab serving a copy of notebooks/ (outputs cleared); yields (base_url, token); always stopped."""
-    root = tmp_path / "notebooks"
+PROBE = 'print("live dashboards:", len(LiveTrainer.live_instances()))'
+BIG = "big = LiveTrainer(scale=1.5)\nbig"
+
+
+def _lab_copy(root):
+    """notebooks/ copied into root with outputs cleared; notebook 08 cut after its dashboard cell + two cells."""
     root.mkdir()
     for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
         nb = nbformat.read(path, as_version=4)
         for cell in nb.cells:
             if cell.cell_type == "code":
                 cell.outputs, cell.execution_count = [], None
+        if path.name == NOTEBOOK:
+            cut = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code" and "LiveTrainer()" in c.source)
+            nb.cells = nb.cells[: cut + 1] + [nbformat.v4.new_code_cell(PROBE), nbformat.v4.new_code_cell(BIG)]
+            for i, cell in enumerate(nb.cells):
+                cell["id"] = f"cell{i}"
         nbformat.write(nb, root / path.name)
+
+
+def _wait_http(proc, url, log_path, what, timeout=120):
+    """Poll `url` until it answers 200 (or the process exits, or `timeout` passes)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{what} exited early: {log_path.read_text()[-2000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{what} did not answer within {timeout} s")
+        time.sleep(0.5)
+
+
+def _stop(proc):
+    """Terminate a server process and wait for it."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture
+def lab_server(tmp_path):
+    """JupyterLab serving a copy of notebooks/ (see _lab_copy); yields (base_url, token); always stopped."""
+    root = tmp_path / "notebooks"
+    _lab_copy(root)
     port, token = _free_port(), secrets.token_hex(16)
     env = dict(os.environ)
     for var, sub in (("JUPYTERLAB_WORKSPACES_DIR", "workspaces"), ("JUPYTERLAB_SETTINGS_DIR", "settings"),
@@ -92,30 +139,34 @@ def lab_server(tmp_path):
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=root)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"JupyterLab exited early: {(tmp_path / 'jupyterlab.log').read_text()[-2000:]}")
-            try:
-                with urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("JupyterLab did not answer within 90 s")
-            time.sleep(0.5)
+        _wait_http(proc, f"{base}/api/status?token={token}", tmp_path / "jupyterlab.log", "JupyterLab")
         yield base, token
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        _stop(proc)
         log.close()
-        ARTIFACTS.mkdir(exist_ok=True)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
         shutil.copy(tmp_path / "jupyterlab.log", ARTIFACTS / "browser-jupyterlab.log")
+
+
+@pytest.fixture
+def voila_server(tmp_path):
+    """Voilà serving dashboard/live_lab.ipynb as `make dashboard` does, on a free 127.0.0.1 port; yields its URL."""
+    port = _free_port()
+    env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"))
+    cmd = [sys.executable, "-m", "voila", "--Voila.ip=127.0.0.1", f"--port={port}", "--no-browser",
+           str(ROOT / "dashboard" / "live_lab.ipynb")]
+    log_path = tmp_path / "voila.log"
+    log = open(log_path, "wb")  # noqa: SIM115 - closed in finally
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=tmp_path)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_http(proc, base, log_path, "Voilà")
+        yield base
+    finally:
+        _stop(proc)
+        log.close()
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        shutil.copy(log_path, ARTIFACTS / "browser-voila.log")
 
 
 def _status(widget):
@@ -137,60 +188,153 @@ def _wait_for(predicate, timeout, what):
     raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
+def _buttons(widget):
+    """The dashboard's four buttons (their text is an icon plus the label)."""
+    return {name: widget.locator("button").filter(has_text=re.compile(rf"^\W*{name}\s*$")).first
+            for name in ("Train", "Pause", "Step", "Reset")}
+
+
+def _select(widget, label):
+    """The <select> of the dropdown control whose description is `label`."""
+    return widget.locator(".widget-dropdown").filter(
+        has=widget.page.locator("label", has_text=re.compile(rf"^{re.escape(label)}$"))).locator("select").first
+
+
+def _train_pause_step_reset(widget):
+    """Train (count rises, loss changes), Pause (count holds), Step (+100), Reset (0)."""
+    button = _buttons(widget)
+    step0, loss0, _ = _status(widget)
+    button["Train"].click()
+    step1, _, _ = _wait_for(lambda: (s := _status(widget))[0] > step0 + 200 and s, 60,
+                            "the step count to rise after Train")
+    _wait_for(lambda: _status(widget)[1] != loss0, 30, "the train loss to change")
+    time.sleep(1.0)
+    button["Pause"].click()
+    time.sleep(0.5)
+    held = _status(widget)[0]
+    time.sleep(1.0)
+    assert _status(widget)[0] == held, "the step count must hold after Pause"
+    assert held > step1
+    button["Step"].click()
+    stepped = _wait_for(lambda: (s := _status(widget)[0]) != held and s, 30, "Step to advance")
+    assert stepped == held + 100, f"Step should take 100 steps: {held} → {stepped}"
+    button["Reset"].click()
+    _wait_for(lambda: _status(widget)[0] == 0, 30, "Reset to return to step 0")
+
+
+def _launch(p, chromium):
+    """Headless Chromium with the course's flags."""
+    return p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
+
+
+def _run_all(page):
+    """Run > Run All Cells, and dismiss the 'Jupyter news' question if it appears."""
+    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
+    page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
+    news = page.get_by_role("button", name="No", exact=True)
+    if news.count():
+        news.first.click()
+
+
 def test_live_training_lab_in_jupyterlab(chromium, lab_server):
-    """Run all cells of notebook 08 in JupyterLab, then Train, Pause, Step and Reset the dashboard."""
+    """Notebook 08's dashboard in JupyterLab at 1280×720 with the file browser open: layout, buttons, rapid
+    control changes (model = UI), re-running the cell; then a scale=1.5 dashboard at 1920×1080."""
     from playwright.sync_api import sync_playwright
 
     base, token = lab_server
-    ARTIFACTS.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
+        browser = _launch(p, chromium)
         try:
-            page = browser.new_page(viewport={"width": 1500, "height": 1000})
+            page = browser.new_page(viewport={"width": 1280, "height": 720})
             page.set_default_timeout(60_000)
             page.goto(f"{base}/lab/tree/{NOTEBOOK}?token={token}")
             page.get_by_text("Python 3 (ipykernel) | Idle").first.wait_for(timeout=120_000)
-
-            page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
-            page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
-            # the last exercise's checker prints its verdict when every cell has run
-            page.get_by_text("vanishing_ratio agrees").first.wait_for(timeout=180_000)
-            page.get_by_text("Python 3 (ipykernel) | Idle").first.wait_for(timeout=60_000)
+            if not page.locator(".jp-FileBrowser").first.is_visible():  # the instructor's usual view
+                page.locator(".jp-SideBar .lm-TabBar-tab[data-id='filebrowser']").first.click()
+            _run_all(page)
+            page.get_by_text("live dashboards: 1").first.wait_for(timeout=180_000)
+            page.get_by_text("Python 3 (ipykernel) | Idle").first.wait_for(timeout=120_000)
 
             widget = page.locator(".live-trainer").first
             widget.scroll_into_view_if_needed()
-            page.screenshot(path=str(ARTIFACTS / "lab-1-after-run-all.png"))
-            widget.locator("img.live-trainer-plot").wait_for()
-            # the buttons' text is an icon plus the label ("Preset S0" must not match "Reset")
-            button = {name: widget.locator("button").filter(has_text=re.compile(rf"^\W*{name}\s*$")).first
-                      for name in ("Train", "Pause", "Step", "Reset")}
-            news = page.get_by_role("button", name="No", exact=True)  # "get notified about Jupyter news?"
-            if news.count():
-                news.first.click()
-
-            step0, loss0, _ = _status(widget)
-            button["Train"].click()
-            step1, loss1, _ = _wait_for(lambda: (s := _status(widget))[0] > step0 + 200 and s, 30,
-                                        "the step count to rise after Train")
-            _wait_for(lambda: _status(widget)[1] != loss0, 15, "the train loss to change")
-            time.sleep(1.5)  # let it train and draw for a while
-            widget.screenshot(path=str(ARTIFACTS / "lab-2-training.png"))
-
-            button["Pause"].click()
-            time.sleep(0.5)
-            held = _status(widget)[0]
-            time.sleep(1.0)
-            assert _status(widget)[0] == held, "the step count must hold after Pause"
-            assert held > step1
-
-            button["Step"].click()
-            stepped = _wait_for(lambda: (s := _status(widget)[0]) != held and s, 15, "Step to advance")
-            assert stepped == held + 100, f"Step should take 100 steps: {held} → {stepped}"
-
-            button["Reset"].click()
-            _wait_for(lambda: _status(widget)[0] == 0, 15, "Reset to return to step 0")
             img = widget.locator("img.live-trainer-plot")
-            assert img.evaluate("el => el.naturalWidth") > 600, "the plot image should be drawn"
-            page.screenshot(path=str(ARTIFACTS / "lab-3-after-reset.png"))
+            img.wait_for()
+            _wait_for(lambda: img.evaluate("el => el.naturalWidth") == 832, 30, "the 832-pixel picture")
+
+            # layout: file browser open, controls and picture side by side, both starting in view
+            assert page.locator(".jp-FileBrowser").first.is_visible()
+            panel = widget.locator(".widget-dropdown").first.bounding_box()
+            picture = img.bounding_box()
+            assert panel["x"] + panel["width"] <= picture["x"] + 1, (panel, picture)
+            assert picture["y"] < 720 and picture["width"] >= 400, picture
+            page.screenshot(path=str(ARTIFACTS / "lab-1280x720-file-browser.png"))
+
+            _train_pause_step_reset(widget)
+
+            # three quick control changes (no waiting between them), then the model must match the controls
+            _select(widget, "activation").select_option("relu")
+            _select(widget, "initialiser").select_option("he")
+            _select(widget, "optimiser").select_option("SGD")
+            shown = {k: _select(widget, k).evaluate("el => el.options[el.selectedIndex].text")
+                     for k in ("activation", "initialiser", "optimiser")}
+            assert shown == {"activation": "relu", "initialiser": "he", "optimiser": "SGD"}
+            model = widget.locator(".live-trainer-model")
+            _wait_for(lambda: "relu · he init · SGD" in model.inner_text(), 30,
+                      f"the model line to match the controls {shown}")
+            _buttons(widget)["Train"].click()
+            time.sleep(2.0)
+            _buttons(widget)["Pause"].click()
+            _wait_for(lambda: "1-32-32-1 relu · he init · SGD lr 0.01" in model.inner_text(), 30,
+                      "the model line to still match the controls after training")
+            widget.screenshot(path=str(ARTIFACTS / "lab-after-rapid-changes.png"))
+
+            # re-running the dashboard cell three times leaves one live dashboard
+            dashboard_cell = page.locator(".jp-CodeCell").filter(has_text="lab = LiveTrainer()").first
+            for _ in range(3):
+                dashboard_cell.locator(".jp-InputArea-editor").click()
+                page.keyboard.press("Shift+Enter")
+                page.get_by_text("Python 3 (ipykernel) | Idle").first.wait_for(timeout=60_000)
+            probe = page.locator(".jp-CodeCell").filter(has_text="live_instances").first
+            probe.locator(".jp-InputArea-editor").click()
+            page.keyboard.press("Shift+Enter")
+            page.get_by_text("Python 3 (ipykernel) | Idle").first.wait_for(timeout=60_000)
+            # the re-run dashboard and the scale=1.5 one of the next cell; none of the three replaced ones
+            _wait_for(lambda: "live dashboards: 2" in probe.locator(".jp-OutputArea").inner_text(), 60,
+                      "the probe to count the live dashboards after the re-runs")
+            assert page.locator(".live-trainer").count() == 2
+
+            # a projector: 1920×1080, scale=1.5 — the picture is drawn at 1248 px and shown near full size
+            page.set_viewport_size({"width": 1920, "height": 1080})
+            big = page.locator(".live-trainer").nth(1)
+            big.scroll_into_view_if_needed()
+            big_img = big.locator("img.live-trainer-plot")
+            _wait_for(lambda: big_img.evaluate("el => el.naturalWidth") == 1248, 30, "the 1248-pixel picture")
+            _buttons(big)["Train"].click()
+            time.sleep(2.0)
+            shown_width = big_img.bounding_box()["width"]
+            assert shown_width >= 1000, f"the scale=1.5 picture is shown only {shown_width:.0f} px wide"
+            page.screenshot(path=str(ARTIFACTS / "lab-1920x1080-scale1.5.png"))
+            _buttons(big)["Pause"].click()
+        finally:
+            browser.close()
+
+
+def test_dashboard_in_voila(chromium, voila_server):
+    """`make dashboard`: Voilà shows the dashboard without code; Train trains and Pause holds, from the page."""
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = _launch(p, chromium)
+        try:
+            page = browser.new_page(viewport={"width": 1600, "height": 1000})
+            page.set_default_timeout(120_000)
+            page.goto(voila_server)
+            widget = page.locator(".live-trainer").first
+            widget.wait_for(timeout=180_000)
+            assert "LiveTrainer(" not in page.locator("body").inner_text(), "Voilà shows no code"
+            _train_pause_step_reset(widget)
+            page.screenshot(path=str(ARTIFACTS / "voila-dashboard.png"))
         finally:
             browser.close()

@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pytest
+from exercise_support import Value
 
 import course_lib.exercises as ex
 from course_lib.exercises import FAIL, NOT_ATTEMPTED, PASS
@@ -149,39 +150,6 @@ def kahn(names, edges):
 
 INIT = {"he": lambda fi, fo: math.sqrt(2 / fi), "glorot": lambda fi, fo: math.sqrt(2 / (fi + fo)),
         "sqrt2_glorot_normal": lambda fi, fo: math.sqrt(4 / (fi + fo))}
-
-
-class Value:
-    """Notebook 10's scalar autodiff node, reduced to what the sigmoid exercise needs."""
-
-    def __init__(self, data, parents=()):
-        self.data, self.grad, self._parents = float(data), 0.0, parents
-        self._backward = lambda: None
-
-    def __mul__(self, other):
-        out = Value(self.data * other.data, (self, other))
-
-        def _backward():
-            self.grad += other.data * out.grad
-            other.grad += self.data * out.grad
-
-        out._backward = _backward
-        return out
-
-    def backward(self):
-        order, seen = [], set()
-
-        def visit(v):
-            if id(v) not in seen:
-                seen.add(id(v))
-                for p in v._parents:
-                    visit(p)
-                order.append(v)
-
-        visit(self)
-        self.grad = 1.0
-        for v in reversed(order):
-            v._backward()
 
 
 def value_sigmoid(v, derivative=lambda s: s * (1 - s)):

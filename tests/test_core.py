@@ -84,9 +84,12 @@ def test_initialiser_spread(name, std):
 
 
 def test_s2_scheme_is_not_he_on_a_1_to_50_layer():
-    """SOURCES S2: std 0.28 vs He's 1.41 on the first 1→50 layer."""
-    assert np.sqrt(4 / 51) == pytest.approx(0.28, abs=0.005)
-    assert np.sqrt(2 / 1) == pytest.approx(1.41, abs=0.005)
+    """Notebook 06: on S2's first 1→50 layer its scheme draws with std √(4/51) ≈ 0.28, He with √2 ≈ 1.41."""
+    rng = np.random.default_rng(0)
+    s2 = np.concatenate([get_initialiser("sqrt2_glorot_normal")(1, 50, rng) for _ in range(400)])
+    he = np.concatenate([get_initialiser("he")(1, 50, rng) for _ in range(400)])
+    assert s2.shape == he.shape == (400, 50)
+    assert s2.std() == pytest.approx(0.28, rel=0.03) and he.std() == pytest.approx(1.41, rel=0.03)
 
 
 def test_sigmoid_is_stable_for_large_inputs():
@@ -172,7 +175,7 @@ def test_bad_layer_sizes(sizes):
 
 
 def test_bad_linear_width():
-    with pytest.raises(ValueError, match=r"fan_out must be a positive integer \(a layer width\), got 0"):
+    with pytest.raises(ValueError, match=r"Linear fan_out must be a positive integer, got 0"):
         Linear(3, 0)
 
 
@@ -257,3 +260,29 @@ def test_save_load_without_biases(tmp_path):
     assert back.bias is False
     for (a, _), (b, _) in zip(m.parameters(), back.parameters()):
         np.testing.assert_array_equal(a, b)
+
+
+def test_mlp_draws_each_layer_from_one_generator_in_order():
+    """W_1, W_2, … are the initialiser's consecutive draws from default_rng(seed); biases start at zero."""
+    m = MLP([2, 3, 4], init="he", seed=5)
+    rng = np.random.default_rng(5)
+    for lin, (n_in, n_out) in zip(m.linears, [(2, 3), (3, 4)], strict=True):
+        np.testing.assert_array_equal(lin.W, get_initialiser("he")(n_in, n_out, rng))
+        np.testing.assert_array_equal(lin.b, np.zeros(n_out))
+
+
+def test_relu_derivative_at_zero_is_zero_in_backward():
+    """Eq. (3.1) with PyTorch's convention f'(0) = 0, also in the backward pass (not only in derivative)."""
+    relu = get_activation("relu")
+    relu.forward(np.array([[-1.0, 0.0, 2.0]]))
+    np.testing.assert_array_equal(relu.backward(np.ones((1, 3))), [[0.0, 0.0, 1.0]])
+    np.testing.assert_array_equal(relu.derivative(np.array([0.0])), [0.0])
+
+
+def test_kink_pattern_is_every_relu_units_state():
+    m = MLP([1, 3, 2, 1], activation=["relu", "tanh"], seed=0)
+    assert m.kink_pattern().size == 0  # before any forward pass
+    X = np.linspace(-1, 1, 5).reshape(-1, 1)
+    m.forward(X)
+    Z1 = X @ m.linears[0].W + m.linears[0].b
+    np.testing.assert_array_equal(m.kink_pattern(), (Z1 > 0).ravel())  # the tanh layer has no kink

@@ -3,7 +3,6 @@
 import numpy as np
 import pytest
 
-from course_lib import data
 from course_lib.data import (
     TARGETS,
     make_dataset,
@@ -182,7 +181,3 @@ def test_minibatches_needs_rng_to_shuffle_and_matching_rows():
         minibatches(np.ones((4, 1)), np.ones((4, 1)), 2)
     with pytest.raises(ValueError, match="same number of rows"):
         minibatches(np.ones((4, 1)), np.ones((3, 1)), 2, 0)
-
-
-def test_module_documents_its_notebooks():
-    assert "notebook 06" in data.__doc__ and "notebook 07" in data.__doc__

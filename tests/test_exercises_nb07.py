@@ -3,6 +3,7 @@ and fails the typical wrong answers. The references are checked against independ
 
 import numpy as np
 import pytest
+from exercise_support import standard_checker_tests
 
 from course_lib import MLP
 from course_lib.exercises import nb07
@@ -57,35 +58,8 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize("name", CASES)
-def test_reference_answer_passes(name):
-    check, answer, _ = CASES[name]
-    assert check(answer).passed
-
-
-@pytest.mark.parametrize("name", CASES)
-def test_none_reads_not_attempted(name):
-    check, _, _ = CASES[name]
-    result = check(None)
-    assert result.status == "not attempted yet" and not result.passed
-
-
-@pytest.mark.parametrize("name", CASES)
-def test_template_reads_not_attempted(name):
-    check, _, _ = CASES[name]
-
-    def template(*args):
-        raise NotImplementedError()
-
-    assert check(template).status == "not attempted yet"
-
-
-@pytest.mark.parametrize(("name", "wrong"), [(n, w) for n, (_, _, ws) in CASES.items() for w in ws],
-                         ids=lambda x: getattr(x, "__name__", x))
-def test_typical_wrong_answers_fail(name, wrong):
-    check, _, _ = CASES[name]
-    result = check(wrong)
-    assert result.status == "fail", (wrong.__name__, str(result))
+(test_reference_answer_passes, test_none_reads_not_attempted, test_template_reads_not_attempted,
+ test_typical_wrong_answers_fail) = standard_checker_tests(CASES)
 
 
 @pytest.mark.parametrize("seed", range(4))

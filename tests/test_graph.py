@@ -239,7 +239,7 @@ def test_consumers_gradients_are_summed():
     assert rel_error(dW_h, expected) <= 1e-14
 
 
-# ---------------------------------------------------------------- parameters, optimisers, config
+# ---------------------------------------------------------------- parameters, optimizers, config
 def small_graph(seed=0):
     g = Graph(seed=seed)
     g.add_input("x", 2)

@@ -1,7 +1,7 @@
-"""Optimisers (course_lib.optim) against updates worked out by hand from the published rules, Eq. (6.1)–(6.7).
+"""Optimizers (course_lib.optim) against updates worked out by hand from the published rules, Eq. (6.1)–(6.7).
 
 The expected numbers are computed here, scalar by scalar, from the update rules as printed in
-Kingma & Ba (2015) and in the PyTorch documentation of torch.optim.SGD — never by calling the optimiser.
+Kingma & Ba (2015) and in the PyTorch documentation of torch.optim.SGD — never by calling the optimizer.
 """
 
 import math
@@ -116,7 +116,7 @@ def test_bad_learning_rates_are_refused(lr):
 
 @pytest.mark.parametrize("betas", [(1.0, 0.999), (0.9, 1.0), (-0.1, 0.999), (0.9, 1.5), (float("nan"), 0.9)])
 def test_adam_betas_outside_unit_interval_are_refused(betas):
-    with pytest.raises(ValueError, match=r"betas\[[01]\] must lie in \[0, 1\)"):
+    with pytest.raises(ValueError, match=r"betas\[[01]\] must be a finite number in \[0, 1\)"):
         Adam(TwoNumbers([1.0]), betas=betas)
 
 
@@ -134,7 +134,7 @@ def test_adam_eps_must_be_positive(eps):
 
 @pytest.mark.parametrize("momentum", [1.0, -0.1, 2.0, float("nan")])
 def test_sgd_momentum_outside_unit_interval_is_refused(momentum):
-    with pytest.raises(ValueError, match="momentum must lie in"):
+    with pytest.raises(ValueError, match=r"momentum must be a finite number in \[0, 1\)"):
         SGD(TwoNumbers([1.0]), lr=0.1, momentum=momentum)
 
 
@@ -144,7 +144,7 @@ def test_sgd_negative_or_infinite_weight_decay_is_refused(wd):
         SGD(TwoNumbers([1.0]), lr=0.1, weight_decay=wd)
 
 
-def test_optimiser_needs_a_model_with_parameters():
+def test_optimizer_needs_a_model_with_parameters():
     with pytest.raises(TypeError, match="parameters"):
         SGD(object(), lr=0.1)
 

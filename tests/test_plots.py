@@ -89,3 +89,71 @@ def test_plot_grad_norms_one_line_per_layer(history):
 
 def test_module_documents_its_notebooks():
     assert "notebook 06" in plots.__doc__ and "notebook 07" in plots.__doc__
+
+
+# ---- clear messages for bad inputs (reliability review: plot_fit with NaN blamed the grid) ----------------
+
+
+def test_plot_fit_with_nan_predictions_says_the_model_output_is_nan():
+    X, Y = make_dataset("sinc", 50, noise=0.1, seed=0)
+    model = MLP([1, 4, 1], seed=0)
+    model.linears[1].W[0, 0] = np.nan  # a diverged network: every prediction is NaN
+    fig, ax = plt.subplots()
+    with pytest.raises(ValueError, match=r"the model's output is NaN or Inf at 500 of 500 grid points .*"
+                                         r"the model itself produces non-finite values") as info:
+        plot_fit(ax, X, Y, model)
+    assert "input" not in str(info.value)  # the old message blamed the model's input (the grid)
+
+
+def test_plot_fit_with_a_function_that_overflows_names_it():
+    fig, ax = plt.subplots()
+    with pytest.raises(ValueError, match=r"the true function's output is NaN or Inf at 250 of 500 grid points "
+                                         r"\(the first at x = 0.002004: inf\).*the true function itself produces"):
+        plot_fit(ax, [-1.0, 1.0], [0.0, 0.0], true_fn=lambda x: np.where(x > 0, np.inf, x))
+
+
+@pytest.mark.parametrize("X, Y, match", [
+    ([0.0, np.nan, 1.0], [0.0, 1.0, 2.0], r"X contains 1 non-finite value.s. .NaN or Inf.; the first is at index 1"),
+    ([0.0, 1.0, 2.0], [np.inf, 1.0, -np.inf], r"Y contains 2 non-finite value\(s\) .* index 0: inf"),
+    ([], [], r"X is empty \(0 samples\), so there is no range for the grid; pass x_range"),
+    (["a", "b"], [1.0, 2.0], "X must be an array of numbers"),
+])
+def test_plot_fit_names_the_bad_data(X, Y, match):
+    fig, ax = plt.subplots()
+    with pytest.raises(ValueError, match=match):
+        plot_fit(ax, X, Y, MLP([1, 3, 1], seed=0))
+
+
+def test_plot_fit_with_empty_data_and_a_range_draws_the_model():
+    fig, ax = plt.subplots()
+    plot_fit(ax, [], [], MLP([1, 3, 1], seed=0), x_range=(-2, 2))
+    assert ax.lines[-1].get_xdata()[[0, -1]].tolist() == [-2.0, 2.0]
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(x_range=(0, np.nan)), r"x_range must be finite with low <= high, got \(0, nan\)"),
+    (dict(x_range=(1, 0)), "x_range must be finite with low <= high"),
+    (dict(x_range=5), "x_range must be two numbers"),
+    (dict(n_grid=0), "n_grid must be a positive integer, got 0"),
+    (dict(max_points=1.5), "max_points must be a positive integer, got 1.5"),
+])
+def test_plot_fit_checks_its_options(kwargs, match):
+    fig, ax = plt.subplots()
+    with pytest.raises(ValueError, match=match):
+        plot_fit(ax, [0.0, 1.0], [0.0, 1.0], MLP([1, 3, 1], seed=0), **kwargs)
+
+
+def test_plot_fit_refuses_a_model_with_several_outputs_or_inputs():
+    fig, ax = plt.subplots()
+    with pytest.raises(ValueError, match=r"one output per x: the model's output for the \(500, 1\) grid has shape "
+                                         r"\(500, 2\); expected \(500, 1\) or \(500,\)"):
+        plot_fit(ax, [0.0, 1.0], [0.0, 1.0], MLP([1, 3, 2], seed=0))
+    with pytest.raises(ValueError, match=r"evaluates the model on a grid of shape \(500, 1\).*refused: .*2"):
+        plot_fit(ax, [0.0, 1.0], [0.0, 1.0], MLP([2, 3, 1], seed=0))
+
+
+@pytest.mark.parametrize("plot", [plot_losses, plot_grad_norms])
+def test_history_plots_refuse_a_non_history(plot):
+    fig, ax = plt.subplots()
+    with pytest.raises(ValueError, match=f"{plot.__name__} needs a course_lib.train.History .*got NoneType"):
+        plot(ax, None)

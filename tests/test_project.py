@@ -77,3 +77,19 @@ def test_make_targets_exist_and_ci_runs_make_test():
     ci = (ROOT / ".ci" / "run").read_text()
     assert "REQUIRE_BROWSER=1" in ci and re.search(r"^make test$", ci, re.M)
     assert "apt-get install" in ci and "chromium" in ci
+
+
+def test_readme_library_example_runs_and_says_what_its_comment_claims():
+    """The README's example prints a gradcheck report whose every row agrees to < 1e-6, as its comment says."""
+    import contextlib
+    import io
+
+    block = re.search(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), re.S).group(1)
+    assert "each agreeing to < 1e-6" in block
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(block, "README.md", "exec"), {})
+    report = out.getvalue()
+    assert "PASSED" in report and "NOT PASSED" not in report and "FAIL" not in report, report
+    errors = [float(x) for x in re.findall(r"\b\d\.\de[-+]\d\d\b", report)]
+    assert errors and max(errors) < 1e-6, report

@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 
 from course_lib import MLP, SGD, Adam, MSELoss
-from course_lib import train as train_module
 from course_lib.data import make_dataset, minibatches
 from course_lib.train import History, TrainingDiverged, fit, train_step
 
@@ -138,11 +137,12 @@ def test_callbacks_run_every_epoch_and_true_stops(sinc_data):
     assert h.stopped_early and h.epochs == 3
 
 
-def test_progress_bar_runs(sinc_data, capsys):
+def test_progress_bar_shows_every_epoch_and_the_loss(sinc_data, capsys):
     X, Y = sinc_data
     model = MLP([1, 4, 1], seed=0)
     h = fit(model, X, Y, loss="mse", optimizer=SGD(model, lr=0.01), epochs=2, batch_size=32, progress=True)
-    assert h.epochs == 2
+    err = capsys.readouterr().err
+    assert h.epochs == 2 and "2/2" in err and f"loss={h.train_loss[-1]:.3g}" in err
 
 
 def replay_steps(seed, X, Y, batch_size, n_steps, make_model, make_opt):
@@ -211,7 +211,7 @@ def test_divergence_at_the_first_step_changes_nothing():
 
 def test_an_update_that_would_overflow_is_not_applied():
     # Finite loss and finite gradients, but lr·g overflows: the check after the update must undo it exactly,
-    # including the optimiser's state.
+    # including the optimizer's state.
     X, Y = make_dataset("abs", 4, seed=0)
     Y = Y + 100.0  # residuals ≈ 100, so |∂L/∂b2| ≈ 200 and lr·g ≈ 2e310 > the largest float64 (1.8e308)
     model = MLP([1, 3, 1], seed=0)
@@ -270,5 +270,14 @@ def test_fit_refuses_mismatched_rows_and_a_foreign_optimizer():
             batch_size=2)
 
 
-def test_module_documents_its_notebooks():
-    assert "notebook 06" in train_module.__doc__ and "notebook 07" in train_module.__doc__
+def test_batch_loss_mean_and_last_batch_loss_against_a_hand_loop(sinc_data):
+    """Each epoch's batch losses, recomputed by a hand loop over fit's documented batch order."""
+    X, Y = sinc_data
+    model, ref = MLP([1, 8, 1], seed=0), MLP([1, 8, 1], seed=0)
+    h = fit(model, X, Y, loss=MSELoss(), optimizer=SGD(model, lr=0.1), epochs=2, batch_size=10, seed=4)
+    opt, rng = SGD(ref, lr=0.1), np.random.default_rng(4)
+    for epoch in range(2):
+        losses = [train_step(ref, MSELoss(), opt, Xb, Yb, check=False) for Xb, Yb in minibatches(X, Y, 10, rng)]
+        assert len(losses) == 7 and len(set(losses)) == 7
+        assert h.batch_loss_mean[epoch] == pytest.approx(np.mean(losses), rel=1e-12)
+        assert h.last_batch_loss[epoch] == losses[-1]

@@ -78,19 +78,32 @@ def stamp_file(path: Path) -> int:
     return k
 
 
+def _checker_call(line: str):
+    """The checker call on a line (`nbNN.check_x(...)`, maybe assigned or wrapped in print()), else None."""
+    text = line.strip()
+    if text.startswith("print(") and text.endswith(")"):
+        text = text[len("print("):-1]
+    m = CHECK_CALL.match(text)
+    return m.group(1) if m else None
+
+
 def split_exercise(cell, number: str, k: int):
-    """(answer cell, test cell) for an exercise cell whose last statement calls a checker; else (cell, None)."""
+    """(answer cell, test cell) for an exercise cell whose last statements call checkers; else (cell, None).
+
+    The trailing run of checker calls moves to one graded test cell that asserts each verdict.
+    """
     lines = cell.source.rstrip().splitlines()
-    for i in range(len(lines) - 1, -1, -1):
-        m = CHECK_CALL.match(lines[i])
-        if m and "SOLUTION" not in "\n".join(lines[i:]):
-            answer = nbformat.v4.new_code_cell("\n".join(lines[:i]).rstrip())
-            answer.metadata["nbgrader"] = answer_meta(number, k)
-            call = m.group(1)
-            test = nbformat.v4.new_code_cell(
-                f"_verdict = {call}\nprint(_verdict)\nassert _verdict.passed, str(_verdict)")
-            test.metadata["nbgrader"] = test_meta(number, k)
-            return answer, test
+    i = len(lines)
+    while i > 0 and (_checker_call(lines[i - 1]) or re.fullmatch(r"\s*\w*\s*", lines[i - 1])):
+        i -= 1  # checker calls, blank lines, and a bare name that displays a verdict assigned just above
+    calls = [c for c in map(_checker_call, lines[i:]) if c]
+    if calls and "SOLUTION" not in "\n".join(lines[i:]):
+        answer = nbformat.v4.new_code_cell("\n".join(lines[:i]).rstrip())
+        answer.metadata["nbgrader"] = answer_meta(number, k)
+        body = "\n".join(f"_verdict = {c}\nprint(_verdict)\nassert _verdict.passed, str(_verdict)" for c in calls)
+        test = nbformat.v4.new_code_cell(body)
+        test.metadata["nbgrader"] = test_meta(number, k)
+        return answer, test
     cell.metadata["nbgrader"] = answer_meta(number, k)
     return cell, None
 
@@ -135,6 +148,9 @@ def course(out: Path, paths) -> None:
 
 def main(argv):
     args = list(argv)
+    if {"-h", "--help"} & set(args):
+        print(__doc__)
+        return
     out = None
     if "--course" in args:
         i = args.index("--course")
@@ -143,6 +159,9 @@ def main(argv):
         out = Path(args[i + 1])
         del args[i:i + 2]
     paths = [Path(p) for p in args] or sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        raise SystemExit(f"not a notebook file: {', '.join(missing)} (expected e.g. notebooks/05_deep_backprop.ipynb)")
     if out is not None:
         course(out, paths)
         return

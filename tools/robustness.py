@@ -16,13 +16,14 @@ Usage: python tools/robustness.py [--kernels Prescott Nehalem ...] [--threads 1 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import re
 import subprocess
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 import tomllib
@@ -60,7 +61,8 @@ def venv_for(which: str) -> Path:
         venv = ROOT / ".venv-oldest"
         bounds = lower_bounds()
         extra = [f"{name}=={bounds[name]}" for name in OLDEST_OF]
-        marker = venv / (".installed-" + "-".join(extra))
+        digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()[:12]
+        marker = venv / (".installed-" + "-".join(extra) + "-" + digest)  # rebuilt when pyproject changes
         if not marker.exists():
             print(f"== building {venv.name} with {' '.join(extra)}", flush=True)
             subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
@@ -108,7 +110,12 @@ def main(argv=None) -> int:
     what = "unit tests" if args.unit else f"nbval on {' '.join(args.targets)}"
     print(f"== {len(grid)} runs of {what}, {args.jobs} at a time", flush=True)
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        runs = list(pool.map(lambda g: run_one(pythons[g[0]], *g, args.targets, args.unit), grid))
+        futures = [pool.submit(run_one, pythons[g[0]], *g, args.targets, args.unit) for g in grid]
+        for f in as_completed(futures):  # progress as runs finish; the table below keeps the grid's order
+            r = f.result()
+            print(f"   done: {r['set']} / {r['requested']} / {r['threads']} thread(s): {r['summary']} "
+                  f"({r['seconds']:.0f} s)", flush=True)
+        runs = [f.result() for f in futures]
 
     print()
     print("| set | numpy | matplotlib | OpenBLAS | OPENBLAS_CORETYPE | kernel running | threads | result | time |")

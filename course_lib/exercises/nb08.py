@@ -1,15 +1,16 @@
-"""Exercises of notebook 08 (the live training lab): measure things with `LiveTrainer.train` and predict them.
+"""Exercises of notebook 08 (the live training lab): measure things with the headless `Session` and predict them.
 
-Every checker runs course_lib.widgets.LiveTrainer synchronously (`train(steps)`, no live loop), seeded,
-so its verdict is the same on every run, and closes it afterwards. Creating a LiveTrainer pauses any
-other one's live loop, so a checker stops the dashboard above it in the notebook (press Train again).
+Every checker trains a course_lib.lab.Session synchronously, seeded, so its verdict is the same on every run;
+none of them touches the dashboard (its live loop keeps running).
 """
 
 from __future__ import annotations
 
 import math
 
-from ..widgets import ConfigError, LiveTrainer, validate_config
+import numpy as np
+
+from ..lab import LabConfigError, Session, decode_config, validate_config
 from . import FAIL, NOT_ATTEMPTED, PASS, Result, check_function
 
 ABS_STEPS, ABS_GOAL = 1000, 1e-3
@@ -19,34 +20,25 @@ DIVERGE_BASE = dict(target="sinc", noise=0.1, n_samples=500, hidden_layers=2, wi
 """The setting of the divergence exercise: S2's noisy sinc, a 1-32-32-1 tanh net, plain SGD, batch 32."""
 
 
-def _quiet_trainer(config):
-    """A LiveTrainer for a checker (never displayed; the checker closes it)."""
-    return LiveTrainer(config=config)
-
-
 def check_abs_config(config) -> Result:
-    """config: a LiveTrainer config dict with target "abs" and noise 0 that reaches a validation MSE below
-    1e-3 within 1000 steps of `LiveTrainer.train` (the checker trains it and measures)."""
+    """config: a lab config (a dict, or a share string "lt1:…" from the dashboard's Export) with target "abs"
+    and noise 0 that reaches a validation MSE below 1e-3 within 1000 steps (the checker trains it)."""
     if config is None:
         return Result(NOT_ATTEMPTED, "config is still None; write your config dict in the marked cell and run it")
     try:
-        full = validate_config(config)
-    except ConfigError as err:
-        return Result(FAIL, f"config is not a valid LiveTrainer config: {err}")
+        full = decode_config(config) if isinstance(config, str) else validate_config(config)
+    except LabConfigError as err:
+        return Result(FAIL, f"config is not a valid lab config: {err}")
     except Exception as err:  # anything odd a learner's value makes it raise
-        return Result(FAIL, f"config is not a valid LiveTrainer config: {type(err).__name__}: {err}")
+        return Result(FAIL, f"config is not a valid lab config: {type(err).__name__}: {err}")
     if full["target"] != "abs" or full["noise"] != 0.0:
         return Result(FAIL, f"the exercise is about target 'abs' without noise, got target {full['target']!r} "
                             f"and noise {full['noise']:g}")
-    try:
-        trainer = _quiet_trainer(full)
-    except Exception as err:  # a value validate_config let through but LiveTrainer refuses
-        return Result(FAIL, f"config is not a valid LiveTrainer config: {type(err).__name__}: {err}")
-    trainer.train(ABS_STEPS, render=False)
-    val = trainer.val_loss
-    trainer.close()
-    if trainer.diverged or not math.isfinite(val):
-        return Result(FAIL, f"training diverged: {trainer.message}")
+    session = Session(full)
+    session.train(ABS_STEPS)
+    val = session.val_loss
+    if session.diverged or not math.isfinite(val):
+        return Result(FAIL, f"training diverged at step {session.diverged_at}: lower the learning rate")
     if val < ABS_GOAL:
         return Result(PASS, f"after {ABS_STEPS} steps the validation MSE is below {ABS_GOAL:g}")
     return Result(FAIL, f"after {ABS_STEPS} steps the validation MSE is {val:.1g}, not below {ABS_GOAL:g}: "
@@ -55,10 +47,9 @@ def check_abs_config(config) -> Result:
 
 def _diverges(lr) -> bool:
     """Whether plain SGD at `lr` in the setting DIVERGE_BASE diverges within DIVERGE_STEPS steps."""
-    trainer = _quiet_trainer(dict(DIVERGE_BASE, lr=lr))
-    trainer.train(DIVERGE_STEPS, render=False)
-    trainer.close()
-    return trainer.diverged
+    session = Session(dict(DIVERGE_BASE, lr=lr))
+    session.train(DIVERGE_STEPS)
+    return session.diverged
 
 
 def check_diverging_lr(lr) -> Result:
@@ -66,15 +57,16 @@ def check_diverging_lr(lr) -> Result:
     diverges within 300 steps. The checker trains at lr and at lr/10: the first must diverge, the second not."""
     if lr is None:
         return Result(NOT_ATTEMPTED, "diverging_lr is still None; set it in the marked cell and run it")
+    if isinstance(lr, bool):
+        return Result(FAIL, "diverging_lr should be a number, got a bool")
     try:
-        if isinstance(lr, (bool, str)):
-            raise TypeError
         lr = float(lr)
     except (TypeError, ValueError):
         return Result(FAIL, f"diverging_lr should be a number, got {type(lr).__name__}")
-    exponent = math.log10(lr) if lr > 0 else math.nan
+    exponent = math.log10(lr) if lr > 0 and math.isfinite(lr) else math.nan
     if not math.isfinite(exponent) or abs(exponent - round(exponent)) > 1e-9 or not -3 <= round(exponent) <= 1:
         return Result(FAIL, f"diverging_lr should be one of 1e-3, 1e-2, 0.1, 1, 10; got {lr!r}")
+    lr = 10.0 ** round(exponent)
     if not _diverges(lr):
         return Result(FAIL, f"at lr = {lr:g} training does not diverge within {DIVERGE_STEPS} steps: go higher")
     if _diverges(lr / 10):
@@ -83,20 +75,117 @@ def check_diverging_lr(lr) -> Result:
 
 
 def vanishing_ratio_reference(hidden_layers: int) -> float:
-    """‖∇W_1‖ / ‖∇W_L‖ at step 0 for a width-32 sigmoid network (Glorot init, default data, seed 0)."""
-    trainer = _quiet_trainer(dict(hidden_layers=hidden_layers, width=32, activation="sigmoid", init="glorot"))
-    g = trainer.grad_norms
-    trainer.close()
+    """RMS(∇W_1) / RMS(∇W_L) at step 0 for a width-32 sigmoid network (Glorot init, default data, seed 0)."""
+    g = Session(dict(hidden_layers=hidden_layers, width=32, activation="sigmoid", init="glorot")).grad_rms
     return float(g[0] / g[-1])
 
 
 def check_vanishing_ratio(fn) -> Result:
-    """fn(hidden_layers) -> ‖∇W_1‖ / ‖∇W_L‖ at step 0 (before any training) for a LiveTrainer with
+    """fn(hidden_layers) -> RMS(∇W_1) / RMS(∇W_L) at step 0 (before any training) for a Session with
     `hidden_layers` sigmoid layers of width 32 and Glorot init (other settings default). Compared with
     `vanishing_ratio_reference` for 1, 3 and 6 hidden layers."""
     return check_function("vanishing_ratio", fn, vanishing_ratio_reference, [(1,), (3,), (6,)],
-                          "LiveTrainer.grad_norms", tol=1e-8)
+                          "Session.grad_rms", tol=1e-8)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Transfer exercises (predict, then measure)
+# ---------------------------------------------------------------------------------------------------------
+
+KINK_SETTING = dict(target="sin_s0", noise=0.0, n_samples=100_000, hidden_layers=1, width=64, activation="relu",
+                    init="he", optimiser="adam", lr=0.003, batch_size=32)
+"""Exercise 4's setting: S0's data on [0, 1] with one hidden layer of 64 ReLU units."""
+
+
+def relu_kinks_reference(W1, b1, lo, hi) -> int:
+    """How many first-layer ReLU units bend strictly inside (lo, hi): unit j of Z = x W_1 + b_1 (one input)
+    bends where x W_1[0, j] + b_1[j] = 0, at x = −b_1[j] / W_1[0, j]; a unit with W_1[0, j] = 0 never bends."""
+    W1, b1 = np.asarray(W1, dtype=np.float64).reshape(-1), np.asarray(b1, dtype=np.float64).reshape(-1)
+    w = np.where(W1 != 0, W1, np.nan)
+    with np.errstate(invalid="ignore"):
+        x = -b1 / w
+        return int(np.sum((x > lo) & (x < hi)))
+
+
+def _kink_cases():
+    """Cases for check_relu_kinks: zero biases (S0's start), random biases, a zero weight, kinks near edges."""
+    rng = np.random.default_rng(8)
+    W = rng.normal(size=(1, 16))
+    return [
+        (W, np.zeros(16), 0.0, 1.0),
+        (W, rng.normal(size=16), 0.0, 1.0),
+        (W, rng.normal(size=16), -4.0, 4.0),
+        (np.array([[1.0, -2.0, 0.0, 0.5]]), np.array([-0.5, 1.0, 0.3, -1.0]), 0.0, 1.0),
+        (np.array([[1.0, -1.0, 2.0]]), np.array([-1.0, 0.0, -1.0]), 0.0, 1.0),
+    ]
+
+
+def check_relu_kinks(fn) -> Result:
+    """fn(W1, b1, lo, hi) -> the number of first-layer units whose kink x = −b_1[j] / W_1[0, j] lies strictly
+    between lo and hi (W1 of shape (1, n), b1 of shape (n,)). Compared with relu_kinks_reference."""
+    return check_function("relu_kinks", fn, relu_kinks_reference, _kink_cases(), "x = −b_j / W_1[0, j]", tol=1e-12)
+
+
+def kinks_measured(steps: int, seed: int = 0) -> int:
+    """Kinks strictly inside S0's data range (0, 1) after `steps` steps in KINK_SETTING."""
+    s = Session(dict(KINK_SETTING, seed=seed))
+    s.train(steps, record_every=max(1, steps))
+    lin = s.model.linears[0]
+    return relu_kinks_reference(lin.W, lin.b, *s.target.x_range)
+
+
+def check_kinks_prediction(at_start) -> Result:
+    """at_start: your prediction, before measuring, of how many of the 64 kinks lie strictly inside (0, 1) at
+    step 0 in KINK_SETTING. The checker measures it."""
+    if at_start is None:
+        return Result(NOT_ATTEMPTED, "kinks_at_start is still None; write your prediction in the marked cell")
+    if isinstance(at_start, bool) or not isinstance(at_start, (int, np.integer)):
+        return Result(FAIL, f"kinks_at_start should be a whole number, got {at_start!r}")
+    measured = kinks_measured(0)
+    if at_start == measured:
+        return Result(PASS, f"at step 0, {measured} kinks lie inside (0, 1): every bias starts at 0, so every "
+                            f"kink starts at x = 0, the edge of the data")
+    return Result(FAIL, f"the measured count is not {at_start}: where is x W_1[0, j] + b_1[j] = 0 when b_1 = 0?")
+
+
+BATCH_SETTING = dict(target="sinc", noise=0.1, n_samples=500, hidden_layers=2, width=32, activation="tanh",
+                     init="glorot", optimiser="sgd", lr=0.05, seed=0)
+"""Exercise 5's setting: the default sinc data and 1-32-32-1 tanh net with plain SGD at lr 0.05."""
+
+
+def val_after_examples_reference(batch_size: int, examples: int) -> float:
+    """Validation MSE after `examples` training examples seen in BATCH_SETTING with `batch_size` (examples //
+    batch_size steps)."""
+    s = Session(dict(BATCH_SETTING, batch_size=batch_size))
+    steps = examples // batch_size
+    s.train(steps, record_every=max(1, steps))
+    return s.val_loss
+
+
+def check_val_after_examples(fn) -> Result:
+    """fn(batch_size, examples) -> the validation MSE after `examples` examples (examples // batch_size steps)
+    in BATCH_SETTING. Compared with val_after_examples_reference for batch sizes 1, 8 and 32."""
+    return check_function("val_after_examples", fn, val_after_examples_reference,
+                          [(1, 640), (8, 640), (32, 640)], "Session.train(examples // batch_size)", tol=1e-9)
+
+
+def check_batch_prediction(better) -> Result:
+    """better: your prediction, before measuring, of which batch size (1 or 32) reaches the lower validation MSE
+    in BATCH_SETTING after the same 3200 examples. The checker measures both."""
+    if better is None:
+        return Result(NOT_ATTEMPTED, "better_batch is still None; write your prediction in the marked cell")
+    if isinstance(better, bool) or not isinstance(better, (int, np.integer)) or better not in (1, 32):
+        return Result(FAIL, f"better_batch should be 1 or 32, got {better!r}")
+    v1, v32 = val_after_examples_reference(1, 3200), val_after_examples_reference(32, 3200)
+    winner = 1 if v1 < v32 else 32
+    if better == winner:
+        return Result(PASS, f"batch {winner} reaches the lower validation MSE after 3200 examples: it takes "
+                            f"{3200 // winner} steps, the other {3200 // (33 - winner)}")
+    return Result(FAIL, "measure both with your val_after_examples: how many steps does each take for 3200 "
+                        "examples?")
 
 
 __all__ = ["check_abs_config", "check_diverging_lr", "check_vanishing_ratio", "vanishing_ratio_reference",
-           "DIVERGE_BASE", "PASS", "FAIL"]
+           "DIVERGE_BASE", "PASS", "FAIL", "KINK_SETTING", "relu_kinks_reference", "check_relu_kinks",
+           "kinks_measured", "check_kinks_prediction", "BATCH_SETTING", "val_after_examples_reference",
+           "check_val_after_examples", "check_batch_prediction"]

@@ -1,0 +1,296 @@
+"""Plant one-line bugs in the library, one at a time, and check that the unit tests catch each of them.
+
+Each mutant replaces one exact piece of one line (a flipped sign, a dropped factor, an off-by-one, a
+transpose, validation run on the training data, …) in a scratch copy of `course_lib/` and `tests/`, then
+runs the unit tests that cover that module, with a timeout. A mutant is "caught" when the tests fail.
+Survivors that are consciously accepted carry their reason in ACCEPTED. Prints a table and the score.
+
+Run: `make mutate` or `python tools/mutate.py [--only WORD] [--timeout SECONDS]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# module → the test files that cover it
+TESTS = {
+    "layers": ["test_core.py", "test_gradients.py", "test_arguments.py"],
+    "losses": ["test_core.py", "test_gradients.py", "test_arguments.py"],
+    "network": ["test_core.py", "test_gradients.py", "test_arguments.py", "test_train.py"],
+    "optim": ["test_optim.py", "test_arguments.py", "test_train.py"],
+    "train": ["test_train.py", "test_arguments.py"],
+    "graph": ["test_graph.py", "test_arguments.py"],
+    "init": ["test_core.py"],
+    "data": ["test_data.py", "test_train.py"],
+    "lab/session": ["test_widgets.py"],  # the lab's headless session, where this checkout has it
+}
+
+# (module, what the bug is, exact text in the module, its replacement)
+MUTANTS = [
+    ("layers", "Linear forward drops the bias", "Z += self.b  # + 1 bᵀ", "pass"),
+    (
+        "layers",
+        "∇W with a factor 2",
+        "np.matmul(A_prev.T, Delta, out=self.dW)",
+        "np.matmul(2 * A_prev.T, Delta, out=self.dW)",
+    ),
+    (
+        "layers",
+        "∇W from the transposed input rows (A_prev reversed)",
+        "np.matmul(A_prev.T, Delta,",
+        "np.matmul(A_prev[::-1].T, Delta,",
+    ),
+    (
+        "layers",
+        "∇b averaged over the batch (Δᵀ1/B)",
+        "Delta.sum(axis=0, out=self.db)",
+        "Delta.mean(axis=0, out=self.db)",
+    ),
+    ("layers", "∂L/∂A_prev with the sign flipped", "return Delta @ self.W.T", "return -Delta @ self.W.T"),
+    ("layers", "ReLU'(0) = 1 (off by one at the kink)", "return self._Z > 0", "return self._Z >= 0"),
+    ("layers", "sigmoid' = A(1 + A)", "return self._A * (1.0 - self._A)", "return self._A * (1.0 + self._A)"),
+    ("layers", "tanh' = 1 − A", "return 1.0 - self._A * self._A", "return 1.0 - self._A"),
+    (
+        "layers",
+        "LeakyReLU' = 0 for z <= 0",
+        "return np.where(Z > 0, 1.0, self.negative_slope)",
+        "return np.where(Z > 0, 1.0, 0.0)",
+    ),
+    ("layers", "stable sigmoid: branches swapped", "np.where(Z >= 0, 1.0, e)", "np.where(Z >= 0, e, 1.0)"),
+    (
+        "layers",
+        "backward adds f' instead of multiplying",
+        "return G * self.local_grad()",
+        "return G + self.local_grad()",
+    ),
+    (
+        "losses",
+        "MSE gradient without the factor 2",
+        'return 2.0 / R.size if self.reduction == "mean" else 2.0',
+        'return 1.0 / R.size if self.reduction == "mean" else 2.0',
+    ),
+    (
+        "losses",
+        "sum-reduced MSE gradient without the factor 2",
+        'R.size if self.reduction == "mean" else 2.0',
+        'R.size if self.reduction == "mean" else 1.0',
+    ),
+    ("losses", "MSE value divided by n − 1", "return total / R.size if", "return total / (R.size - 1) if"),
+    ("losses", "MSE residual T − Y", "R = Y - T  # the common case", "R = T - Y  # the common case"),
+    ("losses", "BCE gradient uses the logit, not σ", "return s * (Sigmoid.fn(Z) - T)", "return s * (Z - T)"),
+    (
+        "losses",
+        "BCE value: log(1 + e^(−z)) instead of the stable form",
+        "np.log1p(np.exp(-np.abs(Z)))",
+        "np.log1p(np.exp(-Z))",
+    ),
+    ("network", "MLP forward does not copy the caller's X", "return A.copy() if A is X else A", "return A"),
+    (
+        "network",
+        "MLP forward returns the array the last activation keeps",
+        "return A.copy() if self.layers[-1].reads_output else A",
+        "return A",
+    ),
+    ("network", "parameter names in the wrong order", 'kinds = ("W", "b") if', 'kinds = ("b", "W") if'),
+    ("network", "flat buffers not filled with the initial weights", "views[-1][0][...] = value", "pass"),
+    ("network", "zero_grad leaves the gradients", "grad.fill(0.0)", "grad.fill(1.0)"),
+    ("optim", "SGD climbs the gradient", "value -= self.lr * g  # Eq. (6.1)", "value += self.lr * g  # Eq. (6.1)"),
+    ("optim", "SGD momentum with dampening", "velocity *= self.momentum", "velocity *= 1 - self.momentum"),
+    (
+        "optim",
+        "weight decay with the wrong sign",
+        "grad + self.weight_decay * value",
+        "grad - self.weight_decay * value",
+    ),
+    ("optim", "Adam without bias correction of m", "m_hat = m / (1.0 - b1**t)", "m_hat = m"),
+    ("optim", "Adam second moment of g, not g²", "v += (1.0 - b2) * g * g", "v += (1.0 - b2) * g"),
+    (
+        "optim",
+        "Adam step counter off by one",
+        "t, (b1, b2) = self.steps, self.betas",
+        "t, (b1, b2) = self.steps + 1, self.betas",
+    ),
+    (
+        "optim",
+        "state_dict shares its arrays with the optimizer",
+        "[a.copy() for a in self._per_parameter(arrays)]",
+        "list(self._per_parameter(arrays))",
+    ),
+    ("optim", "a grown model's stale state is used", "elif len(state[0]) != len(params):", "elif False:"),
+    (
+        "train",
+        "val loss measured on the training set",
+        "history.val_loss.append(evaluate(model, loss, *val))",
+        "history.val_loss.append(evaluate(model, loss, X, Y))",
+    ),
+    (
+        "train",
+        "batch_loss_mean is the last batch's loss",
+        "history.batch_loss_mean.append(math.fsum(losses) / len(losses))",
+        "history.batch_loss_mean.append(losses[-1])",
+    ),
+    ("train", "grad norms squared", "math.sqrt(float(np.vdot(grad, grad)))", "float(np.vdot(grad, grad))"),
+    ("train", "step count off by one per epoch", "history.steps += len(batches)", "history.steps += len(batches) - 1"),
+    ("train", "shuffle=False ignored", "rng, shuffle=shuffle))", "rng, shuffle=True))"),
+    (
+        "train",
+        "divergence names the step before the bad one",
+        "step = history.steps + i + 1",
+        "step = history.steps + i",
+    ),
+    ("train", "replay starts from the diverged model", "    checkpoint.restore()\n    last =", "    last ="),
+    (
+        "train",
+        "train_step returns the loss after the update",
+        "    return value\n\n\ndef fit(",
+        "    return loss(model.forward(Xb), Yb)\n\n\ndef fit(",
+    ),
+    ("train", "a foreign optimizer is accepted", 'if getattr(optimizer, "model", model) is not model:', "if False:"),
+    (
+        "train",
+        "a checked step does not undo a bad update",
+        "    checkpoint.restore()\n    raise TrainingDiverged(f",
+        "    raise TrainingDiverged(f",
+    ),
+    ("graph", "Graph forward drops the bias", "for u in node.parents) + node.b", "for u in node.parents)"),
+    ("graph", "an output's consumers' gradients dropped", "G = G + node.loss.grad(", "G = 0 * G + node.loss.grad("),
+    (
+        "graph",
+        "Graph ∇b from the first row only",
+        "Delta[name].sum(axis=0, out=node.db)",
+        "Delta[name][:1].sum(axis=0, out=node.db)",
+    ),
+    (
+        "graph",
+        "Graph forward returns the arrays backward reads",
+        "return {name: A[name].copy() for",
+        "return {name: A[name] for",
+    ),
+    (
+        "graph",
+        "parameter names of a layer's weights swapped (bias first)",
+        'names.append(f"b[{name}]")\n',
+        'names.insert(len(names) - len(node.parents), f"b[{name}]")\n',
+    ),
+    ("init", "He with variance 1/fan_in", "np.sqrt(2.0 / fan_in), size", "np.sqrt(1.0 / fan_in), size"),
+    ("init", "Glorot with fan_in only", "np.sqrt(2.0 / (fan_in + fan_out))", "np.sqrt(2.0 / fan_in)"),
+    (
+        "data",
+        "the last partial minibatch dropped",
+        "for start in range(0, X.shape[0], batch_size):",
+        "for start in range(0, X.shape[0] - batch_size + 1, batch_size):",
+    ),
+]
+
+# The lab's headless session (course_lib/lab/session.py, from the lab branch): planted only where the file exists.
+MUTANTS += [
+    (
+        "lab/session",
+        "validation loss measured on the training points",
+        "Yv = self._forward(self._eval_val[0])\n                if np.isfinite(Yv).all():\n"
+        "                    va = self.loss(Yv, self._eval_val[1])",
+        "Yv = self._forward(self._eval_train[0])\n                if np.isfinite(Yv).all():\n"
+        "                    va = self.loss(Yv, self._eval_train[1])",
+    ),
+    ("lab/session", "gradient norms: chunk weighting dropped", "a += Xc.shape[0] * lin.dW", "a += lin.dW"),
+    (
+        "lab/session",
+        "training loss: chunk weighting dropped",
+        "total += loss(Yhat, Yc) * Xc.shape[0]",
+        "total += loss(Yhat, Yc)",
+    ),
+    ("lab/session", "weight decay with the wrong sign", "grad += wd * param", "grad -= wd * param"),
+    ("lab/session", "divergence not recorded", "self._diverge(value)\n                    break", "break"),
+    ("lab/session", "activation spread: mean not squared", "s2 / counts - mean**2", "s2 / counts - mean"),
+]
+
+# Survivors we accept, with the reason (keyed by the bug's description).
+ACCEPTED: dict[str, str] = {}
+
+
+def run_tests(scratch: Path, files, timeout: float) -> tuple[str, float]:
+    env = dict(os.environ, PYTHONPATH=str(scratch), OPENBLAS_NUM_THREADS="1", PYTHONDONTWRITEBYTECODE="1")
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        "-x",
+        "-q",
+        "-m",
+        "not browser",
+        *[str(scratch / "tests" / f) for f in files],
+    ]
+    start = time.perf_counter()
+    try:
+        done = subprocess.run(cmd, cwd=scratch, env=env, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return "caught (timeout)", time.perf_counter() - start
+    return ("survived" if done.returncode == 0 else "caught"), time.perf_counter() - start
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", default="", help="run only mutants whose module or description contains this")
+    parser.add_argument("--timeout", type=float, default=300.0, help="seconds per mutant's test run")
+    args = parser.parse_args()
+    mutants = [m for m in MUTANTS if args.only in m[0] or args.only in m[1]]
+    with tempfile.TemporaryDirectory(prefix="mutate-") as tmp:
+        scratch = Path(tmp)
+        shutil.copytree(ROOT / "course_lib", scratch / "course_lib")
+        shutil.copytree(ROOT / "tests", scratch / "tests")
+        check = subprocess.run(
+            [sys.executable, "-c", "import course_lib; print(course_lib.__file__)"],
+            cwd=scratch,
+            env=dict(os.environ, PYTHONPATH=str(scratch)),
+            capture_output=True,
+            text=True,
+        )
+        assert check.stdout.strip().startswith(str(scratch)), f"tests would not import the scratch copy: {check}"
+        present = [m for m in mutants if (scratch / "course_lib" / f"{m[0]}.py").exists()]
+        baseline = sorted({f for m in present for f in TESTS[m[0]] if (scratch / "tests" / f).exists()})
+        if baseline:
+            verdict, seconds = run_tests(scratch, baseline, args.timeout * 4)
+            assert verdict == "survived", "the unit tests fail without any mutant: fix them first"
+            print(f"unmutated: {len(baseline)} test files pass ({seconds:.0f} s)\n", flush=True)
+        rows = []
+        for module, what, old, new in mutants:
+            path = scratch / "course_lib" / f"{module}.py"
+            if not path.exists():
+                rows.append((module, what, "SKIPPED (this checkout has no such file)", 0.0))
+                continue
+            text = path.read_text()
+            count = text.count(old)
+            if count != 1:
+                rows.append((module, what, f"NOT PLANTED ({count} matches)", 0.0))
+                continue
+            path.write_text(text.replace(old, new))
+            try:
+                verdict, seconds = run_tests(scratch, TESTS[module], args.timeout)
+            finally:
+                path.write_text(text)
+            if verdict == "survived" and what in ACCEPTED:
+                verdict = f"accepted: {ACCEPTED[what]}"
+            rows.append((module, what, verdict, seconds))
+            print(f"  {module:<8} {what:<62} {verdict} ({seconds:.0f} s)", flush=True)
+    planted = [r for r in rows if not r[2].startswith(("NOT PLANTED", "SKIPPED"))]
+    caught = [r for r in planted if r[2].startswith("caught")]
+    print("\n| module | planted bug | result |\n|---|---|---|")
+    for module, what, verdict, _ in rows:
+        print(f"| {module} | {what} | {verdict} |")
+    print(f"\ncaught {len(caught)} / planted {len(planted)} ({100 * len(caught) / max(len(planted), 1):.0f} %)")
+    return 0 if not any(r[2].startswith("NOT PLANTED") for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
