@@ -8,22 +8,9 @@
 This module keeps the names notebooks import: `from course_lib.widgets import LiveTrainer, PRESETS`.
 """
 
-from .lab.config import (
-    CONTROLS,
-    DEFAULT_CONFIG,
-    PRESET_NOTES,
-    PRESETS,
-    ConfigError,
-    LabConfigError,
-    decode_config,
-    decode_share,
-    encode_config,
-    validate_config,
-)
+from .lab import *  # noqa: F403  (configuration, presets, share strings, Session, Snapshot)
+from .lab import __all__ as _LAB_NAMES
 from .lab.dashboard import LiveTrainer
 from .lab.frame import Frame, encode_png
-from .lab.session import BoundedHistory, Session, Snapshot
 
-__all__ = ["LiveTrainer", "Session", "Snapshot", "Frame", "BoundedHistory", "PRESETS", "PRESET_NOTES",
-           "DEFAULT_CONFIG", "CONTROLS", "ConfigError", "LabConfigError", "decode_config", "decode_share",
-           "encode_config", "validate_config", "encode_png"]
+__all__ = ["LiveTrainer", "Frame", "encode_png", *_LAB_NAMES]
