@@ -37,7 +37,7 @@ def as_batch(X, what="input") -> np.ndarray:
     that name, so that a hot path builds the text only when there is an error to report.
     """
     if type(X) is np.ndarray and X.dtype is _F64 and X.ndim == 2 and X.shape[0]:
-        if math.isfinite(np.add.reduce(X, axis=None)):
+        if surely_finite(X):
             return X  # the common case, checked with one sum; anything else takes the full path below
     X = as_real(X, what)
     if X.ndim != 2:
@@ -55,6 +55,12 @@ def _name(what) -> str:
     return what() if callable(what) else what
 
 
+def surely_finite(X: np.ndarray) -> bool:
+    """True when the sum of X is finite, so X holds no NaN or Inf (False: scan to decide; a finite array's
+    sum can overflow). One element is read directly: a reduction costs microseconds, a lot per sample."""
+    return math.isfinite(X.item() if X.size == 1 else np.add.reduce(X, axis=None))
+
+
 def check_finite(X: np.ndarray, what) -> None:
     """Raise ValueError if X holds NaN or Inf, saying how many and where the first one is.
 
@@ -62,7 +68,7 @@ def check_finite(X: np.ndarray, what) -> None:
     """
     # A sum is a cheap first test; only when it is not finite do we pay for the full scan
     # (a finite array can still sum to inf, so the scan decides).
-    if math.isfinite(np.add.reduce(X, axis=None)):
+    if surely_finite(X):
         return
     bad = ~np.isfinite(X)
     if bad.any():

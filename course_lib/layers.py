@@ -173,10 +173,6 @@ class ReLU(Activation):
         """1 where Z > 0, else 0."""
         return (Z > 0).astype(np.float64)
 
-    def local_grad(self):
-        """1[Z > 0] as booleans (G ⊙ True = G, G ⊙ False = 0)."""
-        return self._Z > 0
-
 
 class LeakyReLU(Activation):
     """f(z) = z if z > 0 else αz, f'(z) = 1 if z > 0 else α, Eq. (3.2); α = negative_slope."""

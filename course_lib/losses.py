@@ -8,11 +8,9 @@ The loss-scale table of notebook 03: ∂L/∂Y = s·(Y − T) with s = 2 for a s
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from .checks import as_real, check_finite, unknown_name
+from .checks import as_real, check_finite, surely_finite, unknown_name
 from .layers import Sigmoid
 
 _F64 = np.dtype(np.float64)
@@ -75,7 +73,7 @@ class MSELoss(_Loss):
         """R = Y − T after checking Y and T (real arrays of one shape, non-empty, finite)."""
         if type(Y) is np.ndarray and type(T) is np.ndarray and Y.dtype == T.dtype == _F64 and Y.shape == T.shape:
             R = Y - T  # the common case: only the finiteness of R is left to check
-            if R.size and math.isfinite(np.add.reduce(R, axis=None)):
+            if R.size and surely_finite(R):
                 return R
         Y, T = _check_pair(self, Y, T)
         return Y - T
