@@ -418,6 +418,62 @@ def test_frame_draws_a_snapshot_without_the_model():
     assert Frame(scale=2).size == (1664, 960)
 
 
+def test_a_panel_redraw_gives_the_pixels_of_a_full_draw():
+    """When an axis limit moves, only that panel is drawn again, and the picture equals a full redraw's, pixel
+    for pixel, frame after frame (default size and projector size)."""
+    for scale in (1.0, 1.5):
+        s = Session(SMALL)
+        frame = Frame(scale=scale)
+        frame.draw(s.snapshot())
+        checked = 0
+        for _ in range(25):
+            s.steps(60)
+            s.record()
+            snap = s.snapshot()
+            panels, fulls = frame.panel_redraws, frame.full_redraws
+            pixels = frame.draw(snap)
+            if frame.panel_redraws > panels:
+                assert frame.full_redraws == fulls
+                frame.invalidate()
+                np.testing.assert_array_equal(pixels, frame.draw(snap))
+                checked += 1
+        assert checked >= 3, checked  # the loss axis alone moves several times in 1500 steps
+
+
+def test_a_panel_whose_labels_leave_its_cell_gets_a_full_draw():
+    """If a redrawn panel paints outside its cell (here: tick labels made huge), the frame falls back to a full
+    draw, so nothing is left half-drawn in a neighbour."""
+    import dataclasses
+
+    s = Session(SMALL)
+    s.train(200)
+    snap = s.snapshot()
+    frame = Frame()
+    frame.draw(snap)
+    frame.ax_grad.tick_params(labelsize=60)
+    moved = dataclasses.replace(snap, grad_rms=snap.grad_rms * 1e-9)  # the gradient axis must move
+    fulls, panels = frame.full_redraws, frame.panel_redraws
+    pixels = frame.draw(moved)
+    assert frame.full_redraws == fulls + 1 and frame.panel_redraws == panels
+    frame.invalidate()
+    np.testing.assert_array_equal(pixels, frame.draw(moved))
+
+
+def test_jpeg_frames_stay_close_to_the_pixels():
+    """encode_jpeg (the live loop's frames) keeps a plot within a few grey levels of the exact pixels."""
+    from PIL import Image
+
+    from course_lib.lab.frame import encode_jpeg
+
+    s = Session(SMALL)
+    s.train(300)
+    pixels = Frame().draw(s.snapshot())
+    back = np.asarray(Image.open(io.BytesIO(encode_jpeg(pixels)))).astype(float)
+    assert back.shape == pixels.shape[:2] + (3,)
+    error = np.abs(back - pixels[..., :3])
+    assert error.mean() < 2.0 and np.percentile(error, 99) < 40, (error.mean(), np.percentile(error, 99))
+
+
 def test_png_encoder_round_trips_through_pillow():
     """encode_png writes RGB and RGBA images that Pillow reads back pixel for pixel."""
     from PIL import Image
@@ -644,6 +700,7 @@ def test_train_button_runs_the_loop_and_a_change_mid_run_keeps_it_running():
         t.buttons["Train"].click()
         assert t.running and t.buttons["Train"].disabled and not t.buttons["Pause"].disabled
         await asyncio.sleep(0.5)
+        assert t.image.format == "jpeg" and bytes(t.image.value).startswith(b"\xff\xd8")  # live frames: JPEG
         t.controls["width"].value = 5
         assert t.running and t.model.sizes == [1, 5, 1]
         before = t.step_count
@@ -655,7 +712,7 @@ def test_train_button_runs_the_loop_and_a_change_mid_run_keeps_it_running():
     frames = t.frames_drawn
     asyncio.run(run())
     assert t.frames_drawn >= frames + 2 and not t.running
-    assert bytes(t.image.value).startswith(b"\x89PNG")
+    assert t.image.format == "png" and bytes(t.image.value).startswith(b"\x89PNG")  # paused: lossless
     t.close()
 
 

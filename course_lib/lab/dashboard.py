@@ -5,10 +5,12 @@ The dashboard owns widgets and a loop, nothing else: training and measuring are 
 are course_lib.lab.config.
 
 How it runs
-- `Train` starts an asyncio task on the kernel's running event loop. The task trains for about one frame
-  interval (1/fps seconds minus the time the last frame took to draw), records, draws a frame and yields
-  (`await asyncio.sleep(...)`), so button clicks are handled between chunks: `Pause` takes effect within
-  one chunk (well under 250 ms).
+- `Train` starts an asyncio task on the kernel's running event loop. Each turn of the loop trains for what
+  is left of one frame interval (1/fps seconds minus the time the rest of the last turn took), records,
+  draws a frame and yields (`await asyncio.sleep(...)`), so button clicks are handled between chunks:
+  `Pause` takes effect within one chunk (well under 250 ms). A live frame is encoded as JPEG (quality 90, no
+  chroma subsampling: see `encode_jpeg`) in a worker thread while the next chunk trains, and sent at the
+  start of the next turn; when the loop stops, the last frame is drawn again as a lossless PNG.
 - Before every chunk the loop compares the controls with the session's configuration and applies any
   difference, so the model always matches what the controls show, however fast they were changed.
 
@@ -28,6 +30,7 @@ Classroom
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import html
 import math
 import time
@@ -56,7 +59,7 @@ from .config import (
     encode_config,
     validate_config,
 )
-from .frame import Frame
+from .frame import Frame, encode_jpeg
 from .session import Session
 
 __all__ = ["LiveTrainer"]
@@ -139,7 +142,9 @@ class LiveTrainer:
         self._generation = 0
         self._message = ""
         self._error = False
-        self._render_time = 0.0
+        self._overhead = 0.5 / float(fps)  # seconds of a loop turn not spent training (measured every turn)
+        self._shown = 0  # serial number of the last frame put into the Image widget
+        self._status_due = 0.0  # when the live loop may next rewrite the status line
         self.frames_drawn = 0
         self._suspend = False
         self._build_widgets()
@@ -334,8 +339,10 @@ class LiveTrainer:
         else:
             self._update_status()
 
-    def _after_steps(self):
-        """Status line, and the divergence banner when the run just diverged."""
+    def _after_steps(self, live=False):
+        """Status line, and the divergence banner when the run just diverged. In the live loop (`live`) the
+        status line changes at most five times a second: a number changing faster cannot be read, and each
+        change costs the browser a layout."""
         s = self.session
         if s.diverged:
             self._running = False
@@ -345,7 +352,10 @@ class LiveTrainer:
                 f"Lower the learning rate (now {s.config['lr']:.3g}), then press Reset.",
                 error=True,
             )
-        self._update_status()
+        now = time.perf_counter()
+        if not live or s.diverged or now >= self._status_due:
+            self._status_due = now + 0.2
+            self._update_status()
 
     def step(self):
         """What `Step` does: pause, take `step_chunk` steps, record and draw."""
@@ -404,30 +414,51 @@ class LiveTrainer:
         self._task = None
 
     async def _run(self, generation):
-        """The live loop: apply the controls, train about one frame's worth of steps, record, draw, yield.
+        """The live loop: apply the controls, train what is left of one frame interval, record, draw, yield.
 
         `generation` tells this task from a newer one: after Pause and a quick Train, the old task may still
         be asleep; it wakes, sees it is no longer current and ends.
         """
+        pending = None  # (serial, future JPEG bytes) of the frame being encoded
         try:
             while self._running and self._generation == generation and not self.closed:
                 start = time.perf_counter()
                 self.sync_from_controls()
-                budget = max(0.2 * self.frame_interval, self.frame_interval - self._render_time)
-                self.session.steps(10**9, deadline=start + budget)
+                budget = max(0.25 * self.frame_interval, self.frame_interval - self._overhead)
+                self.session.steps(10**9, deadline=time.perf_counter() + budget)
+                trained = time.perf_counter() - start
                 if not self.session.diverged:
                     self.session.record()
-                self._after_steps()
-                self._draw()
+                self._after_steps(live=True)
+                if pending is not None:
+                    self._show(*pending)  # encoded while this chunk trained
+                pixels = self.frame.draw(self.snapshot())
+                self.frames_drawn += 1
+                pending = (self.frames_drawn, _encoder().submit(encode_jpeg, pixels))
                 await asyncio.sleep(self.yield_seconds)
+                self._overhead = time.perf_counter() - start - trained
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # show it in the dashboard, never lose it in a background task
             self._set_message(f"training stopped by an error: {type(exc).__name__}: {exc}", error=True)
         finally:
-            if self._generation == generation:
+            if self._generation == generation and not self.closed:
                 self._running = False
                 self._sync_buttons()
+                self._update_status()
+                if pending is not None:
+                    self._draw()  # the picture a paused lab keeps: lossless
+
+    def _show(self, serial, picture, fmt="jpeg"):
+        """Put frame `serial` (bytes, or a future of them) into the Image widget unless a newer frame is
+        already there (Step or Reset draw synchronously while the loop's last frame is still encoding)."""
+        if isinstance(picture, concurrent.futures.Future):
+            picture = picture.result()
+        if serial > self._shown and not self.closed:
+            self._shown = serial
+            with self.image.hold_sync():  # format and bytes in one message
+                self.image.format = fmt
+                self.image.value = picture
 
     # ----- drawing ------------------------------------------------------------------------------------
     def snapshot(self):
@@ -444,13 +475,12 @@ class LiveTrainer:
         return self.frame.figure
 
     def _draw(self):
-        """Render the current state into the Image widget."""
+        """Render the current state into the Image widget (synchronously: Step, Reset, train(), a change)."""
         if self.closed:
             return
-        t0 = time.perf_counter()
-        self.image.value = self.render()
-        self._render_time = time.perf_counter() - t0
+        png = self.render()
         self.frames_drawn += 1
+        self._show(self.frames_drawn, png, "png")
 
     # ----- read-outs (from the session) ---------------------------------------------------------------
     step_count = property(lambda self: self._live().step_count, doc="Optimiser steps taken since the last reset.")
@@ -674,6 +704,17 @@ class LiveTrainer:
         """Write what the model really is (read from the session) under the buttons."""
         if not self.closed and hasattr(self, "model_label"):
             self.model_label.value = f'<span style="color:#555">model: {html.escape(self.model_description())}</span>'
+
+
+_ENCODER = None
+
+
+def _encoder() -> concurrent.futures.ThreadPoolExecutor:
+    """The one worker thread that encodes the live loop's PNGs (shared: only one loop runs at a time)."""
+    global _ENCODER
+    if _ENCODER is None:
+        _ENCODER = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="lab-png")
+    return _ENCODER
 
 
 def _fmt(x) -> str:

@@ -9,7 +9,12 @@ in the snapshot (course_lib.lab.session). The six views:
 Speed: the figure is made once. Everything that changes every frame is an "animated" artist; a full draw
 (ticks, labels, data points) leaves them out and is cached as the background; a frame restores the
 background, draws only the animated artists and encodes the PNG. Axis limits snap to coarse values
-(decades; 1-1.5-2-3-5-7 steps), so the full draw happens only after a reset or when a limit really moves.
+(decades; 1-1.5-2-3-5-7 steps), so they rarely move; when one does, only that panel is drawn again: each panel
+owns a cell of the picture (its ticks, labels, title and legend inside), the cell is cleared and the panel
+redrawn into the cached background (about a fifth of a full draw, same pixels). A full draw happens after a
+reset, a new data set or architecture, or when a panel's labels would leave its cell.
+`draw(snapshot)` returns the pixels; `encode_png` turns them into PNG bytes (the dashboard does this in a
+worker thread while the next steps train); `render(snapshot)` does both.
 
 Projector: `scale` multiplies the pixel size (the dpi), so text grows with the picture and stays sharp;
 `font_scale` enlarges the text further. The default picture is 832×480 pixels; scale=2 gives 1664×960.
@@ -26,7 +31,7 @@ import numpy as np
 from ..plots import COLORS
 from .config import LabConfigError
 
-__all__ = ["Frame", "encode_png", "FIGSIZE", "BASE_DPI"]
+__all__ = ["Frame", "encode_png", "encode_jpeg", "FIGSIZE", "BASE_DPI"]
 
 FIGSIZE = (10.4, 6.0)  # inches
 BASE_DPI = 80
@@ -44,7 +49,8 @@ def _scale_arg(name, value, low, high):
 class Frame:
     """One figure for a dashboard's whole life (see the module docstring).
 
-    Attributes after `render`: `size` (width, height) in pixels, `full_redraws` (how many full draws so far).
+    Attributes after `render`: `size` (width, height) in pixels, `full_redraws` and `panel_redraws` (how many
+    full draws and single-panel redraws so far).
     """
 
     def __init__(self, scale: float = 1.0, font_scale: float = 1.0):
@@ -60,7 +66,10 @@ class Frame:
         self.canvas = FigureCanvasAgg(fig)
         self.figure = fig
         self.full_redraws = 0
+        self.panel_redraws = 0
         self._background = None
+        self._stale = set()  # panels whose axis limits or labels changed since the background was drawn
+        self._cells = None  # {axes: (x0, y0, x1, y1)} in buffer pixels (rows from the top), after a full draw
         self._limits = {}
         self._key = None
         self._build()
@@ -202,11 +211,11 @@ class Frame:
         self._background = None
 
     def _set_limits(self, key, setter, limits):
-        """Set an axis range if it changed; a full redraw follows."""
+        """Set an axis range if it changed; its panel is drawn again in the next frame."""
         if self._limits.get(key) != limits:
             self._limits[key] = limits
             setter(*limits)
-            self._background = None
+            self._stale.add(setter.__self__)
 
     # ----- a frame ------------------------------------------------------------------------------------
     def update(self, s):
@@ -246,7 +255,7 @@ class Frame:
             note = "" if s.hidden is not None else "tick 'show hidden units' to see them"
             if self.t_hidden_note.get_text() != note:
                 self.t_hidden_note.set_text(note)
-                self._background = None
+                self._stale.add(self.ax_hidden)
             H = s.hidden if s.hidden is not None else np.zeros((len(s.grid), 0))
             for i, line in enumerate(self.l_hidden):
                 if i < H.shape[1] and np.isfinite(H[:, i]).all():
@@ -273,23 +282,92 @@ class Frame:
         rgba[:, 3] = 0.25 + 0.75 * size
         self.c_edges.set_color(rgba)
 
-    def render(self, snapshot) -> bytes:
-        """Draw the snapshot into the one figure and return it as PNG bytes."""
+    def draw(self, snapshot) -> np.ndarray:
+        """Draw the snapshot into the one figure; return a copy of its (height, width, 4) RGBA pixels."""
         self.update(snapshot)
         canvas = self.canvas
         if self._background is None:
-            self.full_redraws += 1
-            canvas.draw()  # everything except the animated artists
-            self._background = canvas.copy_from_bbox(self.figure.bbox)
+            self._full_draw()
         else:
             canvas.restore_region(self._background)
+            if self._stale:
+                self._redraw_panels()
         for artist in self._animated:
             self.figure.draw_artist(artist)
-        return encode_png(np.asarray(canvas.buffer_rgba()))
+        return np.array(canvas.buffer_rgba())
 
-    def invalidate(self):
-        """Forget the cached background: the next frame is a full redraw (same pixels)."""
-        self._background = None
+    def render(self, snapshot) -> bytes:
+        """Draw the snapshot and return the picture as PNG bytes."""
+        return encode_png(self.draw(snapshot))
+
+    def invalidate(self, panel=None):
+        """Forget the cached background: the next frame is a full redraw (same pixels). With `panel` (one of
+        the figure's axes, e.g. `frame.ax_loss`) only that panel is drawn again."""
+        if panel is None:
+            self._background = None
+        elif panel in self.figure.axes:
+            self._stale.add(panel)
+        else:
+            raise LabConfigError(f"panel must be one of this frame's axes (e.g. frame.ax_loss), got {panel!r}")
+
+    def _full_draw(self):
+        """Draw everything except the animated artists, cache it, and find each panel's cell."""
+        self.full_redraws += 1
+        self.canvas.draw()
+        self._cells = self._find_cells()
+        self._background = self.canvas.copy_from_bbox(self.figure.bbox)
+        self._stale.clear()
+
+    def _find_cells(self):
+        """Each panel's cell: the 2×3 grid cut midway through the gaps between the panels' drawn extents
+        (ticks, labels, title, legend). None when two extents touch (then every change is a full draw)."""
+        renderer = self.canvas.get_renderer()
+        grid = [[self.ax_fit, self.ax_loss, self.ax_net], [self.ax_hidden, self.ax_grad, self.ax_act]]
+        extent = {ax: ax.get_tightbbox(renderer) for row in grid for ax in row}
+        width, height = self.size
+        xs = [0.0]
+        for c in range(2):
+            right = max(extent[row[c]].x1 for row in grid)
+            left = min(extent[row[c + 1]].x0 for row in grid)
+            if right + 2 > left:
+                return None
+            xs.append(round((right + left) / 2))
+        xs.append(float(width))
+        top_of_bottom = max(extent[ax].y1 for ax in grid[1])  # display y grows upwards
+        bottom_of_top = min(extent[ax].y0 for ax in grid[0])
+        if top_of_bottom + 2 > bottom_of_top or min(e.x0 for e in extent.values()) < 0 \
+                or max(e.x1 for e in extent.values()) > width or min(e.y0 for e in extent.values()) < 0 \
+                or max(e.y1 for e in extent.values()) > height:
+            return None
+        ys = [float(height), round((top_of_bottom + bottom_of_top) / 2), 0.0]  # top row first
+        return {ax: (int(xs[c]), int(height - ys[r]), int(xs[c + 1]), int(height - ys[r + 1]))
+                for r, row in enumerate(grid) for c, ax in enumerate(row)}
+
+    def _redraw_panels(self):
+        """Clear the cells of the stale panels and draw those panels into the restored background. A full
+        draw instead if the cells are unknown, or if a panel drew a pixel outside its cell (a tick label
+        grew): the pixels outside the cell are compared before and after."""
+        stale, self._stale = self._stale, set()
+        if self._cells is None:
+            self._full_draw()
+            return
+        renderer = self.canvas.get_renderer()
+        pixels = np.asarray(self.canvas.buffer_rgba())
+        paper = np.round(np.array(self.figure.get_facecolor()) * 255).astype(np.uint8)
+        for ax in stale:
+            x0, r0, x1, r1 = self._cells[ax]
+            before = pixels.copy()
+            pixels[r0:r1, x0:x1] = paper
+            ax.draw(renderer)  # leaves out the animated artists, as the full draw does
+            outside_changed = (not np.array_equal(pixels[:r0], before[:r0])
+                               or not np.array_equal(pixels[r1:], before[r1:])
+                               or not np.array_equal(pixels[r0:r1, :x0], before[r0:r1, :x0])
+                               or not np.array_equal(pixels[r0:r1, x1:], before[r0:r1, x1:]))
+            if outside_changed:
+                self._full_draw()
+                return
+            self.panel_redraws += 1
+        self._background = self.canvas.copy_from_bbox(self.figure.bbox)
 
 
 def _rgb(color):
@@ -326,6 +404,24 @@ def encode_png(pixels) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
 
 
+def encode_jpeg(pixels, quality: int = 90) -> bytes:
+    """A JPEG file of an (h, w, 4) RGBA or (h, w, 3) RGB uint8 image, without chroma subsampling (thin coloured
+    lines keep their colour). The live loop's frames: 4-5× faster to encode than `encode_png` at projector size,
+    half the bytes, faster for the browser to decode, and at quality 90 indistinguishable from the PNG at 3×
+    zoom; the frame shown when training pauses is a lossless PNG.
+    """
+    import io
+
+    from PIL import Image
+
+    h, w, channels = pixels.shape
+    mode = {3: "RGB", 4: "RGBA"}[channels]
+    image = Image.frombuffer(mode, (w, h), np.ascontiguousarray(pixels), "raw", mode, 0, 1).convert("RGB")
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=quality, subsampling=0)
+    return out.getvalue()
+
+
 def _plain_log_axis(ax):
     """A log-scale y axis labelled "1e-3" at powers of ten (plain text draws far faster than mathtext)."""
     from matplotlib import ticker
@@ -333,7 +429,7 @@ def _plain_log_axis(ax):
     ax.set_yscale("log")
     ax.yaxis.set_major_locator(ticker.LogLocator(base=10.0, numticks=6))
     ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:.0e}".replace("e-0", "e-").replace("e+0", "e")))
-    ax.yaxis.set_minor_formatter(ticker.NullFormatter())
+    ax.yaxis.set_minor_locator(ticker.NullLocator())  # no minor ticks: a panel redraws in about half the time
 
 
 def _nice_ceiling(x) -> float:
