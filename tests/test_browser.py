@@ -218,8 +218,12 @@ def _train_pause_step_reset(widget):
     button["Step"].click()
     stepped = _wait_for(lambda: (s := _status(widget)[0]) != held and s, 30, "Step to advance")
     assert stepped == held + 100, f"Step should take 100 steps: {held} → {stepped}"
+    picture = widget.locator("img.live-trainer-plot")
+    before = picture.get_attribute("src")
     button["Reset"].click()
     _wait_for(lambda: _status(widget)[0] == 0, 30, "Reset to return to step 0")
+    _wait_for(lambda: picture.get_attribute("src") != before and picture.evaluate("el => el.complete"), 30,
+              "the picture of the reset model")
 
 
 def _launch(p, chromium):

@@ -294,11 +294,12 @@ class LiveTrainer:
         self._after_reset()
 
     def _after_reset(self):
-        """Message, status, labels and a frame after the session was reset."""
+        """A frame, then message, status and labels after the session was reset (the picture is sent first, so
+        by the time the status line reads step 0 the new picture is on its way too)."""
+        self._draw()
         self._set_message("")
         self._update_status()
         self._update_model_label()
-        self._draw()
 
     def close(self):
         """Stop training, close every widget (and its layout and style), free the figure, data and model."""
@@ -333,11 +334,9 @@ class LiveTrainer:
         self.pause()
         self.sync_from_controls()
         self._live().train(steps)
-        self._after_steps()
         if render:
-            self._draw()
-        else:
-            self._update_status()
+            self._draw()  # the picture first, then the numbers (as after Reset)
+        self._after_steps()
 
     def _after_steps(self, live=False):
         """Status line, and the divergence banner when the run just diverged. In the live loop (`live`) the
@@ -367,8 +366,8 @@ class LiveTrainer:
         self.session.steps(self.step_chunk)
         if not self.session.diverged:
             self.session.record()
-        self._after_steps()
         self._draw()
+        self._after_steps()
 
     def _refuse_diverged(self):
         """Keep the divergence banner and say what to do."""
