@@ -459,6 +459,24 @@ def test_a_panel_whose_labels_leave_its_cell_gets_a_full_draw():
     np.testing.assert_array_equal(pixels, frame.draw(moved))
 
 
+def test_large_fonts_keep_titles_apart_and_on_the_picture():
+    """With font_scale up to 3 every panel title stays inside the picture and clear of its neighbours' titles
+    (long titles are shrunk to fit; short ones keep the requested size)."""
+    s = Session(SMALL)
+    snap = s.snapshot()
+    for font_scale in (1.0, 1.5, 2.0, 3.0):
+        frame = Frame(font_scale=font_scale)
+        frame.draw(snap)
+        renderer = frame.canvas.get_renderer()
+        width = frame.size[0]
+        for row in ((frame.ax_fit, frame.ax_loss, frame.ax_net), (frame.ax_hidden, frame.ax_grad, frame.ax_act)):
+            boxes = [ax.title.get_window_extent(renderer) for ax in row]
+            assert boxes[0].x0 >= 0 and boxes[-1].x1 <= width, (font_scale, [b.bounds for b in boxes])
+            assert boxes[0].x1 < boxes[1].x0 and boxes[1].x1 < boxes[2].x0, (font_scale, [b.bounds for b in boxes])
+        if font_scale <= 1.5:  # a short title keeps the size asked for
+            assert frame.ax_loss.title.get_fontsize() == pytest.approx(11 * font_scale)
+
+
 def test_jpeg_frames_stay_close_to_the_pixels():
     """encode_jpeg (the live loop's frames) keeps a plot within a few grey levels of the exact pixels."""
     from PIL import Image

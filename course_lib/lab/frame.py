@@ -313,10 +313,35 @@ class Frame:
     def _full_draw(self):
         """Draw everything except the animated artists, cache it, and find each panel's cell."""
         self.full_redraws += 1
+        self._fit_texts()
         self.canvas.draw()
         self._cells = self._find_cells()
         self._background = self.canvas.copy_from_bbox(self.figure.bbox)
         self._stale.clear()
+
+    def _fit_texts(self):
+        """Shrink a panel title (or the network's note) that is wider than its panel allows, so that large
+        fonts (font_scale) never run into a neighbour's title or off the picture. A title may reach a quarter
+        of the gap into its neighbour's side (an outer one: most of the margin)."""
+        renderer = self.canvas.get_renderer()
+        width = self.size[0]
+        grid = [[self.ax_fit, self.ax_loss, self.ax_net], [self.ax_hidden, self.ax_grad, self.ax_act]]
+        for row in grid:
+            boxes = [ax.bbox for ax in row]
+            for c, ax in enumerate(row):
+                left = 0.25 * (boxes[c].x0 - boxes[c - 1].x1) if c else 0.8 * boxes[c].x0
+                right = 0.25 * (boxes[c + 1].x0 - boxes[c].x1) if c < 2 else 0.8 * (width - boxes[c].x1)
+                room = boxes[c].width + 2 * max(0.0, min(left, right))
+                texts = [ax.title] + ([self.t_net_note] if ax is self.ax_net else [])
+                for text, points in zip(texts, (11.0, 7.5)):
+                    size = self._fs(points)
+                    text.set_fontsize(size)
+                    for _ in range(6):  # text width is not quite proportional to the font size: a few tries
+                        needed = text.get_window_extent(renderer).width if text.get_text() else 0.0
+                        if needed <= room:
+                            break
+                        size *= 0.98 * room / needed
+                        text.set_fontsize(size)
 
     def _find_cells(self):
         """Each panel's cell: the 2×3 grid cut midway through the gaps between the panels' drawn extents
