@@ -430,7 +430,8 @@ class LiveTrainer:
                     self.session.record()
                 self._after_steps(live=True)
                 if pending is not None:
-                    self._show(*pending)  # encoded while this chunk trained
+                    serial, jpeg = pending
+                    self._show(serial, jpeg.result())  # encoded while this chunk trained
                 pixels = self.frame.draw(self.snapshot())
                 self.frames_drawn += 1
                 pending = (self.frames_drawn, _encoder().submit(encode_jpeg, pixels))
@@ -449,10 +450,8 @@ class LiveTrainer:
                     self._draw()  # the picture a paused lab keeps: lossless
 
     def _show(self, serial, picture, fmt="jpeg"):
-        """Put frame `serial` (bytes, or a future of them) into the Image widget unless a newer frame is
-        already there (Step or Reset draw synchronously while the loop's last frame is still encoding)."""
-        if isinstance(picture, concurrent.futures.Future):
-            picture = picture.result()
+        """Put frame `serial` (JPEG or PNG bytes) into the Image widget unless a newer frame is already there
+        (Step or Reset draw synchronously while the loop's last frame is still encoding)."""
         if serial > self._shown and not self.closed:
             self._shown = serial
             with self.image.hold_sync():  # format and bytes in one message
@@ -709,10 +708,10 @@ _ENCODER = None
 
 
 def _encoder() -> concurrent.futures.ThreadPoolExecutor:
-    """The one worker thread that encodes the live loop's PNGs (shared: only one loop runs at a time)."""
+    """The one worker thread that encodes the live loop's JPEG frames (shared: one loop runs at a time)."""
     global _ENCODER
     if _ENCODER is None:
-        _ENCODER = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="lab-png")
+        _ENCODER = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="lab-jpeg")
     return _ENCODER
 
 

@@ -13,8 +13,9 @@ background, draws only the animated artists and encodes the PNG. Axis limits sna
 owns a cell of the picture (its ticks, labels, title and legend inside), the cell is cleared and the panel
 redrawn into the cached background (about a fifth of a full draw, same pixels). A full draw happens after a
 reset, a new data set or architecture, or when a panel's labels would leave its cell.
-`draw(snapshot)` returns the pixels; `encode_png` turns them into PNG bytes (the dashboard does this in a
-worker thread while the next steps train); `render(snapshot)` does both.
+`draw(snapshot)` returns the pixels; `encode_png` and `encode_jpeg` turn them into a file (the dashboard
+encodes its live frames as JPEG in a worker thread while the next steps train); `render(snapshot)` is
+`encode_png(draw(snapshot))`.
 
 Projector: `scale` multiplies the pixel size (the dpi), so text grows with the picture and stays sharp;
 `font_scale` enlarges the text further. The default picture is 832×480 pixels; scale=2 gives 1664×960.
@@ -49,8 +50,8 @@ def _scale_arg(name, value, low, high):
 class Frame:
     """One figure for a dashboard's whole life (see the module docstring).
 
-    Attributes after `render`: `size` (width, height) in pixels, `full_redraws` and `panel_redraws` (how many
-    full draws and single-panel redraws so far).
+    Attributes: `size` (width, height) in pixels; `full_redraws` and `panel_redraws` (how many full draws and
+    single-panel redraws so far).
     """
 
     def __init__(self, scale: float = 1.0, font_scale: float = 1.0):
@@ -69,7 +70,7 @@ class Frame:
         self.panel_redraws = 0
         self._background = None
         self._stale = set()  # panels whose axis limits or labels changed since the background was drawn
-        self._cells = None  # {axes: (x0, y0, x1, y1)} in buffer pixels (rows from the top), after a full draw
+        self._cells = None  # {axes: (x0, row0, x1, row1)} in buffer pixels (rows from the top), after a full draw
         self._limits = {}
         self._key = None
         self._build()
@@ -87,6 +88,7 @@ class Frame:
                             wspace=0.28 * f, hspace=0.45 * f)
         axes = fig.subplots(2, 3)
         (self.ax_fit, self.ax_loss, self.ax_net), (self.ax_hidden, self.ax_grad, self.ax_act) = axes
+        self._grid = [list(row) for row in axes]  # the panels as laid out: two rows of three
         for ax in axes.flat:
             ax.grid(True, alpha=0.3)
             for side in ("top", "right"):
@@ -325,8 +327,7 @@ class Frame:
         of the gap into its neighbour's side (an outer one: most of the margin)."""
         renderer = self.canvas.get_renderer()
         width = self.size[0]
-        grid = [[self.ax_fit, self.ax_loss, self.ax_net], [self.ax_hidden, self.ax_grad, self.ax_act]]
-        for row in grid:
+        for row in self._grid:
             boxes = [ax.bbox for ax in row]
             for c, ax in enumerate(row):
                 left = 0.25 * (boxes[c].x0 - boxes[c - 1].x1) if c else 0.8 * boxes[c].x0
@@ -347,7 +348,7 @@ class Frame:
         """Each panel's cell: the 2×3 grid cut midway through the gaps between the panels' drawn extents
         (ticks, labels, title, legend). None when two extents touch (then every change is a full draw)."""
         renderer = self.canvas.get_renderer()
-        grid = [[self.ax_fit, self.ax_loss, self.ax_net], [self.ax_hidden, self.ax_grad, self.ax_act]]
+        grid = self._grid
         extent = {ax: ax.get_tightbbox(renderer) for row in grid for ax in row}
         width, height = self.size
         xs = [0.0]
