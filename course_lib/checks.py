@@ -56,9 +56,10 @@ def _name(what) -> str:
 
 
 def surely_finite(X: np.ndarray) -> bool:
-    """True when the sum of X is finite, so X holds no NaN or Inf (False: scan to decide; a finite array's
-    sum can overflow). One element is read directly: a reduction costs microseconds, a lot per sample."""
-    return math.isfinite(X.item() if X.size == 1 else np.add.reduce(X, axis=None))
+    """True when the sum of squares of X is finite, so X holds no NaN or Inf (False: scan to decide; a
+    finite array's sum of squares can overflow). One dot product (BLAS) is the cheapest full read of a small
+    array; one element is read directly."""
+    return math.isfinite(X.item() if X.size == 1 else np.vdot(X, X))
 
 
 def check_finite(X: np.ndarray, what) -> None:
@@ -66,8 +67,8 @@ def check_finite(X: np.ndarray, what) -> None:
 
     `what` names X in the message (a string, or a function returning one).
     """
-    # A sum is a cheap first test; only when it is not finite do we pay for the full scan
-    # (a finite array can still sum to inf, so the scan decides).
+    # A sum of squares is a cheap first test; only when it is not finite do we pay for the full scan
+    # (a finite array's sum of squares can still overflow to inf, so the scan decides).
     if surely_finite(X):
         return
     bad = ~np.isfinite(X)

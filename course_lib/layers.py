@@ -65,14 +65,16 @@ class Linear:
             Z += self.b  # + 1 bᵀ
         return Z
 
-    def backward(self, Delta: np.ndarray) -> np.ndarray:
-        """Given Δ = ∂L/∂Z (B×n_out), fill dW and db; return ∂L/∂A_prev (B×n_in)."""
+    def backward(self, Delta: np.ndarray, *, input_grad: bool = True):
+        """Given Δ = ∂L/∂Z (B×n_out), fill dW and db; return ∂L/∂A_prev (B×n_in), or None if not input_grad."""
         A_prev = self._A_prev
         _check_backward(self, Delta, None if A_prev is None else (A_prev.shape[0], self.fan_out))
         np.matmul(A_prev.T, Delta, out=self.dW)  # Eq. (5.2) ∇W = A_prevᵀ Δ : (n_in×B)(B×n_out) → n_in×n_out
         if self.bias:
             Delta.sum(axis=0, out=self.db)  # Eq. (5.3) ∇b = Δᵀ 1, the column sums of Δ : n_out
-        return Delta @ self.W.T  # Eq. (5.4) ∂L/∂A_prev = Δ Wᵀ : (B×n_out)(n_out×n_in) → B×n_in
+        if input_grad:
+            return Delta @ self.W.T  # Eq. (5.4) ∂L/∂A_prev = Δ Wᵀ : (B×n_out)(n_out×n_in) → B×n_in
+        return None
 
     def _check_input(self, A_prev):
         shape = getattr(A_prev, "shape", None)

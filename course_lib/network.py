@@ -161,13 +161,17 @@ class MLP(Module):
 
     __call__ = forward
 
-    def backward(self, dY):
-        """Backpropagate dY = ∂L/∂Ŷ (B, n_L); fill every Linear's dW, db and return ∂L/∂X (B, n_0)."""
+    def backward(self, dY, *, input_grad: bool = False):
+        """Backpropagate dY = ∂L/∂Ŷ (B, n_L): fill every Linear's dW and db.
+
+        Returns ∂L/∂X (B, n_0) with input_grad=True, else None: training does not need it, so by default the
+        first layer skips that product, as counted in Eq. (5.7).
+        """
         self._check_backward(dY)
         G = dY
-        for layer in reversed(self.layers):
+        for layer in reversed(self.layers[1:]):
             G = layer.backward(G)  # Δ_l = (Δ_{l+1} W_{l+1}ᵀ) ⊙ f_l'(Z_l), Eq. (5.5), one layer at a time
-        return G
+        return self.layers[0].backward(G, input_grad=input_grad)  # ∇W_1, ∇b_1; G_0 = Δ_1 W_1ᵀ = ∂L/∂X if asked
 
     def _input(self, X):
         """X as a checked float64 batch, copied if it is the caller's array (the first Linear keeps it)."""

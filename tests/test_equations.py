@@ -48,6 +48,7 @@ EQUATION_TESTS = {
     "5.4": "test_gradients.py::test_input_gradient_matches_finite_differences",
     "5.5": "test_gradients.py::test_mlp_matches_autograd",
     "5.6": "test_convention.py::test_column_and_row_conventions_give_transposed_gradients",
+    "5.7": "test_gradients.py::test_backward_multiply_adds_are_counted_by_eq_5_7",
     "6.8": "test_core.py::test_initialiser_spread",
     "6.9": "test_core.py::test_initialiser_spread",
     "6.10": "test_core.py::test_initialiser_spread",

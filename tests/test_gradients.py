@@ -75,12 +75,60 @@ def test_mlp_matches_finite_differences(seed):
 
 @pytest.mark.parametrize("seed", CASES[:20])
 def test_input_gradient_matches_finite_differences(seed):
-    """backward's return value is ∂L/∂X (Eq. 5.4 at the first layer)."""
+    """backward(..., input_grad=True) returns ∂L/∂X (Eq. 5.4 at the first layer), and by default None,
+    with every parameter gradient the same either way."""
     model, loss, X, T, rng = random_case(seed)
     X = X.copy()
-    dX = model.backward(loss.grad(model.forward(X), T))
+    dY = loss.grad(model.forward(X), T)
+    assert model.backward(dY) is None
+    grads = [g.copy() for _, g in model.parameters()]
+    dX = model.backward(dY, input_grad=True)
+    for before, (_, after) in zip(grads, model.parameters(), strict=True):
+        np.testing.assert_array_equal(before, after)
     num = numerical_grad(lambda: loss(model.forward(X), T), X)
     assert rel_error(dX, num) <= 1e-6 or np.allclose(dX, num, atol=1e-9)
+
+
+class _Counted(np.ndarray):
+    """An array that records the multiply-adds m·k·n of every matrix product (m×k)(k×n) it takes part in.
+
+    Whatever is computed from it stays _Counted, so a ∂L/∂Ŷ of this kind counts every product of a backward pass.
+    """
+
+    products: list = []
+
+    def __array_ufunc__(self, ufunc, method, *inputs, out=None, **kwargs):
+        if ufunc is np.matmul and method == "__call__":
+            a, b = inputs
+            _Counted.products.append(a.shape[0] * a.shape[1] * b.shape[1])
+        plain = [x.view(np.ndarray) if isinstance(x, _Counted) else x for x in inputs]
+        if out is not None:
+            kwargs["out"] = tuple(o.view(np.ndarray) if isinstance(o, _Counted) else o for o in out)
+        result = getattr(ufunc, method)(*plain, **kwargs)
+        if out is not None:
+            return out[0]
+        return result.view(_Counted) if isinstance(result, np.ndarray) else result
+
+
+@pytest.mark.parametrize("seed", CASES[:20])
+def test_backward_multiply_adds_are_counted_by_eq_5_7(seed):
+    """Eq. (5.7): the backward pass takes 2F − B·n_0·n_1 multiply-adds in its matrix products (A_{l−1}ᵀΔ_l for
+    every layer, Δ_l W_lᵀ for every layer but the first), F = B Σ n_{l−1} n_l; asking for ∂L/∂X adds B·n_0·n_1."""
+    model, loss, X, T, _ = random_case(seed)
+    B, n = X.shape[0], model.sizes
+    F = B * sum(a * b for a, b in zip(n[:-1], n[1:]))
+    dY = loss.grad(model.forward(X), T)
+    model.backward(dY)
+    expected = [g.copy() for _, g in model.parameters()]
+    _Counted.products = []
+    assert model.backward(dY.view(_Counted)) is None
+    assert sum(_Counted.products) == 2 * F - B * n[0] * n[1]
+    assert len(_Counted.products) == 2 * len(model.linears) - 1
+    for want, (_, got) in zip(expected, model.parameters(), strict=True):
+        np.testing.assert_array_equal(got, want)  # counting changed nothing
+    _Counted.products = []
+    model.backward(dY.view(_Counted), input_grad=True)
+    assert sum(_Counted.products) == 2 * F
 
 
 @pytest.mark.parametrize("name", ACTS)

@@ -209,7 +209,7 @@ def test_mlp_as_graph_equals_mlp(act, loss_name):
     Yg = g.forward({"x": X})["y"]
     np.testing.assert_array_equal(Y, Yg)  # the same products in the same order: identical bits
     assert g.loss({"y": T}) == loss(Y, T)
-    dX = mlp.backward(loss.grad(Y, T))
+    dX = mlp.backward(loss.grad(Y, T), input_grad=True)
     dXg = g.backward({"y": T})["x"]
     assert g.parameter_names() == ["W[x->h1]", "b[h1]", "W[h1->h2]", "b[h2]", "W[h2->y]", "b[y]"]
     named = zip(mlp.parameter_names(), mlp.parameters(), strict=True)

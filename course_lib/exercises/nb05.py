@@ -148,14 +148,14 @@ def _saliency_cases(seed: int = 54):
 
 def _saliency_reference(Ws, bs, X, T):
     # course_lib's MLP with tanh hidden layers and identity output; L = ½ Σ (Ŷ − T)², so ∂L/∂Ŷ = Ŷ − T,
-    # and MLP.backward returns ∂L/∂X (Eq. 5.4 applied at the bottom).
+    # and MLP.backward(..., input_grad=True) returns ∂L/∂X (Eq. 5.4 applied at the bottom).
     sizes = [Ws[0].shape[0]] + [W.shape[1] for W in Ws]
     model = MLP(sizes, activation="tanh", output_activation="identity")
     for lin, W, b in zip(model.linears, Ws, bs, strict=True):
         lin.W[...] = W
         lin.b[...] = b
     Y = model.forward(X)
-    return model.backward(Y - T)
+    return model.backward(Y - T, input_grad=True)
 
 
 def check_input_gradient(fn) -> Result:
