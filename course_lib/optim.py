@@ -43,6 +43,7 @@ class Optimizer:
         for name in type(self).STATE:
             setattr(self, name, None)
         self._flat = None
+        self._flat_slots = None  # (flat buffers, state names, slots) of a flat model: its slots never change
 
     def _state(self):
         """The names of the state arrays this optimizer keeps (plain SGD keeps none)."""
@@ -54,10 +55,13 @@ class Optimizer:
         parameter with the same element-wise arithmetic in one go. State arrays start at zero; a state this
         optimizer does not keep (plain SGD's velocity) is None."""
         flat = getattr(self.model, "_flat", None)
-        params = [flat] if flat is not None else self.model.parameters()
         names = self._state()
+        cached = self._flat_slots
+        if cached is not None and cached[0] is flat and cached[1] == names:
+            return cached[2]  # the same buffers and state arrays as last step: no need to list them again
+        params = [flat] if flat is not None else self.model.parameters()
         if not names:
-            return [(v, g) + (None,) * len(self.STATE) for v, g in params]
+            return self._keep(flat, names, [(v, g) + (None,) * len(self.STATE) for v, g in params])
         state = [getattr(self, name) for name in names]
         if state[0] is None:
             state = [[np.zeros_like(v) for v, _ in params] for _ in names]
@@ -70,7 +74,12 @@ class Optimizer:
                 f"built for {len(state[0])} (a layer or connection was added after training started); "
                 f"build a new optimizer for the grown model"
             )
-        return [(v, g, *(arrays[i] for arrays in state)) for i, (v, g) in enumerate(params)]
+        return self._keep(flat, names, [(v, g, *(arrays[i] for arrays in state)) for i, (v, g) in enumerate(params)])
+
+    def _keep(self, flat, names, slots):
+        """Remember a flat model's slots for the next step (a model without flat buffers may grow: not kept)."""
+        self._flat_slots = (flat, names, slots) if flat is not None else None
+        return slots
 
     def state_dict(self) -> dict:
         """The hyperparameters, the step count and copies of the state arrays (one list per kind, in the
