@@ -103,6 +103,20 @@ MUTANTS = [
     ("network", "parameter names in the wrong order", 'kinds = ("W", "b") if', 'kinds = ("b", "W") if'),
     ("network", "flat buffers not filled with the initial weights", "views[-1][0][...] = value", "pass"),
     ("network", "zero_grad leaves the gradients", "grad.fill(0.0)", "grad.fill(1.0)"),
+    ("network", "backward skips the first activation", "reversed(self.layers[1:])", "reversed(self.layers[2:])"),
+    (
+        "network",
+        "backward ignores input_grad=True",
+        "backward(G, input_grad=input_grad)",
+        "backward(G, input_grad=False)",
+    ),
+    ("layers", "the first layer computes ∂L/∂X when nobody asked", "        if input_grad:\n", "        if True:\n"),
+    (
+        "optim",
+        "a loaded optimizer steps with its old state arrays",
+        "        self._flat_slots = None  #",
+        "        pass  #",
+    ),
     ("optim", "SGD climbs the gradient", "value -= self.lr * g  # Eq. (6.1)", "value += self.lr * g  # Eq. (6.1)"),
     ("optim", "SGD momentum with dampening", "velocity *= self.momentum", "velocity *= 1 - self.momentum"),
     (
