@@ -477,6 +477,24 @@ def test_large_fonts_keep_titles_apart_and_on_the_picture():
             assert frame.ax_loss.title.get_fontsize() == pytest.approx(11 * font_scale)
 
 
+def test_large_fonts_keep_legends_inside_their_panels():
+    """With font_scale up to 3 every legend stays within its panel's width (a legend too wide is set in smaller
+    type), so it never runs off the picture or into a neighbour; at font_scale 1 it keeps its 7.5 points."""
+    s = Session(SMALL)
+    snap = s.snapshot()
+    for font_scale in (1.0, 1.5, 2.0, 3.0):
+        frame = Frame(font_scale=font_scale)
+        frame.draw(snap)
+        renderer = frame.canvas.get_renderer()
+        legends = [(ax, ax.get_legend()) for row in frame._grid for ax in row if ax.get_legend() is not None]
+        assert len(legends) == 4
+        for ax, legend in legends:
+            box, panel = legend.get_window_extent(renderer), ax.bbox
+            assert panel.x0 - 1 <= box.x0 and box.x1 <= panel.x1 + 1, (font_scale, box.bounds, panel.bounds)
+            if font_scale == 1.0:
+                assert legend.get_texts()[0].get_fontsize() == pytest.approx(7.5)
+
+
 def test_jpeg_frames_stay_close_to_the_pixels():
     """encode_jpeg (the live loop's frames) keeps a plot within a few grey levels of the exact pixels."""
     from PIL import Image

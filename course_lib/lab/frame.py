@@ -99,7 +99,7 @@ class Frame:
         (self.l_val_pts,) = ax.plot([], [], "o", ms=2.5, color=COLORS["orange"], alpha=0.8, label="validation")
         (self.l_true,) = ax.plot([], [], "-", lw=1.5, color=COLORS["black"], alpha=0.7, label="true")
         (self.l_pred,) = ax.plot([], [], "-", lw=2.2, color=COLORS["vermillion"], label="prediction")
-        ax.legend(loc="upper right", fontsize=fs(7.5), ncol=2, frameon=False, handlelength=1.2, columnspacing=0.8)
+        self._legend(ax, loc="upper right", ncol=2, handlelength=1.2, columnspacing=0.8)
         ax.set_xlabel("x", fontsize=fs(8), labelpad=1)
 
         ax = self.ax_loss
@@ -112,7 +112,7 @@ class Frame:
         self.l_diverged = ax.axvline(0.0, color=COLORS["vermillion"], lw=2, ls="--", visible=False)
         self.t_diverged = ax.text(0.5, 0.5, "", transform=ax.transAxes, ha="center", va="center",
                                   fontsize=fs(11), color=COLORS["vermillion"], fontweight="bold")
-        ax.legend(loc="upper right", fontsize=fs(7.5), frameon=False)
+        self._legend(ax, loc="upper right")
         ax.set_xlabel("step", fontsize=fs(8), labelpad=1)
 
         ax = self.ax_net
@@ -139,7 +139,7 @@ class Frame:
         _plain_log_axis(ax)
         (self.l_grad0,) = ax.plot([], [], "o--", ms=3, lw=1, color="0.6", label="step 0")
         (self.l_grad,) = ax.plot([], [], "o-", ms=4, lw=1.8, color=COLORS["green"], label="now")
-        ax.legend(loc="lower right", fontsize=fs(7.5), frameon=False)
+        self._legend(ax, loc="lower right")
         ax.set_xlabel("layer l (1 = first)", fontsize=fs(8), labelpad=1)
 
         ax = self.ax_act
@@ -147,13 +147,26 @@ class Frame:
         _plain_log_axis(ax)
         (self.l_act0,) = ax.plot([], [], "o--", ms=3, lw=1, color="0.6", label="step 0")
         (self.l_act,) = ax.plot([], [], "o-", ms=4, lw=1.8, color=COLORS["purple"], label="now")
-        ax.legend(loc="lower right", fontsize=fs(7.5), frameon=False)
+        self._legend(ax, loc="lower right")
         ax.set_xlabel("hidden layer l", fontsize=fs(8), labelpad=1)
 
         self._animated = [self.l_pred, self.l_loss_tr, self.l_loss_val, self.l_loss_tr_now, self.l_loss_val_now,
                           self.l_diverged, self.t_diverged, self.c_edges, self.l_grad, self.l_act, *self.l_hidden]
         for artist in self._animated:
             artist.set_animated(True)
+
+    def _legend(self, ax, **kwargs):
+        """A frameless legend in 7.5-point type (times font_scale), made smaller until it fits inside its panel:
+        large fonts must not push it off the picture or over a neighbour (its labels never change)."""
+        renderer, room = self.canvas.get_renderer(), 0.95 * ax.bbox.width
+        size = self._fs(7.5)
+        for _ in range(6):  # text width is not quite proportional to the font size: a few tries
+            legend = ax.legend(fontsize=size, frameon=False, **kwargs)
+            needed = legend.get_window_extent(renderer).width
+            if needed <= room:
+                break
+            size *= 0.98 * room / needed
+        return legend
 
     def _setup(self, s):
         """The static parts for a new data set or architecture (data points, true function, node positions)."""
