@@ -1,10 +1,10 @@
 """Checkers for notebook 05 · Backprop through a deep network (Eq. 5.1–5.6).
 
 Each checker compares the learner's function with course_lib on seeded random cases: `Linear.backward`
-for one layer, `MLP.backward` for a whole network (and its returned ∂L/∂X for the saliency exercise), and
-`MLP.backward` read through `course_lib.convention` for the column convention of S4 (that exercise now lives
-in notebook 11's territory; the checker stays for compatibility). The rank exercise is checked against a
-measurement: `np.linalg.matrix_rank` of a real network's dW.
+for one layer, `MLP.backward` for a whole network (and, with input_grad=True, its ∂L/∂X for the saliency
+exercise), and `MLP.backward` read through `course_lib.convention` for the column convention of S4 (that
+exercise now lives in notebook 11's territory; the checker stays for compatibility). The rank exercise is
+checked against a measurement: `np.linalg.matrix_rank` of a real network's dW.
 """
 
 from __future__ import annotations
@@ -162,8 +162,8 @@ def check_input_gradient(fn) -> Result:
     """Exercise 5.3: `fn(Ws, bs, X, T)` returns ∂L/∂X (B, n_0) for a tanh MLP with identity output and
     L = ½ Σ (Ŷ − T)², Eq. (5.5) then Eq. (5.4) once more at the input (no f′ there: X is not an activation).
 
-    Ws[l] is (n_l, n_{l+1}), bs[l] is (n_{l+1},). Compared with `MLP.backward`'s return value on four
-    seeded networks of depth 2 to 4 (one with equal widths, where a missing transpose still runs).
+    Ws[l] is (n_l, n_{l+1}), bs[l] is (n_{l+1},). Compared with what `MLP.backward(..., input_grad=True)`
+    returns on four seeded networks of depth 2 to 4 (one with equal widths, where a missing transpose still runs).
     """
     return check_function("your ∂L/∂X", fn, _saliency_reference, _saliency_cases(), "Eq. (5.5) and (5.4)")
 
