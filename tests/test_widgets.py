@@ -459,15 +459,19 @@ def test_a_panel_whose_labels_leave_its_cell_gets_a_full_draw():
     np.testing.assert_array_equal(pixels, frame.draw(moved))
 
 
-def test_large_fonts_keep_titles_apart_and_on_the_picture():
-    """With font_scale up to 3 every panel title stays inside the picture and clear of its neighbours' titles
-    (long titles are shrunk to fit; short ones keep the requested size)."""
-    s = Session(SMALL)
-    snap = s.snapshot()
+def _frames_at_large_fonts():
+    """(font_scale, frame, renderer) for font_scale 1, 1.5, 2 and 3, each frame drawn once from one snapshot."""
+    snap = Session(SMALL).snapshot()
     for font_scale in (1.0, 1.5, 2.0, 3.0):
         frame = Frame(font_scale=font_scale)
         frame.draw(snap)
-        renderer = frame.canvas.get_renderer()
+        yield font_scale, frame, frame.canvas.get_renderer()
+
+
+def test_large_fonts_keep_titles_apart_and_on_the_picture():
+    """With font_scale up to 3 every panel title stays inside the picture and clear of its neighbours' titles
+    (long titles are shrunk to fit; short ones keep the requested size)."""
+    for font_scale, frame, renderer in _frames_at_large_fonts():
         width = frame.size[0]
         for row in ((frame.ax_fit, frame.ax_loss, frame.ax_net), (frame.ax_hidden, frame.ax_grad, frame.ax_act)):
             boxes = [ax.title.get_window_extent(renderer) for ax in row]
@@ -480,12 +484,7 @@ def test_large_fonts_keep_titles_apart_and_on_the_picture():
 def test_large_fonts_keep_legends_inside_their_panels():
     """With font_scale up to 3 every legend stays within its panel's width (a legend too wide is set in smaller
     type), so it never runs off the picture or into a neighbour; at font_scale 1 it keeps its 7.5 points."""
-    s = Session(SMALL)
-    snap = s.snapshot()
-    for font_scale in (1.0, 1.5, 2.0, 3.0):
-        frame = Frame(font_scale=font_scale)
-        frame.draw(snap)
-        renderer = frame.canvas.get_renderer()
+    for font_scale, frame, renderer in _frames_at_large_fonts():
         legends = [(ax, ax.get_legend()) for row in frame._grid for ax in row if ax.get_legend() is not None]
         assert len(legends) == 4
         for ax, legend in legends:

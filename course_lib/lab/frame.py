@@ -158,15 +158,13 @@ class Frame:
     def _legend(self, ax, **kwargs):
         """A frameless legend in 7.5-point type (times font_scale), made smaller until it fits inside its panel:
         large fonts must not push it off the picture or over a neighbour (its labels never change)."""
-        renderer, room = self.canvas.get_renderer(), 0.95 * ax.bbox.width
-        size = self._fs(7.5)
-        for _ in range(6):  # text width is not quite proportional to the font size: a few tries
-            legend = ax.legend(fontsize=size, frameon=False, **kwargs)
-            needed = legend.get_window_extent(renderer).width
-            if needed <= room:
-                break
-            size *= 0.98 * room / needed
-        return legend
+        renderer = self.canvas.get_renderer()
+
+        def width_at(size):
+            return ax.legend(fontsize=size, frameon=False, **kwargs).get_window_extent(renderer).width
+
+        _shrink_to_fit(self._fs(7.5), 0.95 * ax.bbox.width, width_at)
+        return ax.get_legend()
 
     def _setup(self, s):
         """The static parts for a new data set or architecture (data points, true function, node positions)."""
@@ -348,14 +346,12 @@ class Frame:
                 room = boxes[c].width + 2 * max(0.0, min(left, right))
                 texts = [ax.title] + ([self.t_net_note] if ax is self.ax_net else [])
                 for text, points in zip(texts, (11.0, 7.5)):
-                    size = self._fs(points)
-                    text.set_fontsize(size)
-                    for _ in range(6):  # text width is not quite proportional to the font size: a few tries
-                        needed = text.get_window_extent(renderer).width if text.get_text() else 0.0
-                        if needed <= room:
-                            break
-                        size *= 0.98 * room / needed
+
+                    def width_at(size, text=text):
                         text.set_fontsize(size)
+                        return text.get_window_extent(renderer).width if text.get_text() else 0.0
+
+                    _shrink_to_fit(self._fs(points), room, width_at)
 
     def _find_cells(self):
         """Each panel's cell: the 2×3 grid cut midway through the gaps between the panels' drawn extents
@@ -459,6 +455,20 @@ def encode_jpeg(pixels, quality: int = 90) -> bytes:
     out = io.BytesIO()
     image.save(out, "JPEG", quality=quality, subsampling=0)
     return out.getvalue()
+
+
+def _shrink_to_fit(size, room, width_at):
+    """Apply font size `size`, or a smaller one, so that the text is at most `room` pixels wide; return the size.
+
+    width_at(size) applies a size and returns the resulting width. Text width is not quite proportional to the
+    font size, so it takes a few tries."""
+    for _ in range(6):
+        needed = width_at(size)
+        if needed <= room:
+            return size
+        size *= 0.98 * room / needed
+    width_at(size)
+    return size
 
 
 def _plain_log_axis(ax):
