@@ -25,11 +25,13 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@ $(VENV)/.installed
 
-## make lab: write your own copies of the notebooks to student/ (solutions removed, show_solution() reveals one;
-## a copy you edited is never overwritten) and start JupyterLab on the first one (127.0.0.1, token login on)
+## make lab: bring your own copies of the notebooks in student/ up to date (solutions removed, show_solution()
+## reveals one; your edits are never overwritten, course updates are merged in) and start JupyterLab on the
+## first one (127.0.0.1, token login on). JupyterLab's root is the repository, so links to docs/ work.
+LAB_URL := /lab/tree/student/00_start_here.ipynb
 lab: $(VENV)/.installed
-	$(BIN)/python tools/make_student.py --lab student
-	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 $(ROOT_FLAG) student/00_start_here.ipynb
+	$(BIN)/python -m course_lib.learner_copies student
+	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=. --LabApp.default_url=$(LAB_URL) $(ROOT_FLAG)
 
 ## make dashboard: the live lab alone, without code, in the browser (Voilà on 127.0.0.1:8866)
 dashboard: $(VENV)/.installed
@@ -62,8 +64,9 @@ browser: $(VENV)/.installed-test
 execute: $(VENV)/.installed-test
 	$(BIN)/python tools/execute.py $(NB)
 
-student: $(VENV)/.installed-test
-	$(BIN)/python tools/make_student.py
+# the same code path as `make lab`, without starting JupyterLab: never overwrites an edit
+student: $(VENV)/.installed
+	$(BIN)/python -m course_lib.learner_copies student
 
 figures: $(VENV)/.installed-test
 	$(BIN)/python tools/make_figures.py
@@ -88,5 +91,6 @@ robustness: $(VENV)/.installed-test
 mutate: $(VENV)/.installed-test
 	$(BIN)/python tools/mutate.py
 
+# student/ holds learners' work: clean never touches it
 clean:
-	rm -rf student test-artifacts .pytest_cache .ruff_cache build *.egg-info
+	rm -rf test-artifacts .pytest_cache .ruff_cache build *.egg-info

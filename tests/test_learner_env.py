@@ -22,7 +22,7 @@ import tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-LIBRARY = sorted((ROOT / "course_lib").rglob("*.py")) + [ROOT / "tools" / "make_student.py"]  # make lab runs it
+LIBRARY = sorted((ROOT / "course_lib").rglob("*.py"))  # make lab runs course_lib.learner_copies
 
 
 def _norm(name: str) -> str:

@@ -115,7 +115,7 @@ def test_markdown_kept_its_latex_escapes(path):
 @pytest.fixture(scope="module")
 def student_dir(tmp_path_factory):
     out = tmp_path_factory.mktemp("student")
-    subprocess.run([sys.executable, str(ROOT / "tools" / "make_student.py"), str(out)], check=True, capture_output=True)
+    subprocess.run([sys.executable, "-m", "course_lib.learner_copies", str(out)], check=True, capture_output=True)
     return out
 
 
@@ -137,8 +137,7 @@ def test_student_copy_runs_and_reports_not_attempted(path, student_dir):
 
 
 def test_strip_solutions():
-    sys.path.insert(0, str(ROOT / "tools"))
-    from make_student import strip_solutions
+    from course_lib.learner_copies import strip_solutions
 
     src = (
         "x = None\n### BEGIN SOLUTION\nx = 1\n### END SOLUTION\n"

@@ -71,7 +71,9 @@ def test_make_targets_exist_and_ci_runs_make_test():
     for target in ("lab", "test", "learner-notebooks", "execute", "student", "figures", "bench", "robustness"):
         assert re.search(rf"^{target}:", makefile, re.M), target
     assert "--ServerApp.ip=127.0.0.1" in makefile and "student/00_start_here.ipynb" in makefile
-    assert "make_student.py --lab student" in makefile, "make lab opens the learner's own copies"
+    for target in ("lab", "student"):  # one code path writes the learner copies
+        body = re.search(rf"^{target}:.*\n((?:\t.*\n)+)", makefile, re.M).group(1)
+        assert "-m course_lib.learner_copies student" in body, f"make {target} writes copies by the one code path"
     assert re.search(r"^test:.*\blearner-notebooks\b", makefile, re.M), "make test runs the notebooks as a learner"
     assert not re.search(r"token\s*=|password\s*=", makefile), "make lab keeps JupyterLab's token login on"
     ci = (ROOT / ".ci" / "run").read_text()

@@ -6,8 +6,10 @@ Usage:
 
 Stamping (idempotent; run it after editing exercises, before executing the notebooks):
 - a code cell with a `### BEGIN SOLUTION` block is nbgrader's "autograded answer":
-  {"grade": false, "solution": true, "locked": false, "grade_id": "nbNN_exK", "schema_version": 3}
-  (K counts the exercise cells of the notebook from 1, the numbering `show_solution("NN", K)` uses);
+  {"grade": false, "solution": true, "locked": false, "grade_id": "nbNN_NAME", "schema_version": 3}.
+  The grade_id is the exercise's stable id, used by `show_solution("NN", "NAME")`, the learner copies and
+  nbgrader: a cell that has one keeps it (moving or inserting exercises never renumbers them); a new exercise
+  cell gets NAME from the last checker it calls (`nbNN.check_NAME(...)`), made unique within the notebook;
 - a code cell without a solution that calls a checker (`nbNN.check_…(…)`) is "read-only":
   {"grade": false, "solution": false, "locked": true, "grade_id": "nbNN_checkJ", "schema_version": 3};
 - nbgrader metadata on any other cell is removed. Nothing else in the notebook changes.
@@ -38,9 +40,8 @@ def _is_checker_cell(source: str) -> bool:
     return bool(re.search(r"\bnb\d\d\.check_\w+\(", source))
 
 
-def answer_meta(number: str, k: int) -> dict:
-    return {"grade": False, "grade_id": f"nb{number}_ex{k}", "locked": False, "schema_version": SCHEMA,
-            "solution": True}
+def answer_meta(ex_id: str) -> dict:
+    return {"grade": False, "grade_id": ex_id, "locked": False, "schema_version": SCHEMA, "solution": True}
 
 
 def readonly_meta(number: str, j: int) -> dict:
@@ -48,21 +49,37 @@ def readonly_meta(number: str, j: int) -> dict:
             "solution": False}
 
 
-def test_meta(number: str, k: int) -> dict:
-    return {"grade": True, "grade_id": f"nb{number}_ex{k}_test", "locked": True, "points": 1,
+def test_meta(ex_id: str) -> dict:
+    return {"grade": True, "grade_id": f"{ex_id}_test", "locked": True, "points": 1,
             "schema_version": SCHEMA, "solution": False}
+
+
+def new_exercise_id(source: str, number: str, taken: set) -> str:
+    """nbNN_NAME from the last checker the cell calls (nbNN_exercise if none), unique among `taken`."""
+    names = re.findall(r"\bnb\d\d\.check_(\w+)\(", source)
+    ex_id = f"nb{number}_{names[-1] if names else 'exercise'}"
+    k, unique = 1, ex_id
+    while unique in taken:
+        k += 1
+        unique = f"{ex_id}_{k}"
+    return unique
 
 
 def stamp(nb, number: str) -> int:
     """Stamp the metadata on a notebook node in place; return how many exercise cells it marked."""
     k = j = 0
+    taken = set()
     for cell in nb.cells:
-        cell.metadata.pop("nbgrader", None)
+        old = cell.metadata.pop("nbgrader", {})
         if cell.cell_type != "code":
             continue
         if "### BEGIN SOLUTION" in cell.source:
             k += 1
-            cell.metadata["nbgrader"] = answer_meta(number, k)
+            ex_id = old.get("grade_id", "") if old.get("solution") else ""
+            if not ex_id or ex_id in taken:
+                ex_id = new_exercise_id(cell.source, number, taken)
+            taken.add(ex_id)
+            cell.metadata["nbgrader"] = answer_meta(ex_id)
         elif _is_checker_cell(cell.source):
             j += 1
             cell.metadata["nbgrader"] = readonly_meta(number, j)
@@ -87,7 +104,7 @@ def _checker_call(line: str):
     return m.group(1) if m else None
 
 
-def split_exercise(cell, number: str, k: int):
+def split_exercise(cell, ex_id: str):
     """(answer cell, test cell) for an exercise cell whose last statements call checkers; else (cell, None).
 
     The trailing run of checker calls moves to one graded test cell that asserts each verdict.
@@ -99,26 +116,27 @@ def split_exercise(cell, number: str, k: int):
     calls = [c for c in map(_checker_call, lines[i:]) if c]
     if calls and "SOLUTION" not in "\n".join(lines[i:]):
         answer = nbformat.v4.new_code_cell("\n".join(lines[:i]).rstrip())
-        answer.metadata["nbgrader"] = answer_meta(number, k)
+        answer.metadata["nbgrader"] = answer_meta(ex_id)
         body = "\n".join(f"_verdict = {c}\nprint(_verdict)\nassert _verdict.passed, str(_verdict)" for c in calls)
         test = nbformat.v4.new_code_cell(body)
-        test.metadata["nbgrader"] = test_meta(number, k)
+        test.metadata["nbgrader"] = test_meta(ex_id)
         return answer, test
-    cell.metadata["nbgrader"] = answer_meta(number, k)
+    cell.metadata["nbgrader"] = answer_meta(ex_id)
     return cell, None
 
 
 def course_notebook(path: Path):
     """The nbgrader source version of a notebook: exercise cells split into answer + graded test cell."""
     nb = nbformat.read(path, as_version=4)
-    number, cells, k = path.name[:2], [], 0
+    stamp(nb, path.name[:2])
+    cells, k = [], 0
     for cell in nb.cells:
-        cell.metadata.pop("nbgrader", None)
+        ex_id = cell.metadata.pop("nbgrader", {}).get("grade_id", "") if "### BEGIN SOLUTION" in cell.source else ""
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
-        if cell.cell_type == "code" and "### BEGIN SOLUTION" in cell.source:
+        if cell.cell_type == "code" and ex_id:
             k += 1
-            answer, test = split_exercise(cell, number, k)
+            answer, test = split_exercise(cell, ex_id)
             cells += [answer] + ([test] if test is not None else [])
         else:
             cells.append(cell)

@@ -1,13 +1,16 @@
 """Reveal an exercise's solution on demand, from the full notebook in notebooks/ (read as JSON, never run).
 
-The learner copies that `make lab` opens (student/, written by tools/make_student.py) have the solutions
+The learner copies that `make lab` opens (student/, written by course_lib.learner_copies) have the solutions
 removed; each exercise cell there says how to see its solution:
 
     from course_lib.exercises import show_solution
-    show_solution("05", 2)      # exercise 2 of notebook 05
-    show_solution("05")         # the list of notebook 05's exercises
+    show_solution("05", "mlp_backward")     # by the exercise's stable id
+    show_solution("05")                     # the list of notebook 05's exercises and their ids
 
-Exercise k is the k-th code cell of the notebook that holds a `### BEGIN SOLUTION` block, in order.
+Every exercise has a stable id, its nbgrader grade_id "nbNN_NAME" (tools/nbgrader_meta.py stamps it once, from
+the checker `nbNN.check_NAME` the exercise calls, and never changes it): inserting or moving exercises in a course
+update never makes a learner's hint open another exercise's solution. The numbers the first learner copies used
+(`show_solution("05", 2)`: the 2nd exercise of notebook 05 as it was then) still open the exercise they named.
 """
 
 from __future__ import annotations
@@ -18,6 +21,22 @@ from pathlib import Path
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 _TITLE = re.compile(r"\*\*(Exercise [\d.]+|\d+)\.?\*\*")
+
+# The exercises by position as the first learner copies numbered them (frozen: never edit, only the ids move on).
+LEGACY_POSITIONS = {
+    "01": ["layer_forward", "mlp_forward", "count_parameters", "column_forward", "abs_network", "predicted_shapes"],
+    "02": ["jacobian", "grad_W", "grad_X", "tanh_layer_grad", "ridge_grad", "fixed_grads"],
+    "03": ["stable_sigmoid", "mse_grad", "bce_with_logits_grad", "elu_derivative", "weighted_mse_grad"],
+    "04": ["grad_S", "hidden_delta", "two_layer_grads", "tied_weights_grad", "per_sample_grads"],
+    "05": ["linear_backward", "mlp_backward", "input_gradient", "rank_prediction"],
+    "06": ["sgd_step", "nesterov", "adamw", "init_std", "decay_prediction"],
+    "07": ["r_squared", "s2_equivalent_lr", "best_epoch", "bias_free_prediction", "relu_kinks", "train_noise_floor"],
+    "08": ["abs_config", "diverging_lr", "vanishing_ratio", "kinks_prediction", "batch_prediction"],
+    "09": ["tied_weights_grad", "concat_grads", "topological_order"],
+    "10": ["tanh_vjp", "matmul_vjp", "value_sigmoid", "torch_layout", "value_pow", "jacobian"],
+    "11": ["s1_grad_H", "s0_layer_grad", "s3_mse_grad", "s4_floor", "excerpt_grad_W1", "s3_learning_rates"],
+    "12": ["softmax_vjp", "label_smoothing_grad"],
+}
 
 
 def notebook_path(notebook) -> Path:
@@ -34,9 +53,14 @@ def notebook_path(notebook) -> Path:
     return found[0]
 
 
+
 def exercises(notebook) -> list[dict]:
-    """[{"number", "title", "source"}, …]: every code cell with a solution block, in order."""
-    cells = json.loads(notebook_path(notebook).read_text(encoding="utf-8"))["cells"]
+    """[{"number", "id", "title", "source"}, …]: every code cell with a solution block, in order.
+
+    "id" is the short stable id ("mlp_backward" for grade_id "nb05_mlp_backward"); "number" is the position now.
+    """
+    path = notebook_path(notebook)
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
     out, title = [], ""
     for cell in cells:
         source = "".join(cell.get("source", []))
@@ -44,27 +68,47 @@ def exercises(notebook) -> list[dict]:
             found = _TITLE.findall(source)
             title = found[-1] if found else title
         elif "### BEGIN SOLUTION" in source:
-            out.append({"number": len(out) + 1, "title": title, "source": source})
+            grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "")
+            short = grade_id.removeprefix(f"nb{path.name[:2]}_")
+            out.append({"number": len(out) + 1, "id": short, "title": title, "source": source})
             title = ""
     return out
 
 
-def solution_text(notebook, exercise: int) -> str:
-    """The solution cell of exercise `exercise` (1, 2, …) of a notebook, without the solution markers."""
-    found = exercises(notebook)
-    if isinstance(exercise, bool) or not isinstance(exercise, int) or not 1 <= exercise <= len(found):
-        raise ValueError(f"notebook {notebook_path(notebook).stem} has exercises 1–{len(found)}, got {exercise!r}")
-    lines = found[exercise - 1]["source"].splitlines()
+def find_exercise(notebook, exercise) -> dict:
+    """The exercise named by its stable id ("mlp_backward", or "nb05_mlp_backward") or by its first-copy number."""
+    path = notebook_path(notebook)
+    number, found = path.name[:2], exercises(notebook)
+    ids = ", ".join(f'"{ex["id"]}"' for ex in found) or "none"
+    if isinstance(exercise, int) and not isinstance(exercise, bool):
+        legacy = LEGACY_POSITIONS.get(number, [])
+        if not 1 <= exercise <= len(legacy):
+            raise ValueError(f"notebook {path.stem} names its exercises by id: {ids}; got {exercise!r}")
+        exercise = legacy[exercise - 1]
+    if not isinstance(exercise, str):
+        raise ValueError(f"notebook {path.stem} names its exercises by id: {ids}; got {exercise!r}")
+    short = exercise.removeprefix(f"nb{number}_")
+    for ex in found:
+        if ex["id"] == short:
+            return ex
+    raise ValueError(f"notebook {path.stem} has no exercise \"{short}\" any more (a course update replaced it); "
+                     f"its exercises are {ids}")
+
+
+def solution_text(notebook, exercise) -> str:
+    """The solution cell of an exercise (by stable id, or first-copy number), without the solution markers."""
+    lines = find_exercise(notebook, exercise)["source"].splitlines()
     return "\n".join(line for line in lines if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION"))
 
 
-def show_solution(notebook, exercise: int | None = None) -> None:
+def show_solution(notebook, exercise: str | int | None = None) -> None:
     """Print the solution of an exercise (or, without `exercise`, the list of the notebook's exercises)."""
     path = notebook_path(notebook)
     if exercise is None:
         print(f"{path.stem}: exercises")
         for ex in exercises(notebook):
-            print(f"  show_solution({path.stem[:2]!r}, {ex['number']})  {ex['title']}".rstrip())
+            print(f"  show_solution({path.stem[:2]!r}, {ex['id']!r})  {ex['title']}".rstrip())
         return
-    print(f"# Solution of exercise {exercise} of {path.stem} (from notebooks/{path.name}):\n")
-    print(solution_text(notebook, exercise))
+    ex = find_exercise(notebook, exercise)
+    print(f"# Solution of exercise \"{ex['id']}\" of {path.stem} (from notebooks/{path.name}):\n")
+    print(solution_text(notebook, ex["id"]))
