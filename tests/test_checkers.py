@@ -58,6 +58,7 @@ class Entry:
     cheat: bool = True
     odd: dict = field(default_factory=dict)
     own_triage: bool = False  # the checker calls the learner itself (no shared call_learner wording to require)
+    edits_ok: bool = True  # False where the exercise asks for a new array: editing the inputs must then fail
 
 
 # --------------------------------------------------------------------------- independent references
@@ -116,6 +117,11 @@ def two_layer(X, W, b1, S, b2, T, factor=2.0, relu_derivative=True, sign_S=1.0):
     GY = factor * (H @ S + b2 - T)
     DU = (GY @ S.T) * ((U > 0) if relu_derivative else 1.0)
     return X.T @ DU, DU.sum(axis=0), sign_S * H.T @ GY, GY.sum(axis=0)
+
+
+def _sgd_in_place(theta, grad, lr, wd):
+    theta -= lr * (grad + wd * theta)
+    return theta
 
 
 def adam(theta, grads, lr, b1, b2, eps, correct=True):
@@ -409,7 +415,9 @@ REGISTRY = {
     "nb06.check_sgd_step": Entry(
         lambda th, g, lr, wd: th - lr * (g + wd * th), "Eq. (6.1)–(6.2)",
         {"uphill": (lambda th, g, lr, wd: th + lr * (g + wd * th), "Eq. (6.1)–(6.2)"),
-         "no weight decay": (lambda th, g, lr, wd: th - lr * g, "Eq. (6.1)–(6.2)")}),
+         "no weight decay": (lambda th, g, lr, wd: th - lr * g, "Eq. (6.1)–(6.2)"),
+         "in place (`theta -= …`), where the text asks for a new array": (_sgd_in_place, "new array")},
+        edits_ok=False),
     "nb06.check_momentum": Entry(
         momentum, "Eq. (6.3)",
         {"no momentum": (lambda th, gs, lr, mu: th - lr * sum(gs), "Eq. (6.3)"),
@@ -737,7 +745,8 @@ def function_answers(entry: Entry):
         ("wrong shape", lambda *a: np.zeros((7, 7, 7)), FAIL_, None),
         ("__array__ raises", lambda *a: BadArray(), FAIL_, None),
         ("not a function", 42, FAIL_, None if entry.own_triage else "function"),
-        ("edits its inputs after a correct answer", mutate_after, PASS_, None),
+        ("edits its inputs after a correct answer", mutate_after, PASS_ if entry.edits_ok else FAIL_,
+         None if entry.edits_ok else "new array"),
     ]
     if entry.cheat:
         out.append(("zeroes its inputs", cheat, FAIL_, None))

@@ -11,7 +11,22 @@ import numpy as np
 
 from ..layers import Linear
 from ..network import MLP
-from . import FAIL, NOT_ATTEMPTED, PASS, Result, _not_attempted, call_learner, check_array, check_function
+from . import (
+    FAIL,
+    NOT_ATTEMPTED,
+    PASS,
+    Result,
+    _not_attempted,
+    _short,
+    _type_name,
+    call_learner,
+    check_array,
+    check_function,
+    exact_number,
+    fresh_rng,
+    guard_checkers,
+    random_sizes,
+)
 
 # (B, n_in, n_out): a single sample, a square layer, a wide and a narrow one.
 _LAYER_SHAPES = [(1, 3, 2), (5, 4, 4), (7, 2, 6), (16, 9, 1)]
@@ -19,10 +34,11 @@ _LAYER_SHAPES = [(1, 3, 2), (5, 4, 4), (7, 2, 6), (16, 9, 1)]
 _NETWORKS = [[1, 3, 1], [2, 3, 2, 1], [4, 8, 5, 3], [3, 6, 6, 6, 2]]
 
 
-def _layer_cases(seed: int = 101):
-    rng = np.random.default_rng(seed)
+def _layer_cases(seed: int | None = 101):
+    """The fixed cases (seeded); with seed None, one case of a random non-square shape, drawn at call time."""
+    rng = np.random.default_rng(seed) if seed is not None else fresh_rng()
     cases = []
-    for B, n_in, n_out in _LAYER_SHAPES:
+    for B, n_in, n_out in _LAYER_SHAPES if seed is not None else [random_sizes(rng, 3, 2, 9)]:
         cases.append((rng.normal(size=(B, n_in)), rng.normal(size=(n_in, n_out)), rng.normal(size=n_out)))
     return cases
 
@@ -40,13 +56,14 @@ def check_layer_forward(fn):
     A_prev is (B, n_in), W is (n_in, n_out), b is (n_out,); the answer must be (B, n_out). Compared with
     `Linear.forward` on four seeded cases (including a batch of one sample).
     """
-    return check_function("your layer forward", fn, _layer_reference, _layer_cases(), "Eq. (1.2)")
+    return check_function("your layer forward", fn, _layer_reference, _layer_cases(), "Eq. (1.2)",
+                          random_cases=_layer_cases(None))
 
 
-def _network_cases(seed: int = 102):
-    rng = np.random.default_rng(seed)
+def _network_cases(seed: int | None = 102):
+    rng = np.random.default_rng(seed) if seed is not None else fresh_rng()
     cases = []
-    for sizes in _NETWORKS:
+    for sizes in _NETWORKS if seed is not None else [random_sizes(rng, int(rng.integers(3, 6)), 1, 9, False)]:
         weights = [rng.normal(size=(n_in, n_out)) for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True)]
         biases = [rng.normal(size=n_out) for n_out in sizes[1:]]
         X = rng.normal(size=(int(rng.integers(1, 9)), sizes[0]))
@@ -70,7 +87,8 @@ def check_mlp_forward(fn):
     (n_l,). The answer is Ŷ = A_L with A_0 = X, Z_l = A_{l−1} W_l + 1 b_lᵀ, A_l = ReLU(Z_l) for the hidden
     layers and A_L = Z_L: Eq. (1.2)–(1.4). Compared with `MLP.forward` on four seeded networks.
     """
-    return check_function("your forward pass", fn, _network_reference, _network_cases(), "Eq. (1.2)–(1.4)")
+    return check_function("your forward pass", fn, _network_reference, _network_cases(), "Eq. (1.2)–(1.4)",
+                          random_cases=_network_cases(None))
 
 
 def _count_reference(layer_sizes):
@@ -87,19 +105,21 @@ def check_count_parameters(fn):
     if fn is None:
         return _not_attempted(name)
     cases = [[1, 3, 1], [2, 3, 2, 1], [784, 100, 10], [1] + [50] * 9 + [1]]
-    for sizes in cases:
+    rng = fresh_rng()  # and one network drawn at call time
+    for sizes in cases + [random_sizes(rng, int(rng.integers(2, 6)), 1, 60, False)]:
         got, verdict = call_learner(name, fn, (list(sizes),))
         if verdict is not None:
             return verdict
         expected = _count_reference(sizes)
-        if isinstance(got, bool) or not isinstance(got, (int, np.integer, float, np.floating)):
-            return Result(FAIL, f"{name} should return a whole number, got {type(got).__name__}")
-        if got != expected:
+        number = exact_number(got)
+        if number is None:
+            return Result(FAIL, f"{name} should return a whole number, got {_type_name(got)}")
+        if number != expected:
             n_w = sum(a * b for a, b in zip(sizes[:-1], sizes[1:], strict=False))
             n_b = sum(sizes[1:])
             return Result(
                 FAIL,
-                f"{name} gives {got!r} for layer sizes {sizes}; the network has {expected} "
+                f"{name} gives {_short(number)} for layer sizes {sizes}; the network has {expected} "
                 f"({n_w} weights in the W_l and {n_b} biases in the b_l)",
             )
     return Result(PASS, f"{name} is right for all {len(cases)} networks, including S2's [1, 50 (×9), 1]")
@@ -150,9 +170,13 @@ def check_abs_network(weights) -> Result:
     name = "your |x| network"
     if weights is None or weights is Ellipsis:
         return Result(NOT_ATTEMPTED, f"{name} is still empty; write your code in the marked cell and run it again")
+    if not isinstance(weights, (tuple, list)):
+        return Result(FAIL, f"{name} should be a tuple (W1, b1, W2, b2) of numeric arrays, got {_type_name(weights)}")
     try:
         arrays = [np.asarray(w, dtype=np.float64) for w in weights]
-    except (TypeError, ValueError):
+    except KeyboardInterrupt:
+        raise
+    except BaseException:  # noqa: BLE001 - a ragged list, 10**400, an object whose __array__ raises, …
         return Result(FAIL, f"{name} should be a tuple (W1, b1, W2, b2) of numeric arrays")
     if len(arrays) != 4:
         return Result(FAIL, f"{name} should be a tuple of 4 arrays (W1, b1, W2, b2), got {len(arrays)}")
@@ -166,6 +190,22 @@ def check_abs_network(weights) -> Result:
 
 
 _PREDICT_SIZES, _PREDICT_B = [3, 8, 8, 2], 16
+
+
+def _shape_tuple(value):
+    """value as a tuple of Python ints if it is a sequence of whole numbers (read through numpy, so an
+    element whose `__eq__` always says True is not trusted), else None."""
+    if isinstance(value, (str, bytes, dict)):
+        return None
+    try:
+        arr = np.asarray(value)
+    except KeyboardInterrupt:
+        raise
+    except BaseException:  # noqa: BLE001 - learner-controlled
+        return None
+    if arr.ndim != 1 or arr.dtype.kind not in "iu":
+        return None
+    return tuple(int(v) for v in arr.tolist())
 
 
 def measured_shapes():
@@ -198,24 +238,31 @@ def check_predicted_shapes(predicted) -> Result:
     truth = measured_shapes()
     missing = [k for k in truth if k not in predicted]
     if missing:
-        return Result(FAIL, f"{name} miss the key(s) {missing}")
+        return Result(FAIL, f"{name} miss the key(s) {', '.join(map(repr, missing))}. The dict needs one key per "
+                            "array, named as in the text: 'X'; 'W1', 'b1', 'Z1', 'A1' for layer 1 and the same with "
+                            "2 and 3; 'Y_hat' for Ŷ; and 'n_params' for the number of parameters")
     wrong = []
     for key, shape in truth.items():
         if key == "n_params":
             continue
-        try:
-            got = tuple(int(s) for s in predicted[key])
-        except (TypeError, ValueError):
-            return Result(FAIL, f"{key}: a shape is a tuple of ints such as (16, 3), got {predicted[key]!r}")
+        got = _shape_tuple(predicted[key])
+        if got is None:
+            return Result(FAIL, f"{key}: a shape is a tuple of ints such as (16, 3), got {_short(predicted[key])}")
         if got != shape:
             hint = " (rows and columns swapped?)" if got == shape[::-1] else ""
             wrong.append(f"{key} is {shape}, you predicted {got}{hint}")
-    if wrong:
-        return Result(FAIL, f"{len(wrong)} shape(s) differ from Eq. (1.2)–(1.4): " + "; ".join(wrong))
     count = check_array("your parameter count", predicted["n_params"], truth["n_params"], "the measured count",
                         tol=0.0)
-    if not count.passed:
-        return Result(FAIL, f"every shape is right, but the parameter count is {truth['n_params']}, "
-                            f"you predicted {predicted['n_params']!r} (weights and biases of all three layers)")
+    count_wrong = None if count.passed else (f"the parameter count is {truth['n_params']}, you predicted "
+                                             f"{_short(predicted['n_params'])} (weights and biases of all three "
+                                             "layers)")
+    if wrong:
+        also = f"; and {count_wrong}" if count_wrong else ""
+        return Result(FAIL, f"{len(wrong)} shape(s) differ from Eq. (1.2)–(1.4): " + "; ".join(wrong) + also)
+    if count_wrong:
+        return Result(FAIL, f"every shape is right, but {count_wrong}")
     return Result(PASS, f"all {len(truth) - 1} shapes and the parameter count ({truth['n_params']}) match the "
                         "measured network")
+
+
+guard_checkers(globals())

@@ -11,13 +11,13 @@ from __future__ import annotations
 import numpy as np
 
 from ..layers import Linear, Tanh
-from . import PASS, Result, check_function
+from . import PASS, Result, check_function, fresh_rng, guard_checkers, random_sizes
 
 
-def _jacobian_cases(seed: int = 201):
-    rng = np.random.default_rng(seed)
+def _jacobian_cases(seed: int | None = 201):
+    rng = np.random.default_rng(seed) if seed is not None else fresh_rng()
     cases = []
-    for n_in, n_out in [(4, 3), (2, 5), (6, 6), (1, 4)]:
+    for n_in, n_out in [(4, 3), (2, 5), (6, 6), (1, 4)] if seed is not None else [random_sizes(rng, 2, 2, 8)]:
         cases.append((rng.normal(size=(n_in, n_out)), rng.normal(size=n_out), rng.normal(size=n_in)))
     return cases
 
@@ -35,7 +35,8 @@ def check_jacobian(fn):
     (n_out, n_in) in numerator layout, J[j, i] = ∂a_j/∂x_i. Compared with diag(tanh'(z)) Wᵀ built from
     `course_lib.Tanh.derivative`, on four seeded cases (one with a square W).
     """
-    return check_function("your Jacobian", fn, _jacobian_reference, _jacobian_cases(), "Eq. (2.1)")
+    return check_function("your Jacobian", fn, _jacobian_reference, _jacobian_cases(), "Eq. (2.1)",
+                          random_cases=_jacobian_cases(None))
 
 
 # (B, n_in, n_out) for the layer-gradient exercises.
@@ -51,11 +52,12 @@ def _linear_backward(X, W, G):
     return lin.dW.copy(), dX
 
 
-def _layer_cases(seed: int):
-    rng = np.random.default_rng(seed)
+def _layer_cases(seed: int | None):
+    """The fixed cases (seeded); with seed None, one case of a random non-square shape drawn at call time."""
+    rng = np.random.default_rng(seed) if seed is not None else fresh_rng()
     return [
         (rng.normal(size=(B, n_in)), rng.normal(size=(n_in, n_out)), rng.normal(size=(B, n_out)))
-        for B, n_in, n_out in _SHAPES
+        for B, n_in, n_out in (_SHAPES if seed is not None else [random_sizes(rng, 3, 2, 9)])
     ]
 
 
@@ -76,7 +78,8 @@ def check_grad_W(fn):
     `Linear.backward` fills, on four seeded cases (a loop of outer products is welcome).
     """
     cases = [(X, G) for X, _, G in _layer_cases(202)]
-    return check_function("your ∇_W L", fn, _grad_W_reference, cases, "Eq. (2.5)")
+    return check_function("your ∇_W L", fn, _grad_W_reference, cases, "Eq. (2.5)",
+                          random_cases=[(X, G) for X, _, G in _layer_cases(None)])
 
 
 def check_grad_X(fn):
@@ -87,7 +90,8 @@ def check_grad_X(fn):
     still runs but gives the wrong numbers).
     """
     cases = [(G, W) for _, W, G in _layer_cases(203)]
-    return check_function("your ∂L/∂X", fn, _grad_X_reference, cases, "Eq. (2.6)")
+    return check_function("your ∂L/∂X", fn, _grad_X_reference, cases, "Eq. (2.6)",
+                          random_cases=[(G, W) for _, W, G in _layer_cases(None)])
 
 
 def _tanh_layer_reference(X, W, C):
@@ -106,16 +110,19 @@ def check_tanh_layer_grad(fn):
     `Linear.backward` on four seeded cases.
     """
     cases = _layer_cases(204)
-    return check_function("your ∇_W L of the tanh layer", fn, _tanh_layer_reference, cases, "Eq. (2.5)")
+    return check_function("your ∇_W L of the tanh layer", fn, _tanh_layer_reference, cases, "Eq. (2.5)",
+                          random_cases=_layer_cases(None))
 
 
 # ---- transfer exercises (derive something the notebook does not show) ----------------------------------
 
 
-def _ridge_cases(seed: int = 205):
-    rng = np.random.default_rng(seed)
+def _ridge_cases(seed: int | None = 205):
+    rng = np.random.default_rng(seed) if seed is not None else fresh_rng()
     cases = []
-    for (B, n_in, n_out), lam in zip([(5, 3, 2), (1, 4, 6), (8, 6, 6), (3, 2, 1)], [0.3, 0.0, 2.5, 1.0], strict=True):
+    settings = zip([(5, 3, 2), (1, 4, 6), (8, 6, 6), (3, 2, 1)], [0.3, 0.0, 2.5, 1.0], strict=True) \
+        if seed is not None else [(random_sizes(rng, 3, 2, 9), float(rng.uniform(0.1, 3.0)))]
+    for (B, n_in, n_out), lam in settings:
         X, W, Y = rng.normal(size=(B, n_in)), rng.normal(size=(n_in, n_out)), rng.normal(size=(B, n_out))
         cases.append((X, W, Y, lam))
     return cases
@@ -138,14 +145,15 @@ def check_ridge_grad(fn):
     none of them square in (B, n_in) and one with λ = 0.
     """
     cases = _ridge_cases()
-    return check_function("your ∂L/∂W", fn, _ridge_reference, cases, "Eq. (2.5) plus the λ term")
+    return check_function("your ∂L/∂W", fn, _ridge_reference, cases, "Eq. (2.5) plus the λ term",
+                          random_cases=_ridge_cases(None))
 
 
-def _bug_cases(seed: int = 206):
-    rng = np.random.default_rng(seed)
+def _bug_cases(seed: int | None = 206):
+    rng = np.random.default_rng(seed) if seed is not None else fresh_rng()
     return [
         (rng.normal(size=n_in), rng.normal(size=(n_in, n_out)), rng.normal(size=n_out))
-        for n_in, n_out in [(3, 3), (4, 2), (2, 5), (5, 5)]
+        for n_in, n_out in ([(3, 3), (4, 2), (2, 5), (5, 5)] if seed is not None else [random_sizes(rng, 2, 2, 8)])
     ]
 
 
@@ -176,11 +184,15 @@ def check_fixed_grads(fn):
     are in denominator layout: ∂L/∂x = W d (n_in,) by Eq. (2.8) and ∂L/∂W = x dᵀ (n_in, n_out) by
     Eq. (2.2), with d = (a − t) ⊙ (1 − a²). The cases include square W, where the buggy version runs.
     """
-    cases = _bug_cases()
+    cases, extra = _bug_cases(), _bug_cases(None)
     if fn is None:
         return check_function("your (dL_dx, dL_dW)", None, None, cases, "Eq. (2.8)")
     for which, name, eq in [(0, "your ∂L/∂x", "Eq. (2.8)"), (1, "your ∂L/∂W", "Eq. (2.2)")]:
-        res = check_function(name, _pair(fn, which), lambda x, W, t, w=which: _fixed_reference(x, W, t)[w], cases, eq)
+        res = check_function(name, _pair(fn, which), lambda x, W, t, w=which: _fixed_reference(x, W, t)[w], cases, eq,
+                             random_cases=extra)
         if not res.passed:
             return res
     return Result(PASS, f"both gradients agree with Eq. (2.8) and (2.2) on {len(cases)} cases (rel. error < 1e-08)")
+
+
+guard_checkers(globals())

@@ -11,11 +11,11 @@ import numpy as np
 
 from ..losses import MSELoss
 from ..network import MLP
-from . import Result, check_function
+from . import Result, check_function, fresh_rng, guard_checkers, random_sizes
 
 
 def _net(seed, B, n_x, n_h, n_y, biases=True):
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(seed) if seed is not None else fresh_rng()
     X = rng.standard_normal((B, n_x))
     T = rng.standard_normal((B, n_y))
     W = rng.standard_normal((n_x, n_h))
@@ -40,17 +40,25 @@ def _reference_grads(X, W, b1, S, b2, T):
 SIZES = [(5, 4, 6, 3), (1, 3, 2, 2), (8, 2, 7, 1)]
 
 
+def _random_sizes():
+    """(B, n_x, n_h, n_y), all different, drawn at call time."""
+    return tuple(random_sizes(fresh_rng(), 4, 1, 9))
+
+
 def check_grad_S(fn) -> Result:
     """Check `fn(H, dY) -> ∇_S L` for Y = H S, Eq. (4.6): ∇_S L = Hᵀ ∂L/∂Y, shape (n_h, n_y)."""
-    rng = np.random.default_rng(40)
-    cases = [(rng.standard_normal((B, n_h)), rng.standard_normal((B, n_y))) for B, _, n_h, n_y in SIZES]
-    return check_function("grad_S", fn, lambda H, dY: H.T @ dY, cases, "Eq. (4.6)")
+    def make(rng, sizes):
+        return [(rng.standard_normal((B, n_h)), rng.standard_normal((B, n_y))) for B, _, n_h, n_y in sizes]
+
+    return check_function("grad_S", fn, lambda H, dY: H.T @ dY, make(np.random.default_rng(40), SIZES), "Eq. (4.6)",
+                          random_cases=make(fresh_rng(), [_random_sizes()]))
 
 
 def check_hidden_delta(fn) -> Result:
     """Check `fn(dY, S, U) -> ∂L/∂U` for H = ReLU(U), Y = H S, Eq. (4.7) and (4.8).
 
-    ∂L/∂U = (∂L/∂Y Sᵀ) ⊙ f'(U), shape (B, n_h). Reference: course_lib's ReLU and Linear backward.
+    ∂L/∂U = (∂L/∂Y Sᵀ) ⊙ f'(U), shape (B, n_h). Reference: course_lib's ReLU and Linear backward. Some
+    entries of U are exactly 0, where the course's convention is ReLU'(0) = 0 (notebook 03).
     """
     from ..layers import Linear, ReLU
 
@@ -60,12 +68,16 @@ def check_hidden_delta(fn) -> Result:
         lin.forward(act.forward(U))
         return act.backward(lin.backward(dY))
 
-    rng = np.random.default_rng(41)
-    cases = [
-        (rng.standard_normal((B, n_y)), rng.standard_normal((n_h, n_y)), rng.standard_normal((B, n_h)))
-        for B, _, n_h, n_y in SIZES + [(4, 1, 3, 3)]
-    ]
-    return check_function("hidden_delta", fn, reference, cases, "Eq. (4.7)–(4.8)")
+    def make(rng, sizes):
+        cases = []
+        for B, _, n_h, n_y in sizes:
+            U = rng.standard_normal((B, n_h))
+            U[rng.random((B, n_h)) < 0.3] = 0.0  # ReLU'(0) = 0
+            cases.append((rng.standard_normal((B, n_y)), rng.standard_normal((n_h, n_y)), U))
+        return cases
+
+    return check_function("hidden_delta", fn, reference, make(np.random.default_rng(41), SIZES + [(4, 1, 3, 3)]),
+                          "Eq. (4.7)–(4.8)", random_cases=make(fresh_rng(), [_random_sizes()]))
 
 
 def check_two_layer_grads(fn) -> Result:
@@ -78,6 +90,7 @@ def check_two_layer_grads(fn) -> Result:
         "two_layer_grads", fn, _reference_grads, cases, "Eq. (4.6)–(4.11)",
         labels=("dW", "db1", "dS", "db2"), equations=("Eq. (4.9)", "Eq. (4.11)", "Eq. (4.6)", "Eq. (4.10)"),
         upstream=(2, 3, 0, 1), common="Eq. (4.5), ∂L/∂Y = 2(Y − T)",
+        random_cases=[_net(None, *_random_sizes())],
     )
 
 
@@ -103,13 +116,15 @@ def check_tied_weights_grad(fn) -> Result:
     checked against central differences in tests/test_exercises_nb04.py. One case has n = h, where a
     transposed second term still runs.
     """
-    rng = np.random.default_rng(44)
-    cases = []
-    for B, n, h in [(5, 4, 3), (3, 3, 3), (6, 2, 5)]:
-        X = rng.standard_normal((B, n))
-        cases.append((X, rng.standard_normal((n, h)) / np.sqrt(n), rng.standard_normal((B, n))))
-    return check_function("tied_weights_grad", fn, _tied_reference, cases,
-                          "the sum of (4.9) and the transpose of (4.6)")
+    def make(rng, sizes):
+        return [(rng.standard_normal((B, n)), rng.standard_normal((n, h)) / np.sqrt(n), rng.standard_normal((B, n)))
+                for B, n, h in sizes]
+
+    fresh = fresh_rng()
+    return check_function("tied_weights_grad", fn, _tied_reference,
+                          make(np.random.default_rng(44), [(5, 4, 3), (3, 3, 3), (6, 2, 5)]),
+                          "the sum of (4.9) and the transpose of (4.6)",
+                          random_cases=make(fresh, [random_sizes(fresh, 3, 1, 8)]))
 
 
 def _per_sample_reference(X, W, b1, S, b2, T):
@@ -126,4 +141,7 @@ def check_per_sample_grads(fn) -> Result:
     """
     cases = [_net(45 + i, *sizes) for i, sizes in enumerate([(5, 4, 6, 3), (3, 3, 3, 2), (1, 2, 4, 1)])]
     return check_function("per_sample_grads", fn, _per_sample_reference, cases,
-                          "Eq. (4.9) sample by sample (x_r δ_rᵀ)")
+                          "Eq. (4.9) sample by sample (x_r δ_rᵀ)", random_cases=[_net(None, *_random_sizes())])
+
+
+guard_checkers(globals())

@@ -14,14 +14,28 @@ import numpy as np
 from ..convention import column_to_row, row_to_column
 from ..layers import Linear
 from ..network import MLP
-from . import NOT_ATTEMPTED, PASS, Result, check_function
+from . import (
+    FAIL,
+    PASS,
+    Result,
+    _not_attempted,
+    _short,
+    _type_name,
+    call_learner,
+    check_function,
+    exact_number,
+    fresh_rng,
+    guard_checkers,
+    random_sizes,
+)
 
 
-def _compare_lists(name, fn, cases, reference, labels, equations, tol=1e-8, upstream=None, common=None) -> Result:
+def _compare_lists(name, fn, cases, reference, labels, equations, tol=1e-8, upstream=None, common=None,
+                   random_cases=()) -> Result:
     """Call fn(*args) per case; its sequence of arrays must match reference(*args) entry by entry."""
     eqs = equations(cases[0]) if callable(equations) else equations
     res = check_function(name, fn, reference, cases, ", ".join(dict.fromkeys(eqs)), tol, labels=labels,
-                         equations=equations, upstream=upstream, common=common)
+                         equations=equations, upstream=upstream, common=common, random_cases=random_cases)
     if res.passed:
         return Result(res.status, f"{name} agrees with course_lib on {len(cases)} test cases (rel. error < {tol:.0e})")
     return res
@@ -32,11 +46,15 @@ def check_linear_backward(fn) -> Result:
 
     dW = A_prevᵀΔ (n_in, n_out), db = Δᵀ1 (n_out,), dA_prev = ΔWᵀ (B, n_in).
     """
-    rng = np.random.default_rng(50)
-    cases = []
-    for B, n_in, n_out in [(4, 3, 2), (1, 5, 5), (6, 1, 3)]:
-        A_prev, W = rng.standard_normal((B, n_in)), rng.standard_normal((n_in, n_out))
-        cases.append((A_prev, W, rng.standard_normal((B, n_out))))
+    def make(rng, shapes):
+        cases = []
+        for B, n_in, n_out in shapes:
+            A_prev, W = rng.standard_normal((B, n_in)), rng.standard_normal((n_in, n_out))
+            cases.append((A_prev, W, rng.standard_normal((B, n_out))))
+        return cases
+
+    cases = make(np.random.default_rng(50), [(4, 3, 2), (1, 5, 5), (6, 1, 3)])
+    fresh = fresh_rng()
 
     def reference(A_prev, W, Delta):
         lin = Linear(*W.shape)
@@ -48,11 +66,12 @@ def check_linear_backward(fn) -> Result:
     return _compare_lists(
         "linear_backward", fn, cases, reference,
         lambda args: ("dW", "db", "dA_prev"), lambda args: ("Eq. (5.2)", "Eq. (5.3)", "Eq. (5.4)"),
+        random_cases=make(fresh, [random_sizes(fresh, 3, 2, 9)]),
     )
 
 
 def _mlp_cases(seed, architectures, activation="relu", output_activation="identity", biases=True):
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(seed) if seed is not None else fresh_rng()
     cases = []
     for sizes in architectures:
         model = MLP(sizes, activation=activation, output_activation=output_activation, seed=int(rng.integers(1000)))
@@ -92,7 +111,15 @@ def check_mlp_backward(fn) -> Result:
     def upstream(args):  # the backward pass: the last layer's (dW, db) first
         return [2 * l + k for l in reversed(range(len(args[0]))) for k in (0, 1)]
 
-    return _compare_lists("mlp_backward", fn, cases, _mlp_reference, labels, equations, upstream=upstream)
+    extra = _mlp_cases(None, [_random_architecture()])
+    return _compare_lists("mlp_backward", fn, cases, _mlp_reference, labels, equations, upstream=upstream,
+                          random_cases=extra)
+
+
+def _random_architecture():
+    """Layer sizes of a network of depth 2 to 4 drawn at call time."""
+    rng = fresh_rng()
+    return random_sizes(rng, int(rng.integers(3, 6)), 1, 9, distinct=False)
 
 
 def check_column_backward(fn) -> Result:
@@ -102,12 +129,16 @@ def check_column_backward(fn) -> Result:
     no biases, L = ½ Σ (o_L − T_col)². Ws_col[l] is (n_{l+1}, n_l); each ∇W_l has W_l's shape.
     Reference: course_lib.MLP with W_row = W_colᵀ (course_lib.convention), gradients translated back.
     """
+    def make(rows, rng):
+        cases = []
+        for Ws, _, X, _ in rows:
+            Ws_col = [row_to_column({"W": W})["W"] for W in Ws]
+            cases.append((Ws_col, X.T.copy(), rng.standard_normal((Ws[-1].shape[1], X.shape[0]))))
+        return cases
+
     rows = _mlp_cases(52, [[3, 4, 2], [5, 6, 4, 1], [10, 6, 14, 5, 3, 1]], "sigmoid", "sigmoid", biases=False)
-    cases = []
-    rng = np.random.default_rng(53)
-    for Ws, _, X, _ in rows:
-        Ws_col = [row_to_column({"W": W})["W"] for W in Ws]
-        cases.append((Ws_col, X.T.copy(), rng.standard_normal((Ws[-1].shape[1], X.shape[0]))))
+    cases = make(rows, np.random.default_rng(53))
+    extra = make(_mlp_cases(None, [_random_architecture()], "sigmoid", "sigmoid", biases=False), fresh_rng())
 
     def reference(Ws_col, X_col, T_col):
         Ws = [column_to_row({"W": W})["W"] for W in Ws_col]
@@ -129,16 +160,17 @@ def check_column_backward(fn) -> Result:
         return list(reversed(range(len(args[0]))))
 
     return _compare_lists("column_backward", fn, cases, reference, labels, equations, upstream=upstream,
-                          common="the output's g = (o_L − t) ⊙ σ'(a_L), Eq. (5.6)")
+                          common="the output's g = (o_L − t) ⊙ σ'(a_L), Eq. (5.6)", random_cases=extra)
 
 
 # ---- transfer exercises (derive or predict something the notebook does not show) -----------------------
 
 
-def _saliency_cases(seed: int = 54):
-    rng = np.random.default_rng(seed)
+def _saliency_cases(seed: int | None = 54):
+    rng = np.random.default_rng(seed) if seed is not None else fresh_rng()
     cases = []
-    for sizes in ([3, 4, 2], [5, 6, 6, 3], [2, 7, 5, 4, 1], [4, 4, 4]):
+    fixed = ([3, 4, 2], [5, 6, 6, 3], [2, 7, 5, 4, 1], [4, 4, 4])
+    for sizes in fixed if seed is not None else [_random_architecture()]:
         Ws = [rng.standard_normal((m, n)) / np.sqrt(m) for m, n in zip(sizes[:-1], sizes[1:], strict=True)]
         bs = [0.3 * rng.standard_normal(n) for n in sizes[1:]]
         X = rng.standard_normal((6, sizes[0]))
@@ -165,7 +197,8 @@ def check_input_gradient(fn) -> Result:
     Ws[l] is (n_l, n_{l+1}), bs[l] is (n_{l+1},). Compared with what `MLP.backward(..., input_grad=True)`
     returns on four seeded networks of depth 2 to 4 (one with equal widths, where a missing transpose still runs).
     """
-    return check_function("your ∂L/∂X", fn, _saliency_reference, _saliency_cases(), "Eq. (5.5) and (5.4)")
+    return check_function("your ∂L/∂X", fn, _saliency_reference, _saliency_cases(), "Eq. (5.5) and (5.4)",
+                          random_cases=_saliency_cases(None))
 
 
 _RANK_SIZES = [(1, 6, 4), (2, 6, 4), (3, 5, 5), (8, 6, 4), (1, 3, 7), (5, 3, 7)]
@@ -185,13 +218,25 @@ def check_rank_prediction(fn) -> Result:
 
     The checker measures: it runs a real network (course_lib.MLP, tanh, random data) for each size and takes
     `np.linalg.matrix_rank` of the layer's dW; your formula must give the measured rank for all six sizes
-    (batch sizes 1 to 8, both B below and above the layer's widths).
+    (batch sizes 1 to 8, both B below and above the layer's widths) and for one size drawn at call time.
+    A failure states the measured rank.
     """
-    for B, n_in, n_out in _RANK_SIZES:  # one size at a time, so a failure names the size
-        name = f"your predicted rank for B = {B}, n_in = {n_in}, n_out = {n_out}"
-        res = check_function(name, fn, _measured_rank, [(B, n_in, n_out)], "the measured rank", tol=1e-12)
-        if res.status == NOT_ATTEMPTED:
-            return check_function("your predicted_rank", None, _measured_rank, [], "the measured rank")
-        if not res.passed:
-            return res
+    name = "your predicted_rank"
+    if fn is None or fn is Ellipsis:
+        return _not_attempted(name)
+    extra = tuple(random_sizes(fresh_rng(), 3, 1, 9))
+    for B, n_in, n_out in _RANK_SIZES + [extra]:  # one size at a time, so a failure names the size
+        got, verdict = call_learner(name, fn, (B, n_in, n_out))
+        if verdict is not None:
+            return verdict
+        measured = int(_measured_rank(B, n_in, n_out))
+        number = exact_number(got)
+        if number is None:
+            return Result(FAIL, f"{name} should return a whole number (a rank), got {_type_name(got)}")
+        if number != measured:
+            return Result(FAIL, f"for B = {B}, n_in = {n_in}, n_out = {n_out} the measured rank of ∇W is {measured}, "
+                                f"your formula gives {_short(number)}")
     return Result(PASS, f"your formula predicts the measured rank of ∇W for all {len(_RANK_SIZES)} sizes")
+
+
+guard_checkers(globals())

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..optim import SGD, Adam
-from . import check_function
+from . import FAIL, PASS, Result, check_function, fresh_rng, guard_checkers, random_sizes
 
 
 class _Params:
@@ -44,18 +44,50 @@ def _theta_and_grads(rng, n_steps, shape=(3, 2)):
 def check_sgd_step(fn) -> object:
     """fn(theta, grad, lr, weight_decay) -> θ after one SGD step with weight decay, Eq. (6.1) and (6.2).
 
-    θ ← θ − η (∇θ + λθ). Reference: course_lib.optim.SGD(lr=η, weight_decay=λ).
+    θ ← θ − η (∇θ + λθ), returned as a NEW array (the notebook asks for one): an update of the θ passed in
+    (`theta -= …`) fails. Reference: course_lib.optim.SGD(lr=η, weight_decay=λ). Three seeded cases and
+    one of a random shape drawn at call time.
     """
     rng = np.random.default_rng(601)
     cases = []
     for lr, wd in ((0.1, 0.0), (0.05, 0.01), (0.3, 0.5)):
         theta, (grad,) = _theta_and_grads(rng, 1)
         cases.append((theta, grad, lr, wd))
+    fresh = fresh_rng()
+    theta, (grad,) = _theta_and_grads(fresh, 1, tuple(random_sizes(fresh, 2, 1, 7)))
+    extra = [(theta, grad, float(fresh.uniform(0.01, 0.5)), float(fresh.uniform(0.0, 0.5)))]
 
     def reference(theta, grad, lr, wd):
         return _run_optimiser(lambda p: SGD(p, lr=lr, weight_decay=wd), theta, [grad])
 
-    return check_function("sgd_step", fn, reference, cases, "Eq. (6.1)–(6.2)")
+    if fn is None or fn is Ellipsis or not callable(fn):
+        return check_function("sgd_step", fn, reference, cases, "Eq. (6.1)–(6.2)")
+    in_place = []
+
+    def spy(theta, *rest):  # the learner's call, watched: does it change the θ it was given?
+        before = np.array(theta, copy=True)
+        out = fn(theta, *rest)
+        if out is theta or (isinstance(out, np.ndarray) and np.shares_memory(out, theta)) \
+                or not np.array_equal(theta, before):
+            in_place.append(True)
+        return out
+
+    spy.__signature__ = _signature(fn)
+    res = check_function("sgd_step", spy, reference, cases, "Eq. (6.1)–(6.2)", random_cases=extra)
+    if res.passed and in_place:
+        return Result(FAIL, "sgd_step gives the right values, but it changes the θ it was given (an in-place "
+                            "update such as `theta -= …`): the exercise asks for a new array, so return "
+                            "`theta - …` instead")
+    return res
+
+
+def _signature(fn):
+    import inspect
+
+    try:
+        return inspect.signature(fn)
+    except (TypeError, ValueError):
+        return None
 
 
 def check_momentum(fn) -> object:
@@ -68,11 +100,14 @@ def check_momentum(fn) -> object:
     for n_steps, lr, mu in ((1, 0.1, 0.9), (5, 0.05, 0.9), (8, 0.2, 0.5)):
         theta, grads = _theta_and_grads(rng, n_steps)
         cases.append((theta, grads, lr, mu))
+    fresh = fresh_rng()
+    theta, grads = _theta_and_grads(fresh, int(fresh.integers(2, 9)), tuple(random_sizes(fresh, 2, 1, 7)))
+    extra = [(theta, grads, float(fresh.uniform(0.01, 0.3)), float(fresh.uniform(0.3, 0.95)))]
 
     def reference(theta, grads, lr, mu):
         return _run_optimiser(lambda p: SGD(p, lr=lr, momentum=mu), theta, grads)
 
-    return check_function("momentum", fn, reference, cases, "Eq. (6.3)")
+    return check_function("momentum", fn, reference, cases, "Eq. (6.3)", random_cases=extra)
 
 
 def check_adam(fn) -> object:
@@ -86,11 +121,14 @@ def check_adam(fn) -> object:
     for n_steps, lr, b1, b2, eps in settings:
         theta, grads = _theta_and_grads(rng, n_steps)
         cases.append((theta, grads, lr, b1, b2, eps))
+    fresh = fresh_rng()
+    theta, grads = _theta_and_grads(fresh, int(fresh.integers(2, 9)), tuple(random_sizes(fresh, 2, 1, 7)))
+    extra = [(theta, grads, float(fresh.uniform(0.01, 0.1)), 0.9, 0.999, 1e-8)]
 
     def reference(theta, grads, lr, b1, b2, eps):
         return _run_optimiser(lambda p: Adam(p, lr=lr, betas=(b1, b2), eps=eps), theta, grads)
 
-    return check_function("adam", fn, reference, cases, "Eq. (6.4)–(6.7)")
+    return check_function("adam", fn, reference, cases, "Eq. (6.4)–(6.7)", random_cases=extra)
 
 
 _INIT_STD = {
@@ -107,11 +145,13 @@ def check_init_std(fn) -> object:
     formulas course_lib.init.he_normal, glorot_normal and sqrt2_glorot_normal draw with.
     """
     cases = [(name, fi, fo) for name in _INIT_STD for fi, fo in ((1, 50), (50, 50), (50, 1), (784, 100))]
+    fresh = fresh_rng()
+    extra = [(name, *random_sizes(fresh, 2, 2, 999)) for name in _INIT_STD]
 
     def reference(name, fan_in, fan_out):
         return np.float64(_INIT_STD[name](fan_in, fan_out))
 
-    return check_function("init_std", fn, reference, cases, "Eq. (6.8)–(6.10)", tol=1e-12)
+    return check_function("init_std", fn, reference, cases, "Eq. (6.8)–(6.10)", tol=1e-12, random_cases=extra)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -145,8 +185,11 @@ def check_nesterov(fn) -> object:
     for n_steps, lr, mu in ((1, 0.1, 0.9), (4, 0.05, 0.9), (7, 0.2, 0.5)):
         theta, grads = _theta_and_grads(rng, n_steps)
         cases.append((theta, grads, lr, mu))
+    fresh = fresh_rng()
+    theta, grads = _theta_and_grads(fresh, int(fresh.integers(2, 9)), tuple(random_sizes(fresh, 2, 1, 7)))
+    extra = [(theta, grads, float(fresh.uniform(0.01, 0.3)), float(fresh.uniform(0.3, 0.95)))]
     return check_function("nesterov", fn, _nesterov_reference, cases,
-                          "Nesterov momentum (look-ahead form rewritten for φ = θ + μv)")
+                          "Nesterov momentum (look-ahead form rewritten for φ = θ + μv)", random_cases=extra)
 
 
 def _adamw_reference(theta, grads, lr, beta1, beta2, eps, weight_decay):
@@ -173,12 +216,33 @@ def check_adamw(fn) -> object:
     for n_steps, lr, b1, b2, eps, wd in settings:
         theta, grads = _theta_and_grads(rng, n_steps)
         cases.append((theta, grads, lr, b1, b2, eps, wd))
-    return check_function("adamw", fn, _adamw_reference, cases, "AdamW (decay θ by 1 − ηλ, then Eq. 6.4–6.7)")
+    fresh = fresh_rng()
+    theta, grads = _theta_and_grads(fresh, int(fresh.integers(2, 9)), tuple(random_sizes(fresh, 2, 1, 7)))
+    extra = [(theta, grads, float(fresh.uniform(0.01, 0.1)), 0.9, 0.999, 1e-8, float(fresh.uniform(0.05, 1.0)))]
+    return check_function("adamw", fn, _adamw_reference, cases, "AdamW (decay θ by 1 − ηλ, then Eq. 6.4–6.7)",
+                          random_cases=extra)
+
+
+_CHECKING = {"learner": False}
+
+
+class _AnswerLeak(Exception):
+    """Raised when a prediction handed to check_decay_prediction calls the measurement it is compared with."""
 
 
 def measure_decay(theta0, lr, weight_decay, n_steps):
     """Measured with course_lib: how far a weight whose loss gradient is 0 moves in n_steps, under
-    AdamW (decoupled decay) and under Adam with L2 inside the gradient (g = 0 + λθ, Eq. 6.2)."""
+    AdamW (decoupled decay) and under Adam with L2 inside the gradient (g = 0 + λθ, Eq. 6.2).
+
+    For the notebook's "then measure" step; a prediction checked by check_decay_prediction may not call it."""
+    if _CHECKING["learner"]:
+        raise _AnswerLeak("measure_decay is the measurement your prediction is compared with")
+    return _measured_decay(theta0, lr, weight_decay, n_steps)
+
+
+def _measured_decay(theta0, lr, weight_decay, n_steps):
+    if _CHECKING["learner"]:
+        raise _AnswerLeak("the checker's measurement is not a prediction")
     theta0 = np.array([float(theta0)])
     adamw = _adamw_reference(theta0, [np.zeros(1)] * n_steps, lr, 0.9, 0.999, 1e-8, weight_decay)
     params = _Params(theta0)
@@ -189,14 +253,57 @@ def measure_decay(theta0, lr, weight_decay, n_steps):
     return np.array([abs(theta0[0] - adamw[0]), abs(theta0[0] - params.theta[0])])
 
 
+_DECAY_EQ = ("the measured decay (AdamW: shrink by 1 − ηλ per step; L2 in Adam: the step Adam takes on the gradient "
+             "λθ)")
+
+
 def check_decay_prediction(fn) -> object:
     """fn(theta0, lr, weight_decay, n_steps) -> [distance moved under AdamW, distance moved under L2-inside-Adam],
     predicted for one weight whose loss gradient is 0 (default betas, ε = 1e-8), from the update equations alone.
 
     Reference: the two distances measured by running course_lib's Adam (L2: the gradient λθ, Eq. 6.2) and the
-    AdamW reference. The prediction may be approximate: it passes within 5 % (rel. error, Eq. 2.4).
+    AdamW reference. The prediction may be approximate: EACH distance must be within 5 % of its own measured
+    value (rel. error, Eq. 2.4), on four seeded settings and one drawn at call time (η n ≤ |θ0| / 4). A
+    prediction that calls `measure_decay` (the measurement itself) fails.
     """
     cases = [(1.0, 1e-3, 0.01, 100), (2.0, 1e-3, 0.1, 100), (0.5, 1e-3, 1.0, 50), (-1.5, 2e-3, 0.05, 200)]
-    return check_function("decay_prediction", fn, measure_decay, cases,
-                          "the measured decay (AdamW: shrink by 1 − ηλ per step; L2 in Adam: the step Adam takes "
-                          "on the gradient λθ)", tol=0.05)
+    fresh = fresh_rng()
+    theta0 = float(fresh.choice([-1.0, 1.0]) * fresh.uniform(0.5, 3.0))
+    n_steps = int(fresh.integers(20, 201))
+    extra = [(theta0, float(fresh.uniform(0.1, 0.25)) * abs(theta0) / n_steps, float(fresh.uniform(0.01, 1.0)),
+              n_steps)]
+    if fn is None or fn is Ellipsis or not callable(fn):
+        return check_function("decay_prediction", fn, _measured_decay, cases, _DECAY_EQ, tol=0.05)
+
+    def watched(*args):  # the learner's call: measure_decay refuses while it runs
+        _CHECKING["learner"] = True
+        try:
+            return fn(*args)
+        finally:
+            _CHECKING["learner"] = False
+
+    watched.__signature__ = _signature(fn)
+    res = check_function("decay_prediction", watched, _measured_decay, cases, _DECAY_EQ, tol=0.05,
+                         random_cases=extra)
+    if not res.passed:
+        if "_AnswerLeak" in res.message:
+            return Result(FAIL, "decay_prediction calls nb06.measure_decay, the measurement it is compared with: "
+                                "predict the two distances from the update equations instead")
+        return res
+    for k, what in enumerate(("your AdamW distance", "your L2-inside-Adam distance")):
+        def part(*args, k=k):
+            got = watched(*args)
+            try:
+                return np.asarray(got, dtype=np.float64).reshape(-1)[k]
+            except Exception as exc:  # noqa: BLE001 - the pair passed above, so this does not happen
+                raise TypeError("return the two distances") from exc
+
+        part.__signature__ = _signature(fn)
+        one = check_function(what, part, lambda *a, k=k: _measured_decay(*a)[k], cases, _DECAY_EQ, tol=0.05,
+                             random_cases=extra)
+        if not one.passed:
+            return Result(FAIL, one.message + " (each distance is judged on its own)")
+    return Result(PASS, res.message)
+
+
+guard_checkers(globals())
