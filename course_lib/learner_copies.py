@@ -79,8 +79,8 @@ def exercise_id(cell) -> str:
 def reveal_hint(number: str, ex_id: str) -> str:
     """The comment put at the top of a stripped exercise cell."""
     short = ex_id.removeprefix(f"nb{number}_")
-    return (f"# Stuck? After a real try, run in a new cell:  from course_lib.exercises import show_solution; "
-            f"show_solution(\"{number}\", \"{short}\")")
+    return (f"# Stuck? After a real try, run in a new cell:  from course_lib.exercises import hint; "
+            f"hint(\"{number}\", \"{short}\")   (again: the key step; a third time: the solution)")
 
 
 def learner_notebook(src: Path):

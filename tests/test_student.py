@@ -21,13 +21,13 @@ import nbformat
 import pytest
 
 from course_lib import learner_copies as lc
-from course_lib.exercises import show_solution
+from course_lib.exercises import hint, show_solution
 from course_lib.exercises.solutions import LEGACY_POSITIONS, exercises, find_exercise, solution_text
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = lc.course_notebooks()
 NAMES = [p.name for p in NOTEBOOKS]
-HINT = re.compile(r'show_solution\("(\d\d)", "(\w+)"\)')
+HINT = re.compile(r'hint\("(\d\d)", "(\w+)"\)')
 NB05 = "05_deep_backprop.ipynb"
 
 
@@ -135,6 +135,24 @@ def test_a_stable_id_survives_an_inserted_exercise(tmp_path, monkeypatch):
     assert [ex["id"] for ex in exercises("05")][:3] == ["brand_new", "linear_backward", "mlp_backward"]
     assert find_exercise("05", "mlp_backward")["number"] == 3  # moved, same exercise
     assert "def mlp_backward" in solution_text("05", 2)  # the old number still names it
+
+
+def test_hints_come_in_tiers_and_end_in_the_solution(capsys, monkeypatch):
+    from course_lib.exercises import nb05, solutions
+
+    monkeypatch.setattr(nb05, "HINTS", {"mlp_backward": ["NUDGE TEXT", "KEY STEP TEXT"]}, raising=False)
+    monkeypatch.setattr(solutions, "_SEEN", {})
+    shown = []
+    for _ in range(4):
+        hint("05", "mlp_backward")
+        shown.append(capsys.readouterr().out)
+    assert "NUDGE TEXT" in shown[0] and "KEY STEP" not in shown[0] and "def mlp_backward" not in shown[0]
+    assert "KEY STEP TEXT" in shown[1] and "def mlp_backward" not in shown[1]
+    assert "def mlp_backward" in shown[2] and shown[3] == shown[2]  # the solution stays the last tier
+    hint("05", "mlp_backward", 1)
+    assert "NUDGE TEXT" in capsys.readouterr().out
+    with pytest.raises(ValueError, match="tiers 1–3"):
+        hint("05", "mlp_backward", 4)
 
 
 @pytest.mark.parametrize("bad", ["no_such_exercise", 99, 0, True, 2.0])

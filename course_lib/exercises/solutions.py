@@ -7,6 +7,10 @@ removed; each exercise cell there says how to see its solution:
     show_solution("05", "mlp_backward")     # by the exercise's stable id
     show_solution("05")                     # the list of notebook 05's exercises and their ids
 
+Hints come in tiers, on demand, never in the exercise text: `hint("05", "mlp_backward")` prints a nudge, called
+again the key step, and the third time the solution. The tiers live in `course_lib/exercises/nbNN.py` as
+`HINTS = {"mlp_backward": ["nudge", "key step"], …}`.
+
 Every exercise has a stable id, its nbgrader grade_id "nbNN_NAME" (tools/nbgrader_meta.py stamps it once, from
 the checker `nbNN.check_NAME` the exercise calls, and never changes it): inserting or moving exercises in a course
 update never makes a learner's hint open another exercise's solution. The numbers the first learner copies used
@@ -15,6 +19,7 @@ update never makes a learner's hint open another exercise's solution. The number
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 from pathlib import Path
@@ -112,3 +117,39 @@ def show_solution(notebook, exercise: str | int | None = None) -> None:
     ex = find_exercise(notebook, exercise)
     print(f"# Solution of exercise \"{ex['id']}\" of {path.stem} (from notebooks/{path.name}):\n")
     print(solution_text(notebook, ex["id"]))
+
+
+TIER_NAMES = ("a nudge", "the key step", "the solution")
+_SEEN: dict[tuple[str, str], int] = {}  # the highest tier shown per exercise in this kernel
+
+
+def hints(notebook, exercise) -> list[str]:
+    """The hint tiers of an exercise (nudge, key step), from HINTS in course_lib/exercises/nbNN.py."""
+    ex = find_exercise(notebook, exercise)
+    module = importlib.import_module(f"course_lib.exercises.nb{notebook_path(notebook).name[:2]}")
+    return list(getattr(module, "HINTS", {}).get(ex["id"], []))
+
+
+def hint(notebook, exercise, tier: int | None = None) -> None:
+    """Print the next hint of an exercise: first a nudge, then the key step, then the solution.
+
+    `tier` (1, 2, …) shows that tier again; without it each call goes one tier further.
+    """
+    ex = find_exercise(notebook, exercise)
+    number = notebook_path(notebook).name[:2]
+    tiers = hints(number, ex["id"])
+    last = len(tiers) + 1
+    key = (number, ex["id"])
+    if tier is None:
+        tier = min(_SEEN.get(key, 0) + 1, last)
+    if isinstance(tier, bool) or not isinstance(tier, int) or not 1 <= tier <= last:
+        raise ValueError(f"exercise \"{ex['id']}\" has hint tiers 1–{last}, got {tier!r}")
+    _SEEN[key] = max(_SEEN.get(key, 0), tier)
+    if tier == last:
+        show_solution(number, ex["id"])
+        return
+    name = TIER_NAMES[min(tier - 1, len(TIER_NAMES) - 2)]
+    following = TIER_NAMES[-1] if tier + 1 == last else TIER_NAMES[min(tier, len(TIER_NAMES) - 2)]
+    print(f"Hint {tier} of {last} for exercise \"{ex['id']}\" ({name}):\n")
+    print(tiers[tier - 1])
+    print(f"\n(Run hint({number!r}, {ex['id']!r}) again for {following}.)")
