@@ -11,7 +11,7 @@ import numpy as np
 
 from ..losses import MSELoss
 from ..network import MLP
-from . import check_function
+from . import FAIL, Result, _type_name, call_learner, check_function, fresh_rng, guard_checkers
 
 
 def _reference_r_squared(Y, Y_hat):
@@ -23,12 +23,17 @@ def check_r_squared(fn) -> object:
 
     Reference: course_lib.MSELoss() (mean reduction) and the population variance np.var(Y).
     """
-    rng = np.random.default_rng(701)
-    cases = []
-    for n, quality in ((50, 0.1), (200, 1.0), (1000, 0.5)):
-        Y = 3.0 * np.sin(20.0 * rng.uniform(0, 1, size=(n, 1)))
-        cases.append((Y, Y + quality * rng.normal(size=(n, 1))))
-    return check_function("r_squared", fn, _reference_r_squared, cases, "Eq. (7.1)", tol=1e-10)
+    def make(rng, settings):
+        cases = []
+        for n, quality in settings:
+            Y = 3.0 * np.sin(20.0 * rng.uniform(0, 1, size=(n, 1)))
+            cases.append((Y, Y + quality * rng.normal(size=(n, 1))))
+        return cases
+
+    fresh = fresh_rng()
+    return check_function("r_squared", fn, _reference_r_squared,
+                          make(np.random.default_rng(701), ((50, 0.1), (200, 1.0), (1000, 0.5))), "Eq. (7.1)",
+                          tol=1e-10, random_cases=make(fresh, [(int(fresh.integers(5, 500)), fresh.uniform(0.1, 2))]))
 
 
 def _s2_ratio(n_out, seed=0, B=20):
@@ -50,11 +55,13 @@ def check_s2_equivalent_lr(fn) -> object:
     Reference: lr_s2 × (S2's gradient / MSELoss() gradient), the ratio measured with a course_lib MLP.
     """
     cases = [(0.01, 1), (0.01, 3), (0.1, 2), (0.003, 10)]
+    fresh = fresh_rng()
+    extra = [(float(fresh.uniform(0.001, 0.2)), int(fresh.integers(4, 13)))]
 
     def reference(lr_s2, n_out):
         return np.float64(lr_s2 * _s2_ratio(n_out))
 
-    return check_function("s2_equivalent_lr", fn, reference, cases, "Eq. (7.2)", tol=1e-9)
+    return check_function("s2_equivalent_lr", fn, reference, cases, "Eq. (7.2)", tol=1e-9, random_cases=extra)
 
 
 def check_best_epoch(fn) -> object:
@@ -62,19 +69,22 @@ def check_best_epoch(fn) -> object:
 
     val_loss is a list of per-epoch losses, like History.val_loss. Reference: 1 + argmin (the first one on ties).
     """
-    rng = np.random.default_rng(703)
-    cases = []
-    for n in (5, 40, 300):
-        epochs = np.arange(1, n + 1)
-        curve = 0.01 + 1.0 / epochs + 1e-4 * epochs + 0.002 * rng.random(n)  # falls, then rises (overfitting)
-        cases.append((list(curve),))
-    cases.append(([0.3, 0.2, 0.2, 0.4],))
+    def make(rng, lengths):
+        cases = []
+        for n in lengths:
+            epochs = np.arange(1, n + 1)
+            curve = 0.01 + 1.0 / epochs + 1e-4 * epochs + 0.002 * rng.random(n)  # falls, then rises (overfitting)
+            cases.append((list(curve),))
+        return cases
+
+    cases = make(np.random.default_rng(703), (5, 40, 300)) + [([0.3, 0.2, 0.2, 0.4],)]
+    fresh = fresh_rng()
 
     def reference(val_loss):
         return np.float64(1 + int(np.argmin(val_loss)))
 
     return check_function("best_epoch", fn, reference, cases, "early stopping (the epoch of the smallest val. loss)",
-                          tol=1e-12)
+                          tol=1e-12, random_cases=make(fresh, [int(fresh.integers(2, 200))]))
 
 
 def check_bias_free_prediction(fn) -> object:
@@ -85,7 +95,10 @@ def check_bias_free_prediction(fn) -> object:
     """
     rng = np.random.default_rng(704)
     cases, nets = [], []
-    for seed, sizes in ((1, [1, 3, 1]), (2, [1, 50, 50, 1]), (3, [1, 20, 20, 20, 1])):
+    fresh = fresh_rng()
+    random_net = (int(fresh.integers(10, 10**6)), [1] + [int(n) for n in fresh.integers(2, 30, fresh.integers(1, 4))]
+                  + [1])
+    for seed, sizes in ((1, [1, 3, 1]), (2, [1, 50, 50, 1]), (3, [1, 20, 20, 20, 1]), random_net):
         net = MLP(sizes, seed=seed, bias=False)
         f_plus = float(net(np.array([[1.0]]))[0, 0])
         f_minus = float(net(np.array([[-1.0]]))[0, 0])
@@ -97,7 +110,8 @@ def check_bias_free_prediction(fn) -> object:
     def reference(f_plus, f_minus, x):
         return by_outputs[(f_plus, f_minus)](x)
 
-    return check_function("bias_free_prediction", fn, reference, cases, "Eq. (7.4)", tol=1e-10)
+    return check_function("bias_free_prediction", fn, reference, cases[:3], "Eq. (7.4)", tol=1e-10,
+                          random_cases=cases[3:])
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -121,14 +135,25 @@ def check_relu_kinks(fn) -> object:
     Reference: x = −b1_j / W1_j for each unit, kept when inside [lo, hi]; tests/test_exercises_nb07.py checks it
     against the slope changes of course_lib MLPs measured on a fine grid.
     """
-    rng = np.random.default_rng(705)
-    cases = []
-    for h, lo, hi, b_scale in ((3, 0.0, 1.0, 0.1), (8, -4.0, 4.0, 2.0), (20, -1.0, 1.0, 0.5)):
-        W1 = rng.normal(size=(1, h)) * np.sqrt(2.0)
-        b1 = rng.uniform(-b_scale, b_scale, size=h) if b_scale > 0.2 else rng.uniform(0, b_scale, size=h)
-        cases.append((W1, b1, lo, hi))
-    return check_function("relu_kinks", fn, _reference_kinks, cases,
-                          "the kinks x = −b_j / w_j of a 1-h-1 ReLU network", tol=1e-10)
+    def make(rng, settings):
+        cases = []
+        for h, lo, hi, b_scale in settings:
+            W1 = rng.normal(size=(1, h)) * np.sqrt(2.0)
+            b1 = rng.uniform(-b_scale, b_scale, size=h) if b_scale > 0.2 else rng.uniform(0, b_scale, size=h)
+            cases.append((W1, b1, lo, hi))
+        return cases
+
+    cases = make(np.random.default_rng(705), ((3, 0.0, 1.0, 0.1), (8, -4.0, 4.0, 2.0), (20, -1.0, 1.0, 0.5)))
+    fresh = fresh_rng()
+    extra = make(fresh, [(int(fresh.integers(2, 40)), -2.0, 3.0, 3.0)])
+    name = "relu_kinks"
+    if callable(fn):  # the next cell calls .max() on the answer: it must be an array, not a list
+        got, verdict = call_learner(name, fn, cases[0])
+        if verdict is None and not isinstance(got, np.ndarray):
+            return Result(FAIL, f"{name} should return a numpy array (np.sort gives one), got {_type_name(got)}: "
+                                "the notebook's next cells use array methods such as .max()")
+    return check_function(name, fn, _reference_kinks, cases,
+                          "the kinks x = −b_j / w_j of a 1-h-1 ReLU network", tol=1e-10, random_cases=extra)
 
 
 def _reference_train_floor(sigma, n, p, seed=0):
@@ -151,5 +176,12 @@ def check_train_noise_floor(fn) -> object:
     numerically); tests/test_exercises_nb07.py also checks it against a Monte-Carlo measurement.
     """
     cases = [(0.1, 30, 1), (0.1, 30, 8), (0.5, 200, 20), (2.0, 12, 11)]
+    fresh = fresh_rng()
+    n = int(fresh.integers(5, 60))
+    extra = [(float(fresh.uniform(0.05, 3.0)), n, int(fresh.integers(1, min(n, 12))))]
     return check_function("train_noise_floor", fn, _reference_train_floor, cases,
-                          "the expected training MSE of a least-squares fit (Eq. 7.3 on the training set)", tol=1e-8)
+                          "the expected training MSE of a least-squares fit (Eq. 7.3 on the training set)", tol=1e-8,
+                          random_cases=extra)
+
+
+guard_checkers(globals())

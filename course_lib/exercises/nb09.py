@@ -8,13 +8,30 @@ differences (Eq. 2.3) of S3's printed loss from `course_lib.sources`. Inputs are
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from ..gradcheck import numerical_grad
 from ..graph import Graph
 from ..losses import MSELoss
 from ..sources import s3_mse
-from . import FAIL, NOT_ATTEMPTED, PASS, Result, _not_attempted, call_learner, check_function
+from . import (
+    FAIL,
+    NOT_ATTEMPTED,
+    PASS,
+    Result,
+    _first_line,
+    _not_attempted,
+    _short,
+    _type_name,
+    call_learner,
+    check_function,
+    fresh_rng,
+    guard_checkers,
+    random_sizes,
+    run_limited,
+)
 
 
 def _fan_in_graph(As_sizes, n_v):
@@ -35,12 +52,18 @@ def check_node_forward(fn) -> Result:
     Z_v = Σ_k As[k] Ws[k] + 1 bᵀ : (B, n_v). Reference: course_lib.graph.Graph.forward on a graph whose
     inputs u_k all feed one output v with the identity activation (so its output is Z_v).
     """
-    rng = np.random.default_rng(901)
-    cases = []
-    for B, sizes, n_v in ((4, [3], 2), (5, [2, 3], 4), (1, [1, 4, 2], 3)):
-        As = [rng.normal(size=(B, n)) for n in sizes]
-        Ws = [rng.normal(size=(n, n_v)) for n in sizes]
-        cases.append((As, Ws, rng.normal(size=n_v)))
+    def make(rng, settings):
+        cases = []
+        for B, sizes, n_v in settings:
+            As = [rng.normal(size=(B, n)) for n in sizes]
+            Ws = [rng.normal(size=(n, n_v)) for n in sizes]
+            cases.append((As, Ws, rng.normal(size=n_v)))
+        return cases
+
+    cases = make(np.random.default_rng(901), ((4, [3], 2), (5, [2, 3], 4), (1, [1, 4, 2], 3)))
+    fresh = fresh_rng()
+    B, n_v, *sizes = random_sizes(fresh, int(fresh.integers(3, 6)), 1, 9)
+    extra = make(fresh, [(B, sizes, n_v)])
 
     def reference(As, Ws, b):
         g = _fan_in_graph([A.shape[1] for A in As], b.size)
@@ -49,7 +72,7 @@ def check_node_forward(fn) -> Result:
         g.nodes["v"].b[...] = b
         return g.forward({f"u{k}": A for k, A in enumerate(As)})["v"]
 
-    return check_function("node_forward", fn, reference, cases, "Eq. (9.1)")
+    return check_function("node_forward", fn, reference, cases, "Eq. (9.1)", random_cases=extra)
 
 
 def check_consumer_sum(fn) -> Result:
@@ -60,10 +83,14 @@ def check_consumer_sum(fn) -> Result:
     u feeds k identity outputs with MSELoss("sum"), targets chosen so that each output's Δ is Deltas[k]; the
     returned ∂L/∂X_u is G_u.
     """
-    rng = np.random.default_rng(902)
-    cases = []
-    for B, n_u, sizes in ((4, 3, [2]), (5, 2, [3, 1]), (2, 4, [2, 2, 3])):
-        cases.append(([rng.normal(size=(B, n)) for n in sizes], [rng.normal(size=(n_u, n)) for n in sizes]))
+    def make(rng, settings):
+        return [([rng.normal(size=(B, n)) for n in sizes], [rng.normal(size=(n_u, n)) for n in sizes])
+                for B, n_u, sizes in settings]
+
+    cases = make(np.random.default_rng(902), ((4, 3, [2]), (5, 2, [3, 1]), (2, 4, [2, 2, 3])))
+    fresh = fresh_rng()
+    B, n_u, *sizes = random_sizes(fresh, int(fresh.integers(3, 6)), 1, 9)
+    extra = make(fresh, [(B, n_u, sizes)])
 
     def reference(Deltas, Ws):
         g = Graph(seed=0)
@@ -76,7 +103,7 @@ def check_consumer_sum(fn) -> Result:
         # MSELoss("sum").grad = 2(Y − T), so T = Y − Δ/2 makes each output's Δ equal to Deltas[k]
         return g.backward({f"v{k}": Y[f"v{k}"] - D / 2 for k, D in enumerate(Deltas)})["u"]
 
-    return check_function("consumer_sum", fn, reference, cases, "Eq. (9.2)")
+    return check_function("consumer_sum", fn, reference, cases, "Eq. (9.2)", random_cases=extra)
 
 
 _DAGS = [
@@ -88,47 +115,74 @@ _DAGS = [
         [("x", "h1"), ("h1", "h2"), ("h2", "y"), ("x", "y"), ("h2", "c")],
     ),
     (["y", "x2", "z", "x1", "h"], [("x1", "h"), ("x2", "h"), ("h", "z"), ("x2", "z"), ("z", "y"), ("h", "y")]),
+    (["y", "bias_input", "x"], [("x", "y")]),  # a layer with no connection is still in the order
 ]
+
+
+def _random_dag(rng):
+    """A DAG drawn at call time: 4 to 8 layers, random connections that point forward in a hidden order,
+    names shuffled; some layers may have no connection at all."""
+    n = int(rng.integers(4, 9))
+    hidden_order = [f"L{k}" for k in rng.permutation(n)]
+    edges = [(hidden_order[i], hidden_order[j]) for i in range(n) for j in range(i + 1, n) if rng.random() < 0.35]
+    edges = [edges[k] for k in rng.permutation(len(edges))]
+    return [hidden_order[k] for k in rng.permutation(n)], edges
+
+
+def _kahn(names, edges):
+    """One topological order (Kahn's algorithm, ties broken by the order of `names`); shown when an answer
+    breaks the rule. (Graph.topological_order gives one too, but a Graph refuses a layer with no connection.)"""
+    parents = {n: {u for u, v in edges if v == n} for n in names}
+    order, done = [], set()
+    while len(order) < len(names):
+        ready = next(n for n in names if n not in done and parents[n] <= done)
+        order.append(ready)
+        done.add(ready)
+    return order
+
+
+def _read_at_most(iterable, n):
+    return list(itertools.islice(iter(iterable), n))
 
 
 def check_topological_order(fn) -> Result:
     """fn(names, edges) -> a list holding every name once, each connection (u, v) with u before v.
 
     names: layer names in an arbitrary order; edges: (u, v) pairs. Several orders are right; the checker
-    tests the rule itself on four graphs (a skip connection, a diamond, two outputs, two inputs) and
-    shows `Graph.topological_order()`'s answer when yours breaks it.
+    tests the rule itself on five graphs (a skip connection, a diamond, two outputs, two inputs, a layer
+    with no connection) and one drawn at call time, and shows one right order when yours breaks it. The
+    names in the answer must be the given strings.
     """
     if fn is None:
         return _not_attempted("topological_order")
-    for i, (names, edges) in enumerate(_DAGS):
+    for i, (names, edges) in enumerate(_DAGS + [_random_dag(fresh_rng())]):
         got, verdict = call_learner("topological_order", fn, (list(names), list(edges)))
         if verdict is not None:
             return verdict
         if isinstance(got, (str, bytes, dict)) or not hasattr(got, "__iter__"):
-            return Result(FAIL, f"topological_order should return a list of layer names, got {type(got).__name__}")
-        try:
-            got = list(got)
-        except Exception as exc:  # an iterable that raises
-            return Result(FAIL, f"topological_order's result could not be read as a list: {exc}")
-        g = Graph(seed=0)
-        for name in names:
-            if all(v != name for _, v in edges):
-                g.add_input(name, 1)
-            elif all(u != name for u, _ in edges):
-                g.add_output(name, 1)
-            else:
-                g.add_hidden(name, 1)
-        for u, v in edges:
-            g.connect(u, v)
-        one_answer = g.topological_order()
-        if sorted(map(repr, got)) != sorted(map(repr, names)):
-            return Result(FAIL, f"case {i + 1}: your order {got} should hold each of {sorted(names)} exactly once "
-                                f"(one right answer: {one_answer})")
+            return Result(FAIL, f"topological_order should return a list of layer names, got {_type_name(got)}")
+        try:  # at most one name more than needed: an endless generator must not hang the checker
+            got = run_limited(_read_at_most, (got, len(names) + 1))
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:  # noqa: BLE001 - an iterable that raises
+            return Result(FAIL, f"topological_order's result could not be read as a list: {_type_name(exc)}: "
+                                f"{_first_line(exc)}")
+        if not all(type(n) is str for n in got):
+            return Result(FAIL, f"case {i + 1}: your order {_short(got)} should hold the layer names (strings) "
+                                f"{sorted(names)}")
+        one_answer = _kahn(sorted(names), edges)
+        if sorted(got) != sorted(names):
+            dropped = sorted(set(names) - set(got))
+            why = (f" ({', '.join(map(repr, dropped))} missing: a layer with no connection belongs in the order "
+                   "too)" if dropped else "")
+            return Result(FAIL, f"case {i + 1}: your order {_short(got)} should hold each of {sorted(names)} exactly "
+                                f"once{why} (one right answer: {one_answer})")
         pos = {n: k for k, n in enumerate(got)}
         for u, v in edges:
             if pos[u] > pos[v]:
-                return Result(FAIL, f"case {i + 1}: in your order {got} layer {v!r} comes before its parent {u!r} "
-                                    f"(one right answer: {one_answer})")
+                return Result(FAIL, f"case {i + 1}: in your order {_short(got)} layer {v!r} comes before its parent "
+                                    f"{u!r} (one right answer: {one_answer})")
     return Result(PASS, f"topological_order puts every connection forward on {len(_DAGS)} graphs")
 
 
@@ -139,12 +193,16 @@ def check_s3_mse_grad(fn) -> Result:
     """
     rng = np.random.default_rng(903)
     cases = [(rng.normal(size=shape), rng.normal(size=shape)) for shape in ((5, 1), (3, 2), (1, 4))]
+    fresh = fresh_rng()
+    shape = tuple(random_sizes(fresh, 2, 2, 8))
+    extra = [(fresh.normal(size=shape), fresh.normal(size=shape))]
 
     def reference(y, t):
         y = y.copy()
         return numerical_grad(lambda: float(np.sum(s3_mse(y, t))), y)
 
-    return check_function("s3_mse_grad", fn, reference, cases, "the derivative of ((y − t)/2)²", tol=1e-6)
+    return check_function("s3_mse_grad", fn, reference, cases, "the derivative of ((y − t)/2)²", tol=1e-6,
+                          random_cases=extra)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -165,15 +223,19 @@ def check_tied_weights_grad(fn) -> Result:
     Xᵀ Δ₁ + A₁ᵀ Δ₂. Reference: central finite differences, Eq. (2.3), of the loss with respect to W itself
     (not course_lib, whose Graph gives every edge its own matrix).
     """
-    rng = np.random.default_rng(904)
-    cases = [(rng.normal(size=(B, n)), rng.normal(scale=0.8, size=(n, n)), rng.normal(size=(B, n)))
-             for B, n in ((5, 3), (2, 4), (7, 2))]
+    def make(rng, sizes):
+        return [(rng.normal(size=(B, n)), rng.normal(scale=0.8, size=(n, n)), rng.normal(size=(B, n)))
+                for B, n in sizes]
+
+    cases = make(np.random.default_rng(904), ((5, 3), (2, 4), (7, 2)))
+    fresh = fresh_rng()
+    extra = make(fresh, [random_sizes(fresh, 2, 1, 7)])
 
     def reference(X, W, T):
         return numerical_grad(lambda: _tied_loss(X, W, T), W)
 
     return check_function("∇W (shared by two edges)", fn, reference, cases,
-                          "Eq. (9.3) summed over both uses of W", tol=1e-6)
+                          "Eq. (9.3) summed over both uses of W", tol=1e-6, random_cases=extra)
 
 
 def check_concat_grads(fn) -> Result:
@@ -186,9 +248,12 @@ def check_concat_grads(fn) -> Result:
     """
     if fn is None:
         return Result(NOT_ATTEMPTED, "concat_grads is still empty; write your code in the marked cell")
-    rng = np.random.default_rng(905)
-    cases = [(rng.normal(size=(B, n_v)), rng.normal(size=(n_a + n_b, n_v)), n_a)
-             for B, n_a, n_b, n_v in ((4, 2, 3, 2), (3, 1, 1, 4), (5, 3, 2, 3))]
+    def make(rng, sizes):
+        return [(rng.normal(size=(B, n_v)), rng.normal(size=(n_a + n_b, n_v)), n_a) for B, n_a, n_b, n_v in sizes]
+
+    cases = make(np.random.default_rng(905), ((4, 2, 3, 2), (3, 1, 1, 4), (5, 3, 2, 3)))
+    fresh = fresh_rng()
+    extra = make(fresh, [random_sizes(fresh, 4, 1, 8)])
 
     def reference(Delta, W, n_a):
         g = Graph(seed=0)
@@ -208,13 +273,17 @@ def check_concat_grads(fn) -> Result:
             if got is None:
                 return None
             if not isinstance(got, (tuple, list)) or len(got) != 2:
-                raise TypeError(f"concat_grads should return a pair (G_a, G_b), got {type(got).__name__}")
+                raise TypeError(f"concat_grads should return a pair (G_a, G_b), got {_type_name(got)}")
             return got[k]
 
-        return check_function(name, learner, lambda *args: reference(*args)[name[-1]], cases, "Eq. (9.2)")
+        return check_function(name, learner, lambda *args: reference(*args)[name[-1]], cases, "Eq. (9.2)",
+                              random_cases=extra)
 
     for k, name in enumerate(("G_a", "G_b")):
         res = part(k, name)
         if not res.passed:
             return res
     return Result(PASS, f"(G_a, G_b) agree with Eq. (9.2) on {len(cases)} test cases (rel. error < 1e-08)")
+
+
+guard_checkers(globals())

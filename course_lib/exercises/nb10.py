@@ -8,7 +8,21 @@ from __future__ import annotations
 import numpy as np
 
 from ..layers import Sigmoid
-from . import FAIL, PASS, Result, _not_attempted, call_learner, check_array, check_function
+from . import (
+    FAIL,
+    PASS,
+    Result,
+    _explain_exception,
+    _not_attempted,
+    _type_name,
+    call_learner,
+    check_array,
+    check_function,
+    fresh_rng,
+    guard_checkers,
+    random_sizes,
+    run_limited,
+)
 
 
 def _rng(seed=10):
@@ -17,52 +31,104 @@ def _rng(seed=10):
 
 def check_tanh_vjp(fn) -> Result:
     """Exercise 1: the vector-Jacobian product of tanh. `fn(Z, G)` → Ḡ_Z = G ⊙ (1 − tanh²Z), Eq. (10.2)."""
-    rng = _rng()
+    rng, fresh = _rng(), fresh_rng()
     cases = [(rng.normal(size=s) * 2, rng.normal(size=s)) for s in ((3, 4), (1, 5), (6, 2))]
-    return check_function("tanh VJP", fn, lambda Z, G: G * (1.0 - np.tanh(Z) ** 2), cases, "Eq. (10.2)")
+    shape = tuple(random_sizes(fresh, 2, 2, 8))
+    extra = [(fresh.normal(size=shape) * 2, fresh.normal(size=shape))]
+    return check_function("tanh VJP", fn, lambda Z, G: G * (1.0 - np.tanh(Z) ** 2), cases, "Eq. (10.2)",
+                          random_cases=extra)
 
 
 def check_matmul_vjp(fn) -> Result:
     """Exercise 2: both VJPs of Z = A W. `fn(A, W, G)` → (Ā, W̄) = (G Wᵀ, Aᵀ G), Eq. (10.3)."""
-    rng = _rng(11)
-    cases = []
-    for B, n, m in ((4, 3, 2), (1, 5, 5), (6, 2, 7)):
-        cases.append((rng.normal(size=(B, n)), rng.normal(size=(n, m)), rng.normal(size=(B, m))))
-    return check_function("matmul VJP", fn, lambda A, W, G: (G @ W.T, A.T @ G), cases, "Eq. (10.3)",
-                          labels=("grad_A", "grad_W"))
+    def make(rng, sizes):
+        return [(rng.normal(size=(B, n)), rng.normal(size=(n, m)), rng.normal(size=(B, m))) for B, n, m in sizes]
+
+    fresh = fresh_rng()
+    return check_function("matmul VJP", fn, lambda A, W, G: (G @ W.T, A.T @ G),
+                          make(_rng(11), ((4, 3, 2), (1, 5, 5), (6, 2, 7))), "Eq. (10.3)",
+                          labels=("grad_A", "grad_W"), random_cases=make(fresh, [random_sizes(fresh, 3, 2, 8)]))
+
+
+def _sigma(z):
+    return Sigmoid.fn(np.asarray(z, dtype=np.float64))
+
+
+def _sigma_prime(z):
+    return Sigmoid.derivative(np.asarray(z, dtype=np.float64))
 
 
 def check_value_sigmoid(fn, Value) -> Result:
     """Exercise 3: a sigmoid operation for the notebook's scalar `Value` class, Eq. (10.2) with Eq. (3.3).
 
     `fn(v)` takes a Value and returns a new Value holding σ(v.data) whose backward adds σ'·out.grad to
-    v.grad. Checked on values and on the gradient that reaches v after `out.backward()`.
+    v.grad. Checked on values and on the gradient that reaches v after `out.backward()`, then inside larger
+    expressions, where out.grad is not 1 and v gets gradient from two places: L = σ(v)·v (v used twice:
+    a backward that assigns `v.grad =` instead of adding loses the other use; one that drops `* out.grad`
+    is off) and L = σ(σ(v)) (the inner σ must list v as its parent). z in [−3, 4] and one drawn at call time.
     """
-    zs = np.array([-3.0, -0.5, 0.0, 0.7, 4.0])
-    values, grads = [], []
+    zs = np.array([-3.0, -0.5, 0.0, 0.7, 4.0, float(fresh_rng().uniform(-6.0, 6.0))])
+    values, grads, twice, nested = [], [], [], []
     for z in zs:
-        v = Value(float(z))
-        out, verdict = call_learner("value_sigmoid", fn, (v,))
-        if verdict is not None:
-            return verdict
-        try:
-            out.backward()
-            values.append(float(out.data))
-            grads.append(float(v.grad))
-        except Exception as exc:  # not a Value, or a backward that raises
-            return Result(FAIL, f"value_sigmoid should return a Value whose backward() works; "
-                                f"{type(exc).__name__}: {exc}")
-    res = check_array("σ(v).data", np.array(values), Sigmoid.fn(zs), "Eq. (3.3)")
+        for store in ("alone", "twice", "nested"):
+            v = Value(float(z))
+            if store == "alone":
+                out, verdict = call_learner("value_sigmoid", fn, (v,))
+            else:  # σ(v)·v uses v twice; σ(σ(v)) passes out.grad ≠ 1 down to the inner σ
+                build = (lambda v=v: fn(v) * v) if store == "twice" else (lambda v=v: fn(fn(v)))
+                out, verdict = call_learner("value_sigmoid", build, ())
+                if verdict is not None:
+                    what = "σ(v)·v" if store == "twice" else "σ(σ(v))"
+                    verdict = Result(FAIL, f"in L = {what}: {verdict.message}")
+            if verdict is not None:
+                return verdict
+            try:
+                run_limited(out.backward)
+                data, grad = float(out.data), float(v.grad)
+            except KeyboardInterrupt:
+                raise
+            except BaseException as exc:  # noqa: BLE001 - not a Value, or a backward that raises
+                return Result(FAIL, "value_sigmoid should return a Value whose backward() works; "
+                                    + _explain_exception("backward()", None, (), exc))
+            if store == "alone":
+                values.append(data)
+                grads.append(grad)
+            else:
+                (twice if store == "twice" else nested).append(grad)
+    res = check_array("σ(v).data", np.array(values), _sigma(zs), "Eq. (3.3)")
     if not res.passed:
         return res
-    return check_array("v.grad after backward", np.array(grads), Sigmoid.derivative(zs), "Eq. (10.2)")
+    res = check_array("v.grad after backward", np.array(grads), _sigma_prime(zs), "Eq. (10.2)")
+    if not res.passed:
+        return res
+    s, ds = _sigma(zs), _sigma_prime(zs)
+    got = np.array(twice)
+    res = check_array("v.grad for L = σ(v)·v", got, s + zs * ds, "Eq. (10.2) with both uses of v added (Eq. 10.4)")
+    if not res.passed:
+        if np.allclose(got, zs * ds, rtol=1e-6, atol=1e-12):
+            res = Result(FAIL, res.message + ": your backward sets v.grad (=) instead of adding to it (+=), so the "
+                                             "other use of v is lost")
+        elif np.allclose(got, s + ds, rtol=1e-6, atol=1e-12):
+            res = Result(FAIL, res.message + ": your backward does not multiply σ' by out.grad (the chain rule)")
+        return res
+    got = np.array(nested)
+    res = check_array("v.grad for L = σ(σ(v))", got, _sigma_prime(s) * ds, "the chain rule, Eq. (10.2) twice")
+    if not res.passed:
+        if not np.any(got):
+            res = Result(FAIL, res.message + ": no gradient reaches v; does the Value you return list v as its "
+                                             "parent, Value(…, (v,))?")
+        return res
+    return Result(PASS, "v.grad after backward agrees with Eq. (10.2) (rel. error < 1e-08)")
 
 
 def check_torch_layout(fn) -> Result:
     """Exercise 4: course Linear → PyTorch nn.Linear layout. `fn(W, b)` → (weight, bias) = (Wᵀ, b), Eq. (5.6)."""
-    rng = _rng(12)
+    rng, fresh = _rng(12), fresh_rng()
     cases = [(rng.normal(size=(n_in, n_out)), rng.normal(size=n_out)) for n_in, n_out in ((3, 2), (4, 4), (1, 5))]
-    res = check_function("to_torch_layout", fn, lambda W, b: (W.T, b), cases, "Eq. (5.6)", labels=("weight", "bias"))
+    n_in, n_out = random_sizes(fresh, 2, 2, 9)
+    extra = [(fresh.normal(size=(n_in, n_out)), fresh.normal(size=n_out))]
+    res = check_function("to_torch_layout", fn, lambda W, b: (W.T, b), cases, "Eq. (5.6)", labels=("weight", "bias"),
+                         random_cases=extra)
     if res.passed:
         return Result(res.status, "weight and bias have PyTorch's (out, in) layout, Eq. (5.6), on 3 test cases")
     return res
@@ -81,22 +147,33 @@ def check_value_pow(fn, Value) -> Result:
     """
     if fn is None:
         return _not_attempted("value_pow")
-    pairs = np.array([[1.7, 2.0], [0.6, -1.3], [2.5, 0.5], [1.1, 3.2]])
+    fresh = fresh_rng()
+    pairs = np.array([[1.7, 2.0], [0.6, -1.3], [2.5, 0.5], [1.1, 3.2],
+                      [float(fresh.uniform(0.3, 3.0)), float(fresh.uniform(-2.0, 3.0))]])
     data, grads_a, grads_b = [], [], []
     for a_val, b_val in pairs:
         a, b = Value(float(a_val)), Value(float(b_val))
-        try:
+
+        def attempt(a=a, b=b):
             out = fn(a, b)
             if out is None:
-                return Result(FAIL, "value_pow returned None (did you forget `return`?)")
+                return None, "value_pow returned None (did you forget `return`?)"
             if not isinstance(out, Value):
-                return Result(FAIL, f"value_pow should return a Value, got {type(out).__name__}")
+                return None, f"value_pow should return a Value, got {_type_name(out)}"
             loss = out * a  # a is used a second time: its gradient must accumulate
             loss.backward()
+            return out, None
+
+        try:
+            out, problem = run_limited(attempt)
         except NotImplementedError:
             return _not_attempted("value_pow")
-        except Exception as exc:  # a learner's bug: report it, do not crash the notebook
-            return Result(FAIL, f"value_pow raised {type(exc).__name__}: {exc}")
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:  # noqa: BLE001 - a learner's bug: report it, do not crash the notebook
+            return Result(FAIL, _explain_exception("value_pow", fn, (a, b), exc))
+        if problem:
+            return Result(FAIL, problem)
         data.append(out.data)
         grads_a.append(a.grad)
         grads_b.append(b.grad)
@@ -109,7 +186,7 @@ def check_value_pow(fn, Value) -> Result:
         res = check_array(name, np.array(got), expected, eq)
         if not res.passed:
             return res
-    return Result(PASS, f"a ** b: value and both gradients agree on {len(pairs)} cases (rel. error < 1e-08)")
+    return Result(PASS, f"a ** b: value and both gradients agree on {len(pairs) - 1} cases (rel. error < 1e-08)")
 
 
 def check_jacobian(fn) -> Result:
@@ -122,7 +199,8 @@ def check_jacobian(fn) -> Result:
     if fn is None:
         return _not_attempted("jacobian")
     rng = _rng(16)
-    for case, (n_in, n_out) in enumerate(((6, 2), (2, 5), (3, 3)), start=1):
+    for case, (n_in, n_out) in enumerate(((6, 2), (2, 5), (3, 3), tuple(random_sizes(fresh_rng(), 2, 1, 8))),
+                                         start=1):
         M, c, x0 = rng.normal(size=(n_out, n_in)), rng.normal(size=n_out), rng.normal(size=n_in)
         J = (1.0 - np.tanh(M @ x0 + c) ** 2)[:, None] * M
         calls = {"jvp": 0, "vjp": 0}
@@ -142,11 +220,13 @@ def check_jacobian(fn) -> Result:
             return J.T @ u
 
         try:
-            got = fn(jvp, vjp, n_in, n_out)
+            got = run_limited(fn, (jvp, vjp, n_in, n_out))
         except NotImplementedError:
             return _not_attempted("jacobian")
-        except Exception as exc:  # a learner's bug
-            return Result(FAIL, f"jacobian raised {type(exc).__name__}: {exc}")
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:  # noqa: BLE001 - a learner's bug
+            return Result(FAIL, _explain_exception("jacobian", fn, (jvp, vjp, n_in, n_out), exc))
         if got is None:
             return Result(FAIL, "jacobian returned None (did you forget `return`?)")
         res = check_array(f"J (case {case}, {n_out} outputs × {n_in} inputs)", got, J, "Eq. (10.1)")
@@ -158,3 +238,6 @@ def check_jacobian(fn) -> Result:
                                 f"passes for {n_out} outputs × {n_in} inputs; the cheaper mode needs {cheapest} "
                                 "(one JVP per column, or one VJP per row)")
     return Result(PASS, "the Jacobian is right, built with min(n_in, n_out) passes on 3 cases")
+
+
+guard_checkers(globals())

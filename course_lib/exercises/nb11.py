@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import Result, check_array, check_function
+from . import Result, check_array, check_function, fresh_rng, guard_checkers, random_sizes
 
 
 def _rng(seed=11):
@@ -20,10 +20,12 @@ def check_s1_grad_H(fn) -> Result:
 
     Cases use n_h ≠ n_y (where the printed formula is a shape error) and n_h = n_y (where it runs wrong).
     """
-    rng = _rng()
-    shapes = ((4, 5, 3), (1, 2, 6), (7, 4, 4))  # (B, n_h, n_y)
-    cases = [(rng.normal(size=(B, n_y)), rng.normal(size=(n_h, n_y))) for B, n_h, n_y in shapes]
-    return check_function("∇_H L", fn, lambda G, S: G @ S.T, cases, "Eq. (11.4)")
+    def make(rng, shapes):  # (B, n_h, n_y)
+        return [(rng.normal(size=(B, n_y)), rng.normal(size=(n_h, n_y))) for B, n_h, n_y in shapes]
+
+    fresh = fresh_rng()
+    return check_function("∇_H L", fn, lambda G, S: G @ S.T, make(_rng(), ((4, 5, 3), (1, 2, 6), (7, 4, 4))),
+                          "Eq. (11.4)", random_cases=make(fresh, [random_sizes(fresh, 3, 1, 8)]))
 
 
 def check_s0_layer_grad(fn) -> Result:
@@ -32,24 +34,27 @@ def check_s0_layer_grad(fn) -> Result:
     Column convention: fprime_k (n_k,), a_prev (n_{k−1},), V_k (n_k, n_L), dC_da (n_L,); the answer is
     [f'(z_k) ⊙ (V_k ∂C/∂a_L)] a_{k−1}ᵀ of shape (n_k, n_{k−1}).
     """
-    rng = _rng(12)
-    cases = []
-    for n_k, n_prev, n_L in ((3, 4, 2), (5, 5, 3), (2, 1, 4)):
-        cases.append(
-            (rng.uniform(0, 1, n_k), rng.normal(size=n_prev), rng.normal(size=(n_k, n_L)), rng.normal(size=n_L))
-        )
+    def make(rng, sizes):
+        return [(rng.uniform(0, 1, n_k), rng.normal(size=n_prev), rng.normal(size=(n_k, n_L)), rng.normal(size=n_L))
+                for n_k, n_prev, n_L in sizes]
+
+    cases = make(_rng(12), ((3, 4, 2), (5, 5, 3), (2, 1, 4)))
+    fresh = fresh_rng()
+    extra = make(fresh, [random_sizes(fresh, 3, 1, 8)])
 
     def reference(fprime, a_prev, V, dC):
         return np.outer(fprime * (V @ dC), a_prev)
 
-    return check_function("∂C/∂W_k", fn, reference, cases, "Eq. (11.3)")
+    return check_function("∂C/∂W_k", fn, reference, cases, "Eq. (11.3)", random_cases=extra)
 
 
 def check_s3_mse_grad(fn) -> Result:
     """Exercise 3: the derivative of S3's loss ((y − t)/2)² with respect to y, Eq. (11.6). `fn(y, t)` → array."""
-    rng = _rng(13)
+    rng, fresh = _rng(13), fresh_rng()
     cases = [(rng.normal(size=(n, 2)), rng.normal(size=(n, 2))) for n in (1, 5, 9)]
-    return check_function("∂ℓ/∂y", fn, lambda y, t: (y - t) / 2.0, cases, "Eq. (11.6)")
+    shape = tuple(random_sizes(fresh, 2, 3, 9))
+    extra = [(fresh.normal(size=shape), fresh.normal(size=shape))]
+    return check_function("∂ℓ/∂y", fn, lambda y, t: (y - t) / 2.0, cases, "Eq. (11.6)", random_cases=extra)
 
 
 def check_s4_floor(answer, T) -> Result:
@@ -86,12 +91,14 @@ def check_excerpt_grad_W1(fn) -> Result:
     Reference: course_lib's MLP (Eq. 5.1–5.5, checked against autograd in notebook 10) with the same
     weights and a zero output bias. The excerpt's own line Δ₁ = G₁ ⊙ (1 − Z₁²) fails.
     """
-    rng = _rng(15)
-    cases = []
-    for B, n0, n1 in ((6, 2, 4), (3, 3, 3), (9, 1, 5)):
-        cases.append((rng.normal(size=(B, n0)), rng.normal(size=(n0, n1)), rng.normal(scale=0.5, size=n1),
-                      rng.normal(size=(n1, 1)), rng.normal(size=(B, 1))))
-    return check_function("∇W₁", fn, _excerpt_reference, cases, "the chain rule through tanh (Eq. 5.1 with Eq. 3.5)")
+    def make(rng, sizes):
+        return [(rng.normal(size=(B, n0)), rng.normal(size=(n0, n1)), rng.normal(scale=0.5, size=n1),
+                 rng.normal(size=(n1, 1)), rng.normal(size=(B, 1))) for B, n0, n1 in sizes]
+
+    fresh = fresh_rng()
+    return check_function("∇W₁", fn, _excerpt_reference, make(_rng(15), ((6, 2, 4), (3, 3, 3), (9, 1, 5))),
+                          "the chain rule through tanh (Eq. 5.1 with Eq. 3.5)",
+                          random_cases=make(fresh, [random_sizes(fresh, 3, 1, 9)]))
 
 
 def _s3_factors():
@@ -119,4 +126,9 @@ def check_s3_learning_rates(fn) -> Result:
         return np.array([k_a * lr, k_b * lr])
 
     cases = [(1.0,), (0.1,), (0.03,)]
-    return check_function("(effective lr, equivalent lr)", fn, reference, cases, "Eq. (11.6)", tol=1e-6)
+    extra = [(float(fresh_rng().uniform(0.001, 0.5)),)]
+    return check_function("(effective lr, equivalent lr)", fn, reference, cases, "Eq. (11.6)", tol=1e-6,
+                          random_cases=extra)
+
+
+guard_checkers(globals())
