@@ -125,7 +125,7 @@ def check_count_parameters(fn):
     return Result(PASS, f"{name} is right for all {len(cases)} networks, including S2's [1, 50 (×9), 1]")
 
 
-def _column_cases(seed: int = 104):
+def _column_cases(seed: int | None = 104):
     return [(W.T.copy(), b, A_prev.T.copy()) for A_prev, W, b in _layer_cases(seed)]
 
 
@@ -140,7 +140,8 @@ def check_column_forward(fn):
     answer must be (n_out, B). It is Eq. (1.2) transposed, so it is compared with `Linear.forward(X).T`.
     """
     return check_function(
-        "your column-convention layer", fn, _column_reference, _column_cases(), "Eq. (1.2) in column form"
+        "your column-convention layer", fn, _column_reference, _column_cases(), "Eq. (1.2) in column form",
+        random_cases=_column_cases(None),
     )
 
 
@@ -263,6 +264,128 @@ def check_predicted_shapes(predicted) -> Result:
         return Result(FAIL, f"every shape is right, but {count_wrong}")
     return Result(PASS, f"all {len(truth) - 1} shapes and the parameter count ({truth['n_params']}) match the "
                         "measured network")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The ladder (issue 21): predict a forward pass by hand; derive a folded standardisation and a merged layer.
+# ---------------------------------------------------------------------------------------------------------
+
+# The 2-3-1 network of the prediction exercise (the notebook prints the same numbers in its text).
+_HAND_X = np.array([[1.0, -2.0], [3.0, 1.0]])
+_HAND_W1 = np.array([[1.0, -1.0, 2.0], [2.0, 0.0, -1.0]])
+_HAND_B1 = np.array([0.0, 1.0, -3.0])
+_HAND_W2 = np.array([[1.0], [-2.0], [1.0]])
+_HAND_B2 = np.array([-2.0])
+
+
+def _hand_output(relu_hidden=True, hidden_bias=True, relu_output=False):
+    Z1 = _HAND_X @ _HAND_W1 + (_HAND_B1 if hidden_bias else 0.0)
+    A1 = np.maximum(Z1, 0.0) if relu_hidden else Z1
+    Z2 = A1 @ _HAND_W2 + _HAND_B2
+    return np.maximum(Z2, 0.0) if relu_output else Z2
+
+
+def check_hand_forward_prediction(prediction) -> Result:
+    """Exercise 1.1 (predict): Ŷ of the 2-3-1 ReLU network of the text on its batch of two samples, by hand.
+
+    The reference runs course_lib's MLP with those weights (Eq. 1.2–1.4); the answer must be Ŷ with shape (2, 1)
+    to 1e-9. A wrong prediction that matches a typical slip (no ReLU, ReLU on the output, b_1 left out) is named.
+    """
+    name = "your predicted Ŷ"
+    model = MLP([2, 3, 1], activation="relu", output_activation="identity")
+    for lin, W, b in zip(model.linears, (_HAND_W1, _HAND_W2), (_HAND_B1, _HAND_B2), strict=True):
+        lin.W[...] = W
+        lin.b[...] = b
+    truth = model.forward(_HAND_X.copy())
+    res = check_array(name, prediction, truth, "Eq. (1.2)–(1.4)", tol=1e-9)
+    if res.status != FAIL or "rel. error" not in res.message:
+        return res
+    got = np.asarray(prediction, dtype=np.float64)
+    slips = [
+        (_hand_output(relu_hidden=False), "that is the network without the ReLU of the hidden layer (Eq. 1.3)"),
+        (_hand_output(relu_output=True), "that has a ReLU on the output too; here the output layer is the identity"),
+        (_hand_output(hidden_bias=False), "that leaves out b_1: every sample gets the bias (the 1 b_1ᵀ of Eq. 1.2)"),
+    ]
+    for value, why in slips:
+        if np.allclose(got, value, rtol=0, atol=1e-9):
+            return Result(FAIL, f"{name} is off: {why}")
+    right = [bool(np.isclose(g, t, rtol=0, atol=1e-9)) for g, t in zip(got[:, 0], truth[:, 0], strict=True)]
+    which = {(True, False): "sample 1 is right, sample 2 is not", (False, True): "sample 2 is right, sample 1 is not",
+             (False, False): "both samples are off"}[tuple(right)]
+    return Result(FAIL, f"{name} fails Eq. (1.2)–(1.4): {which}; write Z_1, A_1 and Z_2 for that sample row by row")
+
+
+def _fold_cases(seed: int | None = 105):
+    rng = np.random.default_rng(seed) if seed is not None else fresh_rng()
+    shapes = [(3, 5), (4, 4), (6, 2), (1, 3)] if seed is not None else [tuple(random_sizes(rng, 2, 2, 9))]
+    return [(rng.normal(size=(n0, n1)), rng.normal(size=n1), rng.normal(size=n0), rng.uniform(0.2, 3.0, n0))
+            for n0, n1 in shapes]
+
+
+def _fold_reference(W, b, mu, s):
+    # Z = ((X − 1μᵀ) / s) W + 1bᵀ = X (W / s_i row by row) + 1 (b − (μ/s)ᵀ W)ᵀ, Eq. (1.2) on the raw X
+    return W / s[:, None], b - (mu / s) @ W
+
+
+def check_folded_standardisation(fn) -> Result:
+    """Exercise 1.2 (derive): `fn(W, b, mu, s)` returns (W_raw, b_raw) such that X W_raw + 1 b_rawᵀ equals the
+    layer (Eq. 1.2) applied to the standardised input (X − 1μᵀ) / s (column i divided by s_i).
+
+    W (n_0, n_1), b (n_1,), mu and s (n_0,). Reference: W_raw = W / s (row i divided by s_i), b_raw = b − (μ/s)ᵀ W.
+    Cases include a square W (where dividing the columns by s still runs) and one drawn at call time.
+    """
+    return check_function("your folded layer", fn, _fold_reference, _fold_cases(), "Eq. (1.2) on (X − 1μᵀ)/s",
+                          labels=("W_raw", "b_raw"), random_cases=_fold_cases(None))
+
+
+def _merge_cases(seed: int | None = 106):
+    rng = np.random.default_rng(seed) if seed is not None else fresh_rng()
+    shapes = [(2, 5, 3), (4, 4, 4), (6, 3, 1), (1, 2, 7)] if seed is not None else [tuple(random_sizes(rng, 3, 2, 9))]
+    return [(rng.normal(size=(n0, n1)), rng.normal(size=n1), rng.normal(size=(n1, n2)), rng.normal(size=n2))
+            for n0, n1, n2 in shapes]
+
+
+def _merge_reference(W1, b1, W2, b2):
+    # (X W1 + 1 b1ᵀ) W2 + 1 b2ᵀ = X (W1 W2) + 1 (b1ᵀ W2 + b2ᵀ)
+    return W1 @ W2, b1 @ W2 + b2
+
+
+def check_merged_linear(fn) -> Result:
+    """Exercise 1.3 (derive, show that): `fn(W1, b1, W2, b2)` returns (W, b) of ONE layer equal to two layers
+    with the identity between them: X W + 1 bᵀ = (X W1 + 1 b1ᵀ) W2 + 1 b2ᵀ for every X, by Eq. (1.2) twice.
+
+    Reference: W = W1 W2 (n_0, n_2), b = W2ᵀ b1 + b2 (n_2,). Cases include a square case (where W2 W1 runs)
+    and one drawn at call time.
+    """
+    return check_function("your merged layer", fn, _merge_reference, _merge_cases(), "Eq. (1.2) applied twice",
+                          labels=("W", "b"), random_cases=_merge_cases(None))
+
+
+HINTS = {
+    "hand_forward_prediction": [
+        "Do one sample (one row of X) at a time: Eq. (1.2) gives a row of three pre-activations, Eq. (1.3) clips "
+        "them, and the output layer is one more Eq. (1.2) with no activation.",
+        "For sample 1, z_1ᵀ = x_1ᵀ W_1 + b_1ᵀ = 1·(row 1 of W_1) − 2·(row 2 of W_1) + b_1ᵀ; ReLU sets the negative "
+        "entries (and 0) to 0; then ŷ = a_1ᵀ W_2 + b_2. Do not apply ReLU to ŷ. Write Ŷ as a (2, 1) array.",
+    ],
+    "folded_standardisation": [
+        "Write the layer on the standardised input, ((X − 1μᵀ)/s) W + 1bᵀ, and expand it until it reads "
+        "X·(something) + 1·(something)ᵀ. Which index of W meets s_i?",
+        "Dividing column i of X by s_i is X·diag(1/s), so W_raw = diag(1/s) W: row i of W divided by s_i "
+        "(in numpy, W / s[:, None]). The constant part is −(μ/s)ᵀ W, a row of n_1 numbers, added to bᵀ.",
+    ],
+    "merged_linear": [
+        "Substitute the first layer into the second and multiply out; keep the order of the factors (matrix "
+        "products do not commute) and write the shape under each term.",
+        "(X W1 + 1 b1ᵀ) W2 = X (W1 W2) + 1 (b1ᵀ W2): the bias of the first layer goes through W2 too. "
+        "In numpy the row b1ᵀ W2 is b1 @ W2, shape (n_2,).",
+    ],
+    "abs_network": [
+        "What are ReLU(x) and ReLU(−x) for x > 0 and for x < 0? Can two hidden units give you those two?",
+        "ReLU(x) + ReLU(−x) = |x| for every x. Unit 1 computes ReLU(x), unit 2 ReLU(−x): that fixes W1 (1×2) and "
+        "b1; the output adds them, which fixes W2 (2×1) and b2.",
+    ],
+}
 
 
 guard_checkers(globals())

@@ -122,7 +122,7 @@ def check_vanishing_ratio(fn) -> Result:
     """fn(hidden_layers) -> RMS(∇W_1) / RMS(∇W_L) at step 0 (before any training) for a Session with
     `hidden_layers` sigmoid layers of width 32 and Glorot init (other settings default). Compared with
     `vanishing_ratio_reference` for 1, 3 and 6 hidden layers."""
-    extra = [(int(fresh_rng().choice([2, 4, 5, 7])),)]
+    extra = [(int(fresh_rng().choice([2, 4, 5, 7, 8, 9, 10])),)]
     return check_function("vanishing_ratio", fn, vanishing_ratio_reference, [(1,), (3,), (6,)],
                           "Session.grad_rms", tol=1e-8, random_cases=extra, slow=_SLOW)
 
@@ -210,7 +210,7 @@ def val_after_examples_reference(batch_size: int, examples: int) -> float:
 def check_val_after_examples(fn) -> Result:
     """fn(batch_size, examples) -> the validation MSE after `examples` examples (examples // batch_size steps)
     in BATCH_SETTING. Compared with val_after_examples_reference for batch sizes 1, 8 and 32."""
-    extra = [(int(fresh_rng().choice([2, 4, 16, 64])), 640)]
+    extra = [(int(fresh_rng().choice([2, 4, 5, 10, 16, 20, 40, 64])), 640)]
     return check_function("val_after_examples", fn, val_after_examples_reference,
                           [(1, 640), (8, 640), (32, 640)], "Session.train(examples // batch_size)", tol=1e-9,
                           random_cases=extra, slow=_SLOW)
