@@ -1,10 +1,11 @@
-"""Checkers of notebook 01's transfer exercises (1.5, 1.6): the reference passes, None is "not attempted",
-typical wrong answers fail."""
+"""Checkers of notebook 01's exercises: the reference passes, None and the template are "not attempted",
+typical wrong answers fail (each with the reason it is wrong)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from exercise_support import standard_checker_tests
 
 from course_lib.exercises import nb01
 
@@ -76,3 +77,108 @@ def _with(**changes):
 def test_predicted_shapes_wrong_answers_fail(predicted, match):
     result = nb01.check_predicted_shapes(predicted)
     assert result.status == "fail" and match in result.message, result
+
+
+# ---- the ladder of issue 21: 1.1 predict, 1.2 and 1.3 derive ------------------------------------------------
+
+def test_hand_forward_prediction_right_answer_passes_and_none_is_not_attempted():
+    assert nb01.check_hand_forward_prediction(np.array([[-1.0], [5.0]])).passed
+    assert nb01.check_hand_forward_prediction([[-1], [5]]).passed  # a nested list of ints is the same Ŷ
+    assert nb01.check_hand_forward_prediction(None).status == "not attempted yet"
+
+
+@pytest.mark.parametrize(
+    "prediction, match",
+    [
+        ([[-4.0], [9.0]], "without the ReLU"),  # ReLU forgotten in the hidden layer: Z_1 used as A_1
+        ([[0.0], [5.0]], "ReLU on the output"),  # a ReLU after the output layer too (sample 1 is negative)
+        ([[2.0], [8.0]], "leaves out b_1"),  # the hidden bias dropped
+        ([[-1.0], [6.0]], "sample 1 is right, sample 2 is not"),  # an arithmetic slip in one row
+        ([-1.0, 5.0], "shape (2,)"),  # a flat vector: Ŷ is (B, n_2) = (2, 1)
+        ([[5.0], [-1.0]], "both samples are off"),  # the samples swapped
+        ("[-1, 5]", "should be"),  # a string is not a prediction
+    ],
+)
+def test_hand_forward_prediction_wrong_answers_fail(prediction, match):
+    result = nb01.check_hand_forward_prediction(prediction)
+    assert result.status == "fail" and match in result.message, result
+
+
+def _fold_right(W, b, mu, s):
+    return W / s[:, None], b - (mu / s) @ W
+
+
+def _fold_columns(W, b, mu, s):  # divides the columns of W by s: a shape error, or wrong numbers where n_0 = n_1
+    return W / s, b - (mu / s) @ W
+
+
+def _fold_no_scale_in_bias(W, b, mu, s):  # forgets that μ is divided by s too
+    return W / s[:, None], b - mu @ W
+
+
+def _fold_sign(W, b, mu, s):  # adds the shift instead of subtracting it
+    return W / s[:, None], b + (mu / s) @ W
+
+
+def _fold_bias_kept(W, b, mu, s):  # scales W, keeps b: the shift by μ is lost
+    return W / s[:, None], b.copy()
+
+
+def _fold_multiplied(W, b, mu, s):  # multiplies by s instead of dividing
+    return W * s[:, None], b - (mu * s) @ W
+
+
+def _merge_right(W1, b1, W2, b2):
+    return W1 @ W2, b1 @ W2 + b2
+
+
+def _merge_biases_added(W1, b1, W2, b2):  # b1 + b2: b1 does not pass through W2 (shape error unless n_1 = n_2)
+    return W1 @ W2, b1 + b2
+
+
+def _merge_second_bias_only(W1, b1, W2, b2):  # forgets the first bias entirely
+    return W1 @ W2, b2.copy()
+
+
+def _merge_reversed(W1, b1, W2, b2):  # W2 W1: the order of the layers reversed (runs only when square)
+    return W2 @ W1, b1 @ W2 + b2
+
+
+def _merge_transposed(W1, b1, W2, b2):  # (W1 W2)ᵀ: the column convention's matrix
+    return (W1 @ W2).T, b1 @ W2 + b2
+
+
+def _merge_hard_coded(W1, b1, W2, b2):  # right only for the checker's first fixed case
+    rng = np.random.default_rng(106)
+    A1, a1, A2, a2 = rng.normal(size=(2, 5)), rng.normal(size=5), rng.normal(size=(5, 3)), rng.normal(size=3)
+    return A1 @ A2, a1 @ A2 + a2
+
+
+_LADDER = {
+    "folded_standardisation": (nb01.check_folded_standardisation, _fold_right,
+                               [_fold_columns, _fold_no_scale_in_bias, _fold_sign, _fold_bias_kept, _fold_multiplied]),
+    "merged_linear": (nb01.check_merged_linear, _merge_right,
+                      [_merge_biases_added, _merge_second_bias_only, _merge_reversed, _merge_transposed,
+                       _merge_hard_coded]),
+}
+(test_ladder_reference_passes, test_ladder_none_not_attempted, test_ladder_template_not_attempted,
+ test_ladder_wrong_answers_fail) = standard_checker_tests(_LADDER)
+
+
+def test_folded_layer_really_reads_raw_inputs():
+    # the claim of the exercise, measured: the folded layer on raw X equals the layer on standardised X
+    rng = np.random.default_rng(7)
+    X, W, b = rng.normal(size=(6, 3)), rng.normal(size=(3, 4)), rng.normal(size=4)
+    mu, s = X.mean(axis=0), X.std(axis=0)
+    W_raw, b_raw = _fold_right(W, b, mu, s)
+    assert np.allclose(X @ W_raw + b_raw, ((X - mu) / s) @ W + b, rtol=1e-12, atol=1e-12)
+
+
+def test_hints_cover_every_exercise_of_notebook_01():
+    from course_lib.exercises.solutions import exercises
+
+    ids = [ex["id"] for ex in exercises("01")]
+    assert ids == ["hand_forward_prediction", "folded_standardisation", "merged_linear", "abs_network"]
+    for ex_id in ids:
+        nudge, key = nb01.HINTS[ex_id]
+        assert nudge and key and nudge != key
