@@ -88,3 +88,212 @@ def test_jacobian_none_is_not_attempted():
 def test_jacobian_wrong_answers_fail(name):
     res = nb10.check_jacobian(JAC_WRONG[name])
     assert res.status == FAIL, (name, res)
+
+
+# ------------------------------------------------------------------ the ladder: 10.1, 10.2, 10.3 overflow, 10.4
+def normalize_right(X, G):
+    N = np.linalg.norm(X, axis=1, keepdims=True)
+    Y = X / N
+    return (G - Y * np.sum(G * Y, axis=1, keepdims=True)) / N
+
+
+NORMALIZE_WRONG = {
+    # ‖x‖ treated as a constant: only the diagonal part 1/‖x‖ of the Jacobian
+    "norm treated as a constant": lambda X, G: G / np.linalg.norm(X, axis=1, keepdims=True),
+    # the projection term with a + sign: J = (I + y yᵀ)/‖x‖
+    "sign of the y yᵀ term": lambda X, G: (G + X / np.linalg.norm(X, axis=1, keepdims=True)
+                                           * np.sum(G * X, axis=1, keepdims=True) / np.linalg.norm(X, axis=1,
+                                                                                                  keepdims=True))
+    / np.linalg.norm(X, axis=1, keepdims=True),
+    # forgot the final 1/‖x‖: right only for unit rows (the checker has rows of length 1e-3 and 1e3)
+    "missing 1/‖x‖": lambda X, G: normalize_right(X, G) * np.linalg.norm(X, axis=1, keepdims=True),
+    # one norm for the whole matrix (Frobenius) instead of one per row
+    "Frobenius norm instead of row norms": lambda X, G: (G - X / np.linalg.norm(X) * np.sum(G * X) / np.linalg.norm(X))
+    / np.linalg.norm(X),
+    # g·y summed over the whole batch (axis missing) instead of per row
+    "g·y summed over the batch": lambda X, G: (G - X / np.linalg.norm(X, axis=1, keepdims=True)
+                                               * np.sum(G * X / np.linalg.norm(X, axis=1, keepdims=True)))
+    / np.linalg.norm(X, axis=1, keepdims=True),
+    # hard-coded to the first fixed case's shape
+    "hard-coded to the fixed shapes": lambda X, G: (normalize_right(X, G) if X.shape in ((4, 3), (1, 6), (5, 2))
+                                                    else np.zeros((4, 3))),
+}
+
+
+def test_normalize_vjp_reference_passes():
+    assert nb10.check_normalize_vjp(normalize_right).status == PASS
+
+
+def test_normalize_vjp_reference_agrees_with_autograd():
+    import autograd.numpy as anp
+    from autograd import make_vjp
+
+    rng = np.random.default_rng(0)
+    X, G = rng.normal(size=(5, 3)), rng.normal(size=(5, 3))
+    vjp, _ = make_vjp(lambda X_: X_ / anp.sqrt(anp.sum(X_ * X_, axis=1, keepdims=True)))(X)
+    assert np.allclose(vjp(G), normalize_right(X, G), rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("answer", [None, lambda X, G: (_ for _ in ()).throw(NotImplementedError())])
+def test_normalize_vjp_not_attempted(answer):
+    assert nb10.check_normalize_vjp(answer).status == NOT_ATTEMPTED
+
+
+@pytest.mark.parametrize("name", sorted(NORMALIZE_WRONG))
+def test_normalize_vjp_wrong_answers_fail(name):
+    res = nb10.check_normalize_vjp(NORMALIZE_WRONG[name])
+    assert res.status == FAIL, (name, res)
+
+
+def test_normalize_vjp_names_the_constant_norm():
+    assert "did not depend on x" in nb10.check_normalize_vjp(NORMALIZE_WRONG["norm treated as a constant"]).message
+
+
+def scale_shift_right(X, g, b, G):
+    return G * g, np.sum(G * X, axis=0), np.sum(G, axis=0)
+
+
+SCALE_SHIFT_WRONG = {
+    # γ̄ not summed over the broadcast rows: shape (B, n)
+    "grad_gamma not summed": lambda X, g, b, G: (G * g, G * X, G.sum(axis=0)),
+    # β̄ summed along the wrong axis: shape (B,)
+    "grad_beta over axis 1": lambda X, g, b, G: (G * g, np.sum(G * X, axis=0), G.sum(axis=1)),
+    # X̄ = G: the scale γ forgotten
+    "grad_X without γ": lambda X, g, b, G: (G, np.sum(G * X, axis=0), G.sum(axis=0)),
+    # averaged instead of summed over the uses (1/B × the right answer)
+    "mean instead of sum": lambda X, g, b, G: (G * g, np.mean(G * X, axis=0), G.mean(axis=0)),
+    # γ̄ = Σ G ⊙ γ: the wrong factor (the derivative of Y with respect to X, not γ)
+    "grad_gamma with γ": lambda X, g, b, G: (G * g, np.sum(G * g, axis=0), G.sum(axis=0)),
+}
+
+
+def test_scale_shift_reference_passes():
+    assert nb10.check_scale_shift_vjp(scale_shift_right).status == PASS
+
+
+@pytest.mark.parametrize("answer", [None, lambda X, g, b, G: (_ for _ in ()).throw(NotImplementedError())])
+def test_scale_shift_not_attempted(answer):
+    assert nb10.check_scale_shift_vjp(answer).status == NOT_ATTEMPTED
+
+
+@pytest.mark.parametrize("name", sorted(SCALE_SHIFT_WRONG))
+def test_scale_shift_wrong_answers_fail(name):
+    res = nb10.check_scale_shift_vjp(SCALE_SHIFT_WRONG[name])
+    assert res.status == FAIL, (name, res)
+
+
+def test_scale_shift_names_the_failing_gradient():
+    msg = nb10.check_scale_shift_vjp(SCALE_SHIFT_WRONG["grad_gamma not summed"]).message
+    assert "grad_gamma" in msg and "(3,)" in msg
+
+
+def make_sigmoid(stable=True):
+    def value_sigmoid(v):
+        z = v.data
+        if stable:
+            e = math.exp(-abs(z))
+            s = 1.0 / (1.0 + e) if z >= 0 else e / (1.0 + e)
+        else:
+            s = 1.0 / (1.0 + math.exp(-z))
+        out = Value(s, (v,))
+
+        def _backward():
+            v.grad += s * (1.0 - s) * out.grad
+
+        out._backward = _backward
+        return out
+
+    return value_sigmoid
+
+
+def test_value_sigmoid_stable_passes_naive_fails_at_minus_1000():
+    assert nb10.check_value_sigmoid(make_sigmoid(True), Value).status == PASS
+    res = nb10.check_value_sigmoid(make_sigmoid(False), Value)  # math.exp(1000) raises OverflowError
+    assert res.status == FAIL and "OverflowError" in res.message and "Eq. (3.4)" in res.message
+
+
+class FullValue(Value):
+    """The notebook's Value (section 3): +, −, *, tanh and backward returning the order; to count graph nodes."""
+
+    def __add__(self, other):
+        other = other if isinstance(other, Value) else FullValue(other)
+        out = FullValue(self.data + other.data, (self, other))
+
+        def _backward():
+            self.grad += out.grad
+            other.grad += out.grad
+
+        out._backward = _backward
+        return out
+
+    def __mul__(self, other):
+        other = other if isinstance(other, Value) else FullValue(other)
+        out = FullValue(self.data * other.data, (self, other))
+
+        def _backward():
+            self.grad += other.data * out.grad
+            other.grad += self.data * out.grad
+
+        out._backward = _backward
+        return out
+
+    __radd__, __rmul__ = __add__, __mul__
+
+    def __sub__(self, other):
+        return self + other * -1.0
+
+    def tanh(self):
+        out = FullValue(math.tanh(self.data), (self,))
+        return out
+
+
+def count_graph(sizes, B, seed=0):
+    """Build L as notebook 10's section 3 does (value_forward, residuals, mean of squares) and count its nodes."""
+    rng = np.random.default_rng(seed)
+    Ws = [[[FullValue(w) for w in row] for row in rng.normal(size=(a, b))] for a, b in zip(sizes[:-1], sizes[1:])]
+    bs = [[FullValue(x) for x in rng.normal(size=b)] for b in sizes[1:]]
+    X, T = rng.normal(size=(B, sizes[0])), rng.normal(size=(B, sizes[-1]))
+
+    def value_forward(x):
+        a = [FullValue(v) for v in x]
+        for layer, (W, b) in enumerate(zip(Ws, bs)):
+            z = [sum((a[i] * W[i][j] for i in range(len(a))), b[j]) for j in range(len(b))]
+            a = [zj.tanh() for zj in z] if layer < len(Ws) - 1 else z
+        return a
+
+    residuals = [y - t for x, tr in zip(X, T) for y, t in zip(value_forward(x), tr)]
+    L = sum(r * r for r in residuals) * (1.0 / len(residuals))
+    seen, stack = set(), [L]
+    while stack:
+        v = stack.pop()
+        if id(v) not in seen:
+            seen.add(id(v))
+            stack.extend(v._parents)
+    return len(seen)
+
+
+@pytest.mark.parametrize("sizes, B", [((2, 3, 1), 4), ((3, 5, 2), 6), ((4, 2, 3, 2), 3), ((1, 1), 1)])
+def test_graph_count_matches_a_built_graph(sizes, B):
+    assert nb10._graph_nodes(sizes, B) == count_graph(sizes, B)
+
+
+def test_graph_size_prediction_verdicts():
+    right = count_graph((3, 5, 2), 6)
+    assert nb10.check_graph_size_prediction(right).status == PASS
+    assert nb10.check_graph_size_prediction(float(right)).status == PASS
+    assert nb10.check_graph_size_prediction(None).status == NOT_ATTEMPTED
+    wrong = {
+        "the printed 2-3-1 count": 124,
+        "parameters counted once per sample": right + 5 * 32,
+        "constants Value(−t), Value(0), Value(1/R) forgotten": right - 12 - 2,
+        "tanh nodes forgotten": right - 6 * 5,
+        "one node per weight use (sums forgotten)": right - 6 * (15 + 10),
+        "off by one": right + 1,
+        "a string": str(right),
+        "True": True,
+        "a fraction": right + 0.5,
+    }
+    for name, answer in wrong.items():
+        res = nb10.check_graph_size_prediction(answer)
+        assert res.status == FAIL, (name, res)
+        assert str(right) not in res.message, (name, res)  # the verdict never gives the count away

@@ -18,11 +18,53 @@ from . import (
     call_learner,
     check_array,
     check_function,
+    exact_number,
     fresh_rng,
     guard_checkers,
     random_sizes,
     run_limited,
 )
+
+HINTS = {
+    "normalize_vjp": [
+        "Work with one row x first. y = x/‖x‖ depends on x twice: through the numerator and through ‖x‖. "
+        "Write ∂y_k/∂x_j for both parts, then form the VJP x̄ = Jᵀ ḡ of Eq. (10.1).",
+        "∂‖x‖/∂x_j = x_j/‖x‖ = y_j, so ∂y_k/∂x_j = (δ_kj − y_k y_j)/‖x‖: J = (I − y yᵀ)/‖x‖ is symmetric. Then "
+        "x̄ = (g − y (g·y))/‖x‖; for the batch, g·y is a row sum (keepdims=True) and ‖x‖ a (B, 1) column.",
+    ],
+    "scale_shift_vjp": [
+        "Y = X ⊙ γ + β is element-wise in X, but γ and β are broadcast: each of their entries is used by all "
+        "B rows. What does Eq. (10.4) say about a value used several times?",
+        "Ȳ_ij = G_ij. X̄ = G ⊙ γ (γ broadcast like in the forward pass). Each γ_j meets X_ij in every row i, so "
+        "γ̄_j = Σ_i G_ij X_ij; β̄_j = Σ_i G_ij: sums over axis 0, shape (n,).",
+    ],
+    "value_sigmoid": [
+        "Three things: the value σ(v.data) computed without overflow at v.data = ±1000 (notebook 03, Eq. 3.4), "
+        "the parents of the new node, and a _backward that accumulates into v.grad.",
+        "For z ≥ 0 use 1/(1 + e^(−z)); for z < 0 use e^z/(1 + e^z); no exp then sees a large positive argument. "
+        "σ'(z) = s(1 − s) from the output s; the _backward adds s(1 − s)·out.grad to v.grad (+=, not =).",
+    ],
+    "graph_size_prediction": [
+        "Count by kind of node, and check your count on the printed case (2-3-1 network, 4 samples: 124 nodes): "
+        "which Values are created once, which once per sample, which once per residual y − t?",
+        "Parameters: one Value per weight and bias (shared by all samples). Per sample: n_0 input Values; every "
+        "weight use gives a product and a sum (sum(…, b[j]) starts from the bias); one tanh per hidden unit. Per "
+        "residual: y − t wraps −t in a new Value and adds (2 nodes), r·r one more. The final sum starts from 0 "
+        "(a constant Value) and the mean multiplies by a constant Value (2 nodes).",
+    ],
+    "value_pow": [
+        "Two partial derivatives: of a^b with respect to a (b fixed: a power rule) and with respect to b (a fixed: "
+        "an exponential, a^b = e^(b ln a)). Each parent's .grad gets its own term times out.grad.",
+        "∂(a^b)/∂a = b·a^(b−1) and ∂(a^b)/∂b = a^b·ln a. Add (+=) both, times out.grad: the checker uses a "
+        "twice, L = a^b·a, so an assignment loses a contribution.",
+    ],
+    "jacobian": [
+        "One VJP with u = e_i gives row i of J; one JVP with v = e_j gives column j. Which is fewer: n_out rows "
+        "or n_in columns?",
+        "If n_out ≤ n_in, stack vjp(e_i) for i < n_out as rows; otherwise stack jvp(e_j) for j < n_in as columns "
+        "(np.array(…).T). Never call the other mode: the checker counts the passes.",
+    ],
+}
 
 
 def _rng(seed=10):
@@ -65,9 +107,10 @@ def check_value_sigmoid(fn, Value) -> Result:
     v.grad. Checked on values and on the gradient that reaches v after `out.backward()`, then inside larger
     expressions, where out.grad is not 1 and v gets gradient from two places: L = σ(v)·v (v used twice:
     a backward that assigns `v.grad =` instead of adding loses the other use; one that drops `* out.grad`
-    is off) and L = σ(σ(v)) (the inner σ must list v as its parent). z in [−3, 4] and one drawn at call time.
+    is off) and L = σ(σ(v)) (the inner σ must list v as its parent). z in [−3, 4], ±1000 (the stable form of
+    Eq. 3.4: math.exp(1000) raises OverflowError) and one drawn at call time.
     """
-    zs = np.array([-3.0, -0.5, 0.0, 0.7, 4.0, float(fresh_rng().uniform(-6.0, 6.0))])
+    zs = np.array([-3.0, -0.5, 0.0, 0.7, 4.0, -1000.0, 1000.0, float(fresh_rng().uniform(-6.0, 6.0))])
     values, grads, twice, nested = [], [], [], []
     for z in zs:
         for store in ("alone", "twice", "nested"):
@@ -81,6 +124,10 @@ def check_value_sigmoid(fn, Value) -> Result:
                     what = "σ(v)·v" if store == "twice" else "σ(σ(v))"
                     verdict = Result(FAIL, f"in L = {what}: {verdict.message}")
             if verdict is not None:
+                if "OverflowError" in verdict.message:  # the naive 1/(1 + exp(−z)) at z = −1000
+                    verdict = Result(FAIL, verdict.message + " (at v.data = ±1000 an exp overflows: use the stable "
+                                                             "form of Eq. (3.4), whose exp never sees a large positive "
+                                                             "argument)")
                 return verdict
             try:
                 run_limited(out.backward)
@@ -238,6 +285,103 @@ def check_jacobian(fn) -> Result:
                                 f"passes for {n_out} outputs × {n_in} inputs; the cheaper mode needs {cheapest} "
                                 "(one JVP per column, or one VJP per row)")
     return Result(PASS, "the Jacobian is right, built with min(n_in, n_out) passes on 3 cases")
+
+
+# ---------------------------------------------------------------------------------------------------
+# The ladder (issue 21): VJPs of primitives the notebook does not show, and a prediction of graph size
+# ---------------------------------------------------------------------------------------------------
+
+
+def _normalize_vjp_reference(X, G):
+    """Y = X / ‖X‖ row by row: X̄ = (G − Y (G·Y)) / ‖x‖, i.e. Eq. (10.1) with J = (I − y yᵀ)/‖x‖ per row."""
+    N = np.sqrt(np.sum(X * X, axis=1, keepdims=True))
+    Y = X / N
+    return (G - Y * np.sum(G * Y, axis=1, keepdims=True)) / N
+
+
+def check_normalize_vjp(fn) -> Result:
+    """Exercise 10.1: `fn(X, G)` → X̄ for Y = X / ‖X‖ row by row (each row scaled to length 1), G = ∂L/∂Y.
+
+    Compared with (G − Y ⊙ (G·Y row sums)) / ‖x‖ (Eq. 10.1 with the Jacobian (I − y yᵀ)/‖x‖ of one row) on a
+    non-square batch, one sample, rows of very different lengths (1e-3 and 1e3) and a shape drawn at call time.
+    """
+    rng, fresh = _rng(101), fresh_rng()
+    cases = [(rng.normal(size=(4, 3)), rng.normal(size=(4, 3))),
+             (rng.normal(size=(1, 6)), rng.normal(size=(1, 6))),
+             (rng.normal(size=(5, 2)) * np.array([[1e-3], [1.0], [1e3], [2.0], [0.5]]), rng.normal(size=(5, 2)))]
+    B, n = random_sizes(fresh, 2, 2, 9)
+    extra = [(fresh.normal(size=(B, n)), fresh.normal(size=(B, n)))]
+    res = check_function("normalize_vjp", fn, _normalize_vjp_reference, cases, "Eq. (10.1) for y = x / ‖x‖",
+                         random_cases=extra)
+    if res.passed or "rel. error" not in res.message:
+        return res
+    # name the usual slip: the norm treated as a constant (only the diagonal 1/‖x‖ of the Jacobian)
+    for X, G in cases:
+        got, verdict = call_learner("normalize_vjp", fn, (X, G))
+        if verdict is None:
+            try:
+                const = G / np.sqrt(np.sum(X * X, axis=1, keepdims=True))
+                if np.shape(got) == X.shape and np.allclose(np.asarray(got, dtype=np.float64), const, rtol=1e-6):
+                    return Result(FAIL, res.message + ": it is G / ‖x‖, as if ‖x‖ did not depend on x; "
+                                                      "every entry of y depends on every entry of x")
+            except (TypeError, ValueError):
+                pass
+        break
+    return res
+
+
+def check_scale_shift_vjp(fn) -> Result:
+    """Exercise 10.2: `fn(X, gamma, beta, G)` → (X̄, γ̄, β̄) for Y = X ⊙ γ + β, γ and β of shape (n,)
+    broadcast over the B rows, G = ∂L/∂Y (B, n).
+
+    X̄ = G ⊙ γ (B, n); γ̄ = Σ_rows G ⊙ X (n,); β̄ = Σ_rows G (n,): a value broadcast to several rows is used
+    several times, so its gradient is the sum over those uses (Eq. 10.4). Several shapes, one drawn at call time.
+    """
+    def make(rng, sizes):
+        return [(rng.normal(size=(B, n)), rng.normal(size=n), rng.normal(size=n), rng.normal(size=(B, n)))
+                for B, n in sizes]
+
+    fresh = fresh_rng()
+    return check_function("scale_shift_vjp", fn, lambda X, g, b, G: (G * g, np.sum(G * X, axis=0), np.sum(G, axis=0)),
+                          make(_rng(102), ((4, 3), (1, 5), (6, 2))), "Eq. (10.4) over the broadcast rows",
+                          labels=("grad_X", "grad_gamma", "grad_beta"),
+                          equations=("Eq. (10.2) with f' = γ", "Eq. (10.4): sum over the B rows that use γ",
+                                     "Eq. (10.4): sum over the B rows that use β"),
+                          random_cases=make(fresh, [random_sizes(fresh, 2, 2, 9)]))
+
+
+_PREDICT_SIZES, _PREDICT_B = (3, 5, 2), 6
+
+
+def _graph_nodes(sizes, B):
+    """Nodes of the notebook's Value graph of L (cell `value_forward` and its loss), counted from the code:
+    parameters once (shared by all samples); per sample n_0 input Values, one product and one sum per weight
+    use, one tanh per hidden unit; per residual y − t a constant Value(−t) and a sum, a square; the sum over
+    residuals starts from the constant 0 (one more Value), the scaling by 1/(B·n_out) a constant and a product."""
+    params = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
+    per_sample = sizes[0] + sum(2 * a * b for a, b in zip(sizes[:-1], sizes[1:])) + sum(sizes[1:-1])
+    R = B * sizes[-1]
+    return params + B * per_sample + 4 * R + 3
+
+
+def check_graph_size_prediction(prediction) -> Result:
+    """Exercise 10.4 (predict): the number of nodes in the Value graph of L for a 3-5-2 tanh network on a batch
+    of 6, built as in section 3. Exact: a whole number; the count is derived here from the code's operations
+    and compared with the graph the notebook's next cell builds (tests/test_exercises_nb10.py checks both)."""
+    if prediction is None or prediction is Ellipsis:
+        return _not_attempted("my_prediction")
+    value = exact_number(prediction)
+    if value is None or value != int(value):
+        return Result(FAIL, f"my_prediction should be a whole number of nodes, got {_type_name(prediction)}")
+    want = _graph_nodes(_PREDICT_SIZES, _PREDICT_B)
+    if int(value) == want:
+        return Result(PASS, "my_prediction is the number of nodes of the graph of L: every one counted")
+    if int(value) == _graph_nodes((2, 3, 1), 4):
+        return Result(FAIL, "my_prediction is the printed count of the 2-3-1 network on 4 samples; the graph asked "
+                            "for is a 3-5-2 network on 6 samples")
+    return Result(FAIL, "my_prediction is not the number of nodes of that graph. Check your count on the 2-3-1 "
+                        "network first (124 nodes, printed in section 3): which Values exist once, which once per "
+                        "sample, which once per residual?")
 
 
 guard_checkers(globals())
