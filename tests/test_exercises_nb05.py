@@ -94,3 +94,251 @@ def test_rank_prediction_verdicts():
         lambda B, n_in, n_out: n_in * n_out,  # the number of entries
     ):
         assert nb05.check_rank_prediction(wrong).status == FAIL
+
+
+# ---- the ladder of issue 21: 5.1 residual block, 5.2 shared weight, 5.5 gated network, 5.6 own gradient check ----
+# Every reference is checked independently (central differences, and autograd for the gated network); then the
+# right answer passes, the untouched template reads "not attempted", and plausible wrong answers fail.
+
+from exercise_support import standard_checker_tests  # noqa: E402
+
+
+def _residual(X, W, b, G, skip=True, layer=True, transpose=True, tanh_prime=True, db_mean=False):
+    Delta = G * (1.0 - np.tanh(X @ W + b) ** 2) if tanh_prime else G
+    dX = (G if skip else 0.0) + ((Delta @ (W.T if transpose else W)) if layer else 0.0)
+    return X.T @ Delta, (Delta.mean(axis=0) if db_mean else Delta.sum(axis=0)), dX
+
+
+def test_residual_reference_matches_finite_differences():
+    rng = np.random.default_rng(0)
+    for X, W, b, G in nb05._residual_cases(rng, [(5, 3), (1, 4), (4, 4)]):
+        def loss(X=X, W=W, b=b, G=G):  # L = Σ G ⊙ Y, so ∂L/∂Y = G
+            return float(np.sum(G * (X + np.tanh(X @ W + b))))
+
+        dW, db, dX = nb05._residual_reference(X, W, b, G)
+        for value, grad in ((W, dW), (b, db), (X, dX)):
+            assert rel_error(numerical_grad(loss, value), grad) < 1e-8
+
+
+def _shared(W, bs, X, T, terms="all", tanh_prime=True, transpose=True, factor=1.0):
+    As = [X]
+    for b in bs:
+        As.append(np.tanh(As[-1] @ W + b))
+    G, grads = factor * (As[-1] - T), []
+    for l in range(len(bs), 0, -1):
+        Delta = G * (1.0 - As[l] ** 2) if tanh_prime else G
+        grads.append(As[l - 1].T @ Delta)
+        G = Delta @ (W.T if transpose else W)
+    if terms == "last":
+        return grads[0]
+    if terms == "first":
+        return grads[-1]
+    if terms == "mean":
+        return sum(grads) / len(grads)
+    return sum(grads)
+
+
+def test_shared_weight_reference_matches_finite_differences():
+    for W, bs, X, T in nb05._shared_cases(np.random.default_rng(1), [(4, 3, 3), (2, 2, 1), (3, 5, 4)]):
+        def loss(W=W, bs=bs, X=X, T=T):
+            return 0.5 * float(np.sum((nb05._shared_forward(W, bs, X)[-1] - T) ** 2))
+
+        assert rel_error(numerical_grad(loss, W), nb05._shared_reference(W, bs, X, T)) < 1e-8
+
+
+def _gated(params, X, T, gate_factor=True, sigma_prime=True, scale=None, transpose_W3=False, keepdims_b3=False):
+    p = params
+    P, S = np.tanh(X @ p["W1"] + p["b1"]), 1.0 / (1.0 + np.exp(-(X @ p["W2"] + p["b2"])))
+    H = P * S
+    G_Y = (2.0 / T.size if scale is None else scale) * (H @ p["W3"] + p["b3"] - T)
+    G_H = G_Y @ p["W3"].T
+    D1 = G_H * S * (1 - P**2) if gate_factor else G_H * (1 - P**2)
+    D2 = G_H * P * S * (1 - S) if sigma_prime else G_H * P * S
+    return {"W1": X.T @ D1, "b1": D1.sum(axis=0), "W2": X.T @ D2, "b2": D2.sum(axis=0),
+            "W3": (G_Y.T @ H) if transpose_W3 else H.T @ G_Y, "b3": G_Y.sum(axis=0, keepdims=keepdims_b3)}
+
+
+def _gated_fwd(params, X, act=np.tanh):
+    p = params
+    return (act(X @ p["W1"] + p["b1"]) / (1.0 + np.exp(-(X @ p["W2"] + p["b2"])))) @ p["W3"] + p["b3"]
+
+
+def test_gated_reference_matches_autograd_and_finite_differences():
+    import autograd
+    import autograd.numpy as anp
+
+    def ag_loss(params, X, T):
+        H = anp.tanh(X @ params["W1"] + params["b1"]) / (1.0 + anp.exp(-(X @ params["W2"] + params["b2"])))
+        return anp.mean((H @ params["W3"] + params["b3"] - T) ** 2)
+
+    for params, X, T in nb05._gated_cases(np.random.default_rng(2), nb05._GATED_SIZES + [(3, 5, 2, 6)]):
+        ours = nb05._gated_reference(params, X, T)
+        theirs = autograd.grad(ag_loss)(params, X, T)
+        for k in nb05.GATED_KEYS:
+            assert rel_error(ours[k], theirs[k]) < 1e-12, k
+
+            def loss(params=params, X=X, T=T):
+                return float(np.mean((nb05._gated_forward_reference(params, X) - T) ** 2))
+
+            assert rel_error(numerical_grad(loss, params[k]), ours[k]) < 1e-7, k
+        # the forward reference is course_lib's MSELoss of Eq. (5.8)
+        from course_lib.losses import MSELoss
+
+        assert abs(MSELoss()(nb05._gated_forward_reference(params, X), T) - ag_loss(params, X, T)) < 1e-14
+
+
+def _gradcheck(central=True, h=1e-5, use_forward=True, restore=True, loss="mean", divide=None, on_copy=False):
+    """A learner's gated_gradcheck, right (defaults) or with one plausible bug."""
+    def numerical(f, x):
+        grad = np.zeros(x.shape)
+        target = x.copy() if on_copy else x
+        flat = target.reshape(-1)
+        for i in range(flat.size):
+            old = flat[i]
+            flat[i] = old + h
+            fp = f()
+            flat[i] = old - h if central else old
+            fm = f()
+            if restore:
+                flat[i] = old
+            else:
+                flat[i] = old + h  # left at x + h: the next entries are measured at a moved point
+            grad.reshape(-1)[i] = (fp - fm) / (divide or (2 * h if central else h))
+        return grad
+
+    def gated_gradcheck(forward, backward, params, X, T):
+        fwd = forward if use_forward else nb05._gated_forward_reference
+        reduce = np.mean if loss == "mean" else np.sum
+        analytic = backward(params, X, T)
+        return {k: rel_error(analytic[k], numerical(lambda: reduce((fwd(params, X) - T) ** 2), v))
+                for k, v in params.items()}
+
+    return gated_gradcheck
+
+
+def _hard_coded(check_cases, reference, wrong):
+    """An answer that returns the reference on the checker's fixed cases (recognised by their first array) and
+    a wrong answer otherwise: the case drawn at call time must reject it."""
+    known = {a[0].tobytes() if isinstance(a[0], np.ndarray) else a[0]["W1"].tobytes() for a in check_cases}
+
+    def fn(*args):
+        key = args[0].tobytes() if isinstance(args[0], np.ndarray) else args[0]["W1"].tobytes()
+        return reference(*args) if key in known else wrong(*args)
+
+    return fn
+
+
+CASES = {
+    "residual_backward": (nb05.check_residual_backward, _residual, [
+        lambda *a: _residual(*a, skip=False),  # the skip path forgotten: dX = ΔWᵀ only
+        lambda *a: _residual(*a, layer=False),  # only the skip path: dX = G
+        lambda *a: _residual(*a, transpose=False),  # W instead of Wᵀ in (5.4) (runs: W is square)
+        lambda *a: _residual(*a, tanh_prime=False),  # Δ = G: tanh′ forgotten in (5.1)
+        lambda *a: _residual(*a, db_mean=True),  # db as a mean over the batch, not the sum (5.3)
+        _hard_coded(nb05._residual_cases(np.random.default_rng(56), [(5, 3), (4, 4), (1, 5), (6, 2)]),
+                    _residual, lambda *a: _residual(*a, skip=False)),  # right only on the fixed cases
+    ]),
+    "shared_weight_grad": (nb05.check_shared_weight_grad, _shared, [
+        lambda *a: _shared(*a, terms="last"),  # only the top layer's use of W
+        lambda *a: _shared(*a, terms="first"),  # only the bottom layer's use of W
+        lambda *a: _shared(*a, terms="mean"),  # the mean of the uses instead of their sum
+        lambda *a: _shared(*a, tanh_prime=False),  # tanh′ forgotten in (5.1)
+        lambda *a: _shared(*a, transpose=False),  # W instead of Wᵀ in the recursion (runs: W is square)
+        lambda *a: _shared(*a, factor=2.0),  # ∂(½Σ(Ŷ − T)²)/∂Ŷ taken as 2(Ŷ − T)
+    ]),
+}
+(test_reference_answer_passes, test_none_reads_not_attempted, test_template_reads_not_attempted,
+ test_typical_wrong_answers_fail) = standard_checker_tests(CASES)
+
+
+def test_residual_diagnoses_the_path():
+    msg = nb05.check_residual_backward(lambda *a: _residual(*a, skip=False)).message
+    assert "skip path" in msg and "Eq. 2.7" in msg
+    assert "transpose" in nb05.check_residual_backward(lambda *a: _residual(*a, transpose=False)).message
+    assert "(5.1)" in nb05.check_residual_backward(lambda *a: _residual(*a, tanh_prime=False)).message
+
+
+def test_shared_weight_names_the_single_term():
+    assert "term alone" in nb05.check_shared_weight_grad(lambda *a: _shared(*a, terms="last")).message
+
+
+def test_gated_backward_verdicts():
+    assert nb05.check_gated_backward(_gated_fwd, _gated).passed
+    assert nb05.check_gated_backward(None, None).status == NOT_ATTEMPTED
+
+    def template(*args):
+        raise NotImplementedError()
+
+    assert nb05.check_gated_backward(template, template).status == NOT_ATTEMPTED
+    assert nb05.check_gated_backward(_gated_fwd, template).status == NOT_ATTEMPTED
+    wrong_backward = {
+        "the gate's factor σ(V) missing from the tanh branch": (lambda *a: _gated(*a, gate_factor=False), "∇b1"),
+        "σ′ taken as σ in the gate branch": (lambda *a: _gated(*a, sigma_prime=False), "∇b2"),
+        "the sum loss: 1/(B·n_out) forgotten": (lambda p, X, T: _gated(p, X, T, scale=2.0), "every array"),
+        "the mean over B only: 1/n_out forgotten": (lambda p, X, T: _gated(p, X, T, scale=2.0 / len(X)), "∂L/∂Ŷ"),
+        "no 2 from the square": (lambda p, X, T: _gated(p, X, T, scale=1.0 / T.size), "1/2 ×"),
+        "∇W3 as G_Ŷᵀ H (transposed)": (lambda *a: _gated(*a, transpose_W3=True), "∇W3"),
+        "∇b3 with keepdims: (1, n_out) instead of (n_out,)": (lambda *a: _gated(*a, keepdims_b3=True), "∇b3"),
+        "a tuple instead of a dict": (lambda *a: tuple(_gated(*a).values()), "dict"),
+        "a key named dW1": (lambda *a: {("d" + k if k == "W1" else k): v for k, v in _gated(*a).items()}, "'W1'"),
+        "right only on the checker's fixed networks": (
+            _hard_coded(nb05._gated_cases(np.random.default_rng(58), nb05._GATED_SIZES), _gated,
+                        lambda *a: _gated(*a, gate_factor=False)), "∇b1"),
+    }
+    for what, (wrong, named) in wrong_backward.items():
+        res = nb05.check_gated_backward(_gated_fwd, wrong)
+        assert res.status == FAIL and named in res.message, (what, str(res))
+    wrong_forward = {
+        "ReLU instead of tanh": lambda p, X: _gated_fwd(p, X, act=lambda z: np.maximum(z, 0)),
+        "no output bias": lambda p, X: _gated_fwd(p, X) - p["b3"],
+        "the gate added instead of multiplied": lambda p, X: (np.tanh(X @ p["W1"] + p["b1"]) + 1 / (
+            1 + np.exp(-(X @ p["W2"] + p["b2"])))) @ p["W3"] + p["b3"],
+    }
+    for what, wrong in wrong_forward.items():
+        res = nb05.check_gated_backward(wrong, _gated)
+        assert res.status == FAIL and "gated_forward" in res.message and "(5.8)" in res.message, (what, str(res))
+
+
+def test_gated_gradcheck_verdicts():
+    right = _gradcheck()
+    assert nb05.check_gated_gradcheck(right).passed
+    assert nb05.check_gated_gradcheck(right, _gated_fwd, _gated).passed
+    assert nb05.check_gated_gradcheck(None).status == NOT_ATTEMPTED
+
+    def template(*args):
+        raise NotImplementedError()
+
+    assert nb05.check_gated_gradcheck(template, template, template).status == NOT_ATTEMPTED
+    assert nb05.check_gated_gradcheck(right, _gated_fwd, template).status == NOT_ATTEMPTED
+    # the learner's own backward pass is wrong: their (right) check must say so, naming the parameters
+    res = nb05.check_gated_gradcheck(right, _gated_fwd, lambda *a: _gated(*a, sigma_prime=False))
+    assert res.status == FAIL and "W2, b2" in res.message, str(res)
+    wrong_checks = {
+        "one-sided differences, error O(h)": (_gradcheck(central=False), "one-sided"),
+        "ignores the forward it is handed (its own network)": (_gradcheck(use_forward=False), "mirror"),
+        "entries not restored after the step": (_gradcheck(restore=False), "but that gradient is right"),
+        "sum of squares instead of the mean": (_gradcheck(loss="sum"), "but that gradient is right"),
+        "divides by h in a central difference": (_gradcheck(divide=1e-5), "but that gradient is right"),
+        "perturbs a copy that forward never reads": (_gradcheck(on_copy=True), "but that gradient is right"),
+        "returns arrays, not one number per parameter": (
+            lambda f, b, p, X, T: {k: np.abs(v) for k, v in b(p, X, T).items()}, "a relative error"),
+        "says every gradient is right": (lambda f, b, p, X, T: {k: 0.0 for k in p}, "missed a planted bug"),
+    }
+    for what, (wrong, named) in wrong_checks.items():
+        res = nb05.check_gated_gradcheck(wrong)
+        assert res.status == FAIL and named in res.message, (what, str(res))
+
+
+def test_central_differences_stay_far_below_the_threshold_on_random_networks():
+    # the margin behind "right gradients below 1e-7": central differences of the reference, 200 networks of
+    # random sizes (the checker draws one at call time), both the gated network and its mirror
+    rng = np.random.default_rng(3)
+    worst = 0.0
+    right = _gradcheck()
+    for i in range(300):
+        params, X, T = nb05._well_conditioned(
+            rng, lambda r: (int(r.integers(2, 7)), *(int(v) for v in r.integers(1, 7, 3))))
+        swapped = bool(i % 2)
+        report = right(nb05._variant_forward(swapped), nb05._variant_backward(swapped), params, X, T)
+        worst = max(worst, max(report.values()))
+    assert worst < 2e-8, worst  # 5× below the checker's 1e-7

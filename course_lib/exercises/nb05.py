@@ -16,12 +16,16 @@ from ..layers import Linear
 from ..network import MLP
 from . import (
     FAIL,
+    NOT_ATTEMPTED,
     PASS,
     Result,
+    _copied,
     _not_attempted,
     _short,
     _type_name,
     call_learner,
+    check_array,
+    check_arrays,
     check_function,
     exact_number,
     fresh_rng,
@@ -237,6 +241,436 @@ def check_rank_prediction(fn) -> Result:
             return Result(FAIL, f"for B = {B}, n_in = {n_in}, n_out = {n_out} the measured rank of ∇W is {measured}, "
                                 f"your formula gives {_short(number)}")
     return Result(PASS, f"your formula predicts the measured rank of ∇W for all {len(_RANK_SIZES)} sizes")
+
+
+# ---- the ladder of issue 21: derive (residual block, one weight shared by every layer), build (the gated
+# network) and verify (the learner's own gradient check of it) ---------------------------------------------
+
+
+def _residual_reference(X, W, b, G):
+    """Y = X + tanh(X W + b): Δ = G ⊙ (1 − tanh²(Z)) (5.1); ∇W = XᵀΔ (5.2); ∇b = Δᵀ1 (5.3); ∂L/∂X = G + ΔWᵀ
+    (5.4 along the path through the layer, plus the skip path, which hands G to X unchanged)."""
+    Delta = G * (1.0 - np.tanh(X @ W + b) ** 2)
+    return X.T @ Delta, Delta.sum(axis=0), G + Delta @ W.T
+
+
+def _residual_cases(rng, sizes):
+    cases = []
+    for B, n in sizes:
+        cases.append((rng.standard_normal((B, n)), rng.standard_normal((n, n)) / np.sqrt(n),
+                      0.5 * rng.standard_normal(n), rng.standard_normal((B, n))))
+    return cases
+
+
+_RESIDUAL_DIAGNOSIS = (
+    (lambda X, W, b, G, D: D @ W.T, "it is the path through the layer alone: X also reaches Y directly (the skip "
+                                    "path, Y = X + …), and the chain rule adds the gradients of all paths (Eq. 2.7)"),
+    (lambda X, W, b, G, D: G, "it is the skip path alone: X also feeds Z = XW + b, whose path gives ΔWᵀ (Eq. 5.4)"),
+    (lambda X, W, b, G, D: G + D @ W, "W needs its transpose in the path through the layer (Eq. 5.4: the sum runs "
+                                      "over W's second index)"),
+    (lambda X, W, b, G, D: G + (G @ W.T), "the path through the layer misses the factor tanh′(Z) (Eq. 5.1)"),
+)
+
+
+def check_residual_backward(fn) -> Result:
+    """Exercise 5.1: `fn(X, W, b, G) -> (dW, db, dX)` for a residual block Y = X + tanh(X W + b), G = ∂L/∂Y.
+
+    X and G are (B, n), W is (n, n), b is (n,). dX = G + ΔWᵀ with Δ = G ⊙ (1 − tanh²(XW + b)). Four seeded
+    cases (B ≠ n, B = n, B = 1) and one drawn at call time; a wrong dX is diagnosed (skip path missing, path
+    through the layer missing, W not transposed, tanh′ missing).
+    """
+    name = "residual_backward"
+    if fn is None or fn is Ellipsis:
+        return _not_attempted(name)
+    fresh = fresh_rng()
+    cases = _residual_cases(np.random.default_rng(56), [(5, 3), (4, 4), (1, 5), (6, 2)])
+    extra = _residual_cases(fresh, [tuple(random_sizes(fresh, 2, 2, 8))])
+    labels = ("dW", "db", "dX")
+    equations = ("Eq. (5.2) with (5.1)", "Eq. (5.3) with (5.1)", "the sum of the skip path and Eq. (5.4)")
+    for i, args in enumerate(cases + extra):
+        expected = _residual_reference(*_copied(args))
+        got, verdict = call_learner(name, fn, args)
+        if verdict is not None:
+            return verdict
+        res = check_arrays(f"{name} (case {i + 1})", got, expected, labels, equations, upstream=(1, 0, 2))
+        if res.passed:
+            continue
+        if isinstance(got, (tuple, list)) and len(got) == 3 and check_array("", got[0], expected[0], "").passed \
+                and check_array("", got[1], expected[1], "").passed:
+            X, W, b, G = args
+            Delta = G * (1.0 - np.tanh(X @ W + b) ** 2)
+            for wrong, why in _RESIDUAL_DIAGNOSIS:
+                if check_array("", got[2], wrong(X, W, b, G, Delta), "").passed:
+                    return Result(FAIL, f"{name} (case {i + 1}): dW and db are right; dX fails: {why}")
+        return res
+    return Result(PASS, f"{name} agrees with the skip path plus Eq. (5.1)–(5.4) on {len(cases)} test cases "
+                        "(rel. error < 1e-08)")
+
+
+def _shared_forward(W, bs, X):
+    As = [X]
+    for b in bs:
+        As.append(np.tanh(As[-1] @ W + b))
+    return As
+
+
+def _shared_reference(W, bs, X, T):
+    """∇W of L = ½ Σ (A_D − T)², A_l = tanh(A_{l−1} W + b_l), one W in every layer: Σ_l A_{l−1}ᵀ Δ_l."""
+    As = _shared_forward(W, bs, X)
+    G, grad = As[-1] - T, np.zeros_like(W)
+    for l in range(len(bs), 0, -1):
+        Delta = G * (1.0 - As[l] ** 2)  # (5.1)
+        grad += As[l - 1].T @ Delta  # (5.2), one term per use of W
+        G = Delta @ W.T  # (5.4)
+    return grad
+
+
+def _shared_cases(rng, sizes):
+    cases = []
+    for B, n, D in sizes:
+        W = rng.standard_normal((n, n)) * (1.2 / np.sqrt(n))
+        bs = [0.3 * rng.standard_normal(n) for _ in range(D)]
+        cases.append((W, bs, rng.standard_normal((B, n)), rng.standard_normal((B, n))))
+    return cases
+
+
+def check_shared_weight_grad(fn) -> Result:
+    """Exercise 5.2: `fn(W, bs, X, T) -> ∇W` for D layers that all use the same W (a recurrent net unrolled).
+
+    A_0 = X (B, n), A_l = tanh(A_{l−1} W + b_l) for l = 1 … D = len(bs), Ŷ = A_D, L = ½ Σ (Ŷ − T)². ∇W (n, n) is
+    the sum of the D per-layer gradients (5.2) along the recursion (5.5). Cases with D = 1 … 4, B ≠ n, and one
+    drawn at call time; a failure says when the answer is one layer's term only.
+    """
+    name = "shared_weight_grad"
+    if fn is None or fn is Ellipsis:
+        return _not_attempted(name)
+    fresh = fresh_rng()
+    cases = _shared_cases(np.random.default_rng(57), [(5, 3, 3), (2, 4, 1), (6, 2, 4), (3, 3, 2)])
+    B, n = random_sizes(fresh, 2, 1, 7)
+    extra = _shared_cases(fresh, [(B, n, int(fresh.integers(2, 5)))])
+    eq = "the sum over the layers of Eq. (5.2), with Δ_l from (5.5)"
+    for i, args in enumerate(cases + extra):
+        expected = _shared_reference(*_copied(args))
+        got, verdict = call_learner(name, fn, args)
+        if verdict is not None:
+            return verdict
+        res = check_array(f"{name} (case {i + 1})", got, expected, eq)
+        if res.passed:
+            continue
+        W, bs, X, T = args
+        D = len(bs)
+        if D > 1:
+            As = _shared_forward(W, bs, X)
+            G, terms = As[-1] - T, []
+            for l in range(D, 0, -1):
+                Delta = G * (1.0 - As[l] ** 2)
+                terms.append((l, As[l - 1].T @ Delta))
+                G = Delta @ W.T
+            for l, term in terms:
+                if check_array("", got, term, "").passed:
+                    return Result(FAIL, f"{name} (case {i + 1}, D = {D}): your ∇W is layer {l}'s term alone; W "
+                                        f"is used by all {D} layers, and a weight used several times collects the "
+                                        "sum of the gradients of every use")
+        return res
+    return Result(PASS, f"{name} agrees with {eq} on {len(cases)} test cases (rel. error < 1e-08)")
+
+
+# ---- the capstone: the gated network, Eq. (5.8) ---------------------------------------------------------------
+
+GATED_KEYS = ("W1", "b1", "W2", "b2", "W3", "b3")
+
+
+def _sigmoid(z):
+    return 0.5 * (1.0 + np.tanh(0.5 * z))  # = 1/(1 + e^−z), without overflow
+
+
+def _gated_forward_reference(params, X):
+    p = params
+    return (np.tanh(X @ p["W1"] + p["b1"]) * _sigmoid(X @ p["W2"] + p["b2"])) @ p["W3"] + p["b3"]
+
+
+def _gated_reference(params, X, T):
+    """The gradients of L = Σ(Ŷ − T)²/(B·n_out) for Ŷ = (tanh(XW1 + b1) ⊙ σ(XW2 + b2)) W3 + b3, Eq. (5.8).
+
+    G_Ŷ = 2(Ŷ − T)/(B n_out); ∇W3 = HᵀG_Ŷ; ∇b3 = G_Ŷᵀ1; G_H = G_Ŷ W3ᵀ; Δ1 = G_H ⊙ S ⊙ (1 − P²); Δ2 = G_H ⊙ P ⊙ S(1 − S);
+    ∇W1 = XᵀΔ1, ∇b1 = Δ1ᵀ1, ∇W2 = XᵀΔ2, ∇b2 = Δ2ᵀ1 (P = tanh(XW1 + b1), S = σ(XW2 + b2), H = P ⊙ S). Checked
+    against autograd and central differences in tests/test_exercises_nb05.py.
+    """
+    p = params
+    P = np.tanh(X @ p["W1"] + p["b1"])
+    S = _sigmoid(X @ p["W2"] + p["b2"])
+    H = P * S
+    G_Y = 2.0 * (H @ p["W3"] + p["b3"] - T) / T.size
+    G_H = G_Y @ p["W3"].T
+    D1 = G_H * S * (1.0 - P**2)
+    D2 = G_H * P * S * (1.0 - S)
+    return {"W1": X.T @ D1, "b1": D1.sum(axis=0), "W2": X.T @ D2, "b2": D2.sum(axis=0),
+            "W3": H.T @ G_Y, "b3": G_Y.sum(axis=0)}
+
+
+def _gated_params(rng, n_in, n_h, n_out):
+    return {"W1": rng.standard_normal((n_in, n_h)) / np.sqrt(n_in), "b1": 0.5 * rng.standard_normal(n_h),
+            "W2": rng.standard_normal((n_in, n_h)) / np.sqrt(n_in), "b2": 0.5 * rng.standard_normal(n_h),
+            "W3": rng.standard_normal((n_h, n_out)) / np.sqrt(n_h), "b3": 0.5 * rng.standard_normal(n_out)}
+
+
+def _gated_cases(rng, sizes):
+    return [(_gated_params(rng, n_in, n_h, n_out), 1.5 * rng.standard_normal((B, n_in)),
+             rng.standard_normal((B, n_out))) for B, n_in, n_h, n_out in sizes]
+
+
+_GATED_SIZES = [(5, 3, 4, 2), (1, 2, 6, 3), (7, 4, 3, 1), (4, 4, 4, 4)]
+
+_GATED_LABELS = ("∇W1", "∇b1", "∇W2", "∇b2", "∇W3", "∇b3")
+_GATED_EQS = ("the tanh branch: Δ1 = G_H ⊙ σ(V) ⊙ tanh′(U), ∇W1 = XᵀΔ1", "the tanh branch: ∇b1 = Δ1ᵀ1",
+              "the gate branch: Δ2 = G_H ⊙ tanh(U) ⊙ σ′(V), ∇W2 = XᵀΔ2", "the gate branch: ∇b2 = Δ2ᵀ1",
+              "the output layer: ∇W3 = HᵀG_Ŷ", "the output layer: ∇b3 = G_Ŷᵀ1")
+
+
+def _as_grad_tuple(name, got):
+    """The learner's dict of gradients as a tuple in GATED_KEYS order, or a failing Result."""
+    if not isinstance(got, dict):
+        return None, Result(FAIL, f"{name} should return a dict {{'W1': ∇W1, 'b1': ∇b1, …, 'b3': ∇b3}}, got "
+                                  f"{_type_name(got)}")
+    missing = [k for k in GATED_KEYS if k not in got]
+    if missing:
+        return None, Result(FAIL, f"{name}: the dict it returns has no key {', '.join(map(repr, missing))} (keys: "
+                                  "'W1', 'b1', 'W2', 'b2', 'W3', 'b3', the parameters' names)")
+    return tuple(got[k] for k in GATED_KEYS), None
+
+
+def check_gated_backward(forward_fn, backward_fn=None) -> Result:
+    """Exercise 5.5 (capstone): `gated_forward(params, X) -> Ŷ` and `gated_backward(params, X, T) -> dict of
+    gradients` for the gated network, Eq. (5.8): H = tanh(X W1 + b1) ⊙ σ(X W2 + b2), Ŷ = H W3 + b3,
+    L = Σ(Ŷ − T)²/(B·n_out) (course_lib's MSELoss).
+
+    params holds W1, W2 (n_in, n_h), b1, b2 (n_h,), W3 (n_h, n_out), b3 (n_out,); the answer is a dict with the
+    same keys, each gradient in its parameter's shape. The forward pass is checked first, then the gradients
+    against an independent reference (checked by autograd in the tests) on four seeded networks (one with
+    equal sizes, where a missing transpose still runs) and one drawn at call time. A failure names the
+    gradient where the error starts: the output layer first, then the two branches.
+    """
+    if forward_fn is None or forward_fn is Ellipsis:
+        return _not_attempted("gated_forward")
+    fresh = fresh_rng()
+    cases = _gated_cases(np.random.default_rng(58), _GATED_SIZES)
+    extra = _gated_cases(fresh, [tuple(random_sizes(fresh, 4, 1, 7, distinct=False))])
+    res = check_function("gated_forward", forward_fn, _gated_forward_reference, [c[:2] for c in cases],
+                         "Eq. (5.8)", random_cases=[c[:2] for c in extra])
+    if not res.passed:
+        return res
+    name = "gated_backward"
+    if backward_fn is None or backward_fn is Ellipsis:
+        return _not_attempted(name)
+    for i, args in enumerate(cases + extra):
+        expected = _gated_reference(*_copied(args))
+        got, verdict = call_learner(name, backward_fn, args)
+        if verdict is not None:
+            return verdict
+        got, verdict = _as_grad_tuple(name, got)
+        if verdict is not None:
+            return verdict
+        res = check_arrays(f"{name} (case {i + 1})", got, tuple(expected[k] for k in GATED_KEYS), _GATED_LABELS,
+                           _GATED_EQS, upstream=(4, 5, 1, 0, 3, 2),
+                           common="∂L/∂Ŷ = 2(Ŷ − T)/(B·n_out), the mean over all B·n_out entries")
+        if not res.passed:
+            return res
+    return Result(PASS, f"gated_forward and gated_backward agree with Eq. (5.8) and its gradients on "
+                        f"{len(cases)} test networks (rel. error < 1e-08)")
+
+
+# ---- verify: the learner's own gradient check, tried on right and planted wrong backward passes -----------------
+
+
+def _acts(swapped):
+    """(f1, f1′, f2, f2′) of the network a check is handed: the gated network (tanh, σ), or its mirror (σ, tanh)."""
+    tanh = (np.tanh, lambda a: 1.0 - a**2)
+    sigm = (_sigmoid, lambda a: a * (1.0 - a))  # derivatives from the activation's output
+    return (*sigm, *tanh) if swapped else (*tanh, *sigm)
+
+
+def _variant_forward(swapped):
+    def forward(params, X):
+        f1, _, f2, _ = _acts(swapped)
+        p = params
+        return (f1(X @ p["W1"] + p["b1"]) * f2(X @ p["W2"] + p["b2"])) @ p["W3"] + p["b3"]
+
+    return forward
+
+
+def _variant_backward(swapped, bug=None):
+    """The gradients of the gated network (or its mirror), with an optional planted bug."""
+    def backward(params, X, T):
+        f1, d1, f2, d2 = _acts(swapped)
+        p = params
+        P, S = f1(X @ p["W1"] + p["b1"]), f2(X @ p["W2"] + p["b2"])
+        H = P * S
+        G_Y = 2.0 * (H @ p["W3"] + p["b3"] - T) / T.size
+        G_H = G_Y @ p["W3"].T
+        D1 = G_H * S * d1(P) if bug != "no gate" else G_H * d1(P)  # "no gate": the factor S forgotten
+        D2 = G_H * P * d2(S) if bug != "f2 not f2′" else G_H * P * S  # f2′ taken as f2
+        g = {"W1": X.T @ D1, "b1": D1.sum(axis=0), "W2": X.T @ D2, "b2": D2.sum(axis=0),
+             "W3": H.T @ G_Y, "b3": G_Y.sum(axis=0)}
+        if bug == "b3 twice":
+            g["b3"] = 2.0 * g["b3"]
+        return g
+
+    return backward
+
+
+def _planted_backwards():
+    """(description, backward, the keys whose gradient is wrong) for check_gated_gradcheck."""
+    return [("the right gradients", None, ()),
+            ("∇W1, ∇b1 without the other branch's factor", "no gate", ("W1", "b1")),
+            ("∇b3 twice too large", "b3 twice", ("b3",)),
+            ("the second branch's derivative taken as the activation itself in ∇W2, ∇b2", "f2 not f2′",
+             ("W2", "b2"))]
+
+
+_GOOD, _BAD = 1e-7, 1e-3
+
+
+def _well_conditioned(rng, draw_sizes):
+    """A gated network (params, X, T) on which every gradient has an RMS of at least 1e-3 under both networks.
+
+    Central differences are accurate to about ε·|L|/h ≈ 1e-11 absolute; a gradient of RMS 2e-5 (a saturated
+    unit on a batch of one) turns that into a relative error of 3e-7, above the 1e-7 a right check must reach.
+    tests/test_exercises_nb05.py measures the margin on random networks drawn this way.
+    """
+    for _ in range(100):
+        params, X, T = _gated_cases(rng, [draw_sizes(rng)])[0]
+        if all(np.sqrt(np.mean(g**2)) >= 1e-3 for swapped in (False, True)
+               for g in _variant_backward(swapped)(params, X, T).values()):
+            return params, X, T
+    return params, X, T  # not reached in practice: most draws qualify
+
+
+def _read_report(name, got):
+    """The learner's {key: relative error} as {key: float}, or a failing Result."""
+    if not isinstance(got, dict):
+        return None, Result(FAIL, f"{name} should return a dict {{'W1': rel. error, …, 'b3': rel. error}}, got "
+                                  f"{_type_name(got)}")
+    out = {}
+    for k in GATED_KEYS:
+        if k not in got:
+            return None, Result(FAIL, f"{name}: the dict it returns has no key {k!r} (one relative error per "
+                                      "parameter: 'W1', 'b1', 'W2', 'b2', 'W3', 'b3')")
+        v = got[k]
+        if isinstance(v, np.ndarray) and v.shape == () and v.dtype.kind == "f":
+            v = float(v)
+        number = exact_number(v)
+        if number is None or not np.isfinite(number) or number < 0:
+            return None, Result(FAIL, f"{name}: the value for {k!r} should be a relative error (a number ≥ 0, "
+                                      f"Eq. 2.4), got {_short(v)}")
+        out[k] = float(number)
+    return out, None
+
+
+def check_gated_gradcheck(fn, forward_fn=None, backward_fn=None) -> Result:
+    """Exercise 5.6: `fn(forward, backward, params, X, T) -> {key: relative error}`, the learner's own gradient
+    check: central differences (Eq. 2.3) of L = mean((forward(params, X) − T)²) for every entry of every
+    parameter, compared with backward(params, X, T)[key] by Eq. (2.4).
+
+    The checker hands it a forward pass (the gated network, and its mirror H = σ(XW1 + b1) ⊙ tanh(XW2 + b2), so a
+    check that ignores the forward it is given fails) and four backward passes: the right one (every
+    error must be below 1e-7, which one-sided differences, O(h), do not reach) and three with planted bugs
+    (the bugged parameters must show an error above 1e-3, the others below 1e-7), on a seeded network and one
+    drawn at call time. With the learner's own gated_forward and gated_backward it then runs the learner's
+    check on them and says whether their backward pass is verified.
+    """
+    name = "gated_gradcheck"
+    if fn is None or fn is Ellipsis:
+        return _not_attempted(name)
+    fresh = fresh_rng()
+    cases = [_well_conditioned(np.random.default_rng(59), lambda rng: (4, 3, 5, 2)),
+             _well_conditioned(fresh, lambda rng: (int(rng.integers(2, 7)), *random_sizes(rng, 3, 1, 6, False)))]
+    for i, (params, X, T) in enumerate(cases):
+        swapped = i == 0  # the mirror network σ ⊙ tanh: a check must differentiate the forward it is handed
+        for what, bug, wrong_keys in _planted_backwards():
+            args = (_variant_forward(swapped), _variant_backward(swapped, bug), params, X, T)
+            got, verdict = call_learner(name, fn, args, slow=2.0)
+            if verdict is not None:
+                return verdict
+            report, verdict = _read_report(name, got)
+            if verdict is not None:
+                return verdict
+            for k in GATED_KEYS:
+                if k in wrong_keys and not report[k] > _BAD:
+                    return Result(FAIL, f"{name} (network {i + 1}) missed a planted bug: handed a backward pass with "
+                                        f"{what}, it reports {k}'s relative error as {report[k]:.1g}; a check "
+                                        f"must show more than {_BAD:g} there")
+                if k not in wrong_keys and not report[k] < _GOOD:
+                    why = ("; one-sided differences (f(x + h) − f(x))/h are only O(h) accurate: use central "
+                           "ones, Eq. (2.3)") if _GOOD <= report[k] < 1e-3 else ""
+                    if swapped and not why:
+                        why = ("; this network is the mirror H = σ(XW1 + b1) ⊙ tanh(XW2 + b2): a check must "
+                               "differentiate the forward pass it is handed")
+                    return Result(FAIL, f"{name} (network {i + 1}) handed a backward pass with {what}: it reports "
+                                        f"{k}'s relative error as {report[k]:.1g}, but that gradient is right: a "
+                                        f"good check gives less than {_GOOD:g} there{why}")
+    verdict_text = ("your gradient check passes the right gradients (< 1e-7) and catches all three planted bugs "
+                    "(> 1e-3)")
+    if forward_fn is None and backward_fn is None:
+        return Result(PASS, verdict_text)
+    if not callable(forward_fn) or not callable(backward_fn):
+        return Result(NOT_ATTEMPTED, verdict_text + "; gated_forward/gated_backward (exercise 5.5) are not "
+                                                    "written yet, so there is nothing of yours to verify")
+    params, X, T = _gated_cases(np.random.default_rng(60), [(6, 3, 4, 2)])[0]
+    got, verdict = call_learner(name, fn, (forward_fn, backward_fn, params, X, T), slow=2.0)
+    if verdict is not None:
+        if verdict.status == NOT_ATTEMPTED:
+            return Result(NOT_ATTEMPTED, verdict_text + "; finish exercise 5.5 to verify your own gated network")
+        return Result(FAIL, verdict_text + f"; run on your gated network: {verdict.message}")
+    report, verdict = _read_report(name, got)
+    if verdict is not None:
+        return verdict
+    bad = [k for k in GATED_KEYS if not report[k] < _GOOD]
+    if bad:
+        return Result(FAIL, verdict_text + f"; on YOUR gated_backward it reports errors ≥ {_GOOD:g} for "
+                                           f"{', '.join(bad)}: fix those gradients (exercise 5.5)")
+    return Result(PASS, verdict_text + "; on your gated_forward/gated_backward every relative error is below 1e-7: "
+                                       "your backward pass is verified by your own check")
+
+
+HINTS = {
+    "residual_backward": [
+        "X reaches Y along two paths: directly (the skip, Y = X + …) and through Z = XW + b. Which rule of notebook 02 "
+        "says what to do with two paths?",
+        "Δ = G ⊙ tanh′(Z) by (5.1); dW and db follow from Δ by (5.2), (5.3). For dX add the two paths (Eq. 2.7): the "
+        "skip hands G to X unchanged, the layer gives ΔWᵀ by (5.4).",
+    ],
+    "shared_weight_grad": [
+        "W is used D times. Give each use its own name W⁽¹⁾ … W⁽ᴰ⁾, all equal to W: what is each ∇W⁽ˡ⁾, and how do "
+        "they combine (notebook 04, exercise 4.4)?",
+        "Run the recursion (5.5) from Δ_D = (Ŷ − T) ⊙ (1 − A_D²) down to Δ_1, always through Wᵀ, and add up "
+        "A_{l−1}ᵀ Δ_l over all layers l = 1 … D.",
+    ],
+    "input_gradient": [
+        "X enters the network like an activation A_0, but no function f is applied to it. Where does the recursion "
+        "(5.5) stop, and does the last step have an f′?",
+        "∂L/∂Ŷ = Ŷ − T for ½Σ(Ŷ − T)²; through each tanh layer multiply by 1 − A_l² (from the forward pass), then by "
+        "W_lᵀ (5.4). The last product, Δ_1 W_1ᵀ, is already ∂L/∂X: no f′ after it.",
+    ],
+    "rank_prediction": [
+        "∇W = A_prevᵀ Δ = Σ_r a_r δ_rᵀ (Eq. 2.5): a sum of B outer products. What is the rank of one outer product?",
+        "One outer product has rank 1; a sum of B of them has rank at most B; and no matrix of shape "
+        "n_in × n_out has rank above min(n_in, n_out). With random data the bound is reached.",
+    ],
+    "gated_backward": [
+        "Name the intermediates: U = XW1 + b1, P = tanh(U), V = XW2 + b2, S = σ(V), H = P ⊙ S. The output layer is a "
+        "Linear layer as in (5.2)–(5.4); the product H = P ⊙ S is the only new step: what is ∂H/∂P entry by entry?",
+        "G_Ŷ = 2(Ŷ − T)/(B·n_out); G_H = G_Ŷ W3ᵀ. An entry-wise product hands each factor the other one: "
+        "∂L/∂P = G_H ⊙ S and ∂L/∂S = G_H ⊙ P. Then (5.1) for each branch: Δ1 = G_H ⊙ S ⊙ (1 − P²), "
+        "Δ2 = G_H ⊙ P ⊙ S(1 − S), and (5.2), (5.3) with X as the input of both.",
+    ],
+    "gated_gradcheck": [
+        "Use only the `forward` you are handed: the loss is mean((forward(params, X) − T)²). Perturb one entry of one "
+        "parameter at a time, both ways, and put it back.",
+        "For each key and each entry i: L(θ + h e_i) − L(θ − h e_i) over 2h (Eq. 2.3, h = 1e-5), the entry restored "
+        "exactly afterwards; then compare the array with backward(params, X, T)[key] by Eq. (2.4), "
+        "‖a − b‖ / (‖a‖ + ‖b‖).",
+    ],
+}
 
 
 guard_checkers(globals())
