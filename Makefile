@@ -75,7 +75,7 @@ bench: $(VENV)/.installed-test
 	@set -e; for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f; done
 
 ## make nbgrader-check: a class can autograde: nbgrader itself (in a venv of its own, it pulls many packages)
-## generates the assignment from the stamped notebooks and autogrades a solved and a blank copy
+## generates each assignment from the stamped notebooks and autogrades a solved, a blank and a partly solved copy
 NBGRADER_VENV := .venv-nbgrader
 nbgrader-check:
 	$(MAKE) --no-print-directory VENV=$(NBGRADER_VENV) $(NBGRADER_VENV)/.installed-test
