@@ -90,3 +90,293 @@ def _buggy(x, W, t):  # the printed derivation, as it stands
 def test_fixed_grads_wrong_answers_fail(wrong):
     res = nb02.check_fixed_grads(wrong)
     assert res.status == "fail", res
+
+
+# ---- the ladder of issue 21: 2.1 predict, 2.3 and 2.5 derive, 2.7–2.8 the gradient-check capstone ----------
+
+def test_rel_error_prediction_right_answer_passes_and_none_is_not_attempted():
+    assert nb02.check_rel_error_prediction((0.5, 1 / 3)).passed
+    assert nb02.check_rel_error_prediction([0.5, 0.3333]).passed  # within 1e-3
+    assert nb02.check_rel_error_prediction(None).status == NOT_ATTEMPTED
+
+
+@pytest.mark.parametrize(
+    "prediction, match",
+    [
+        ((2.0, 0.5), "divides by ‖a‖ + ‖b‖"),  # ‖a − b‖/‖b‖ = |k − 1|: the denominator of (2.4) forgotten
+        ((0.5, 0.5), "g/2"),  # g/2 guessed as symmetric to 2g
+        ((0.75, 1 / 3), "3g"),  # |k − 1|/(k + 1) misread as (k − 1)/(k + 1) · something
+        ((1 / 3, 0.5), "3g"),  # the two numbers swapped
+        (0.5, "pair of numbers"),  # one number where two are asked for
+        (("0.5", "0.33"), "should be a number"),  # strings
+        ((float("nan"), 1 / 3), "should be a number"),  # NaN can never be within 1e-3
+    ],
+)
+def test_rel_error_prediction_wrong_answers_fail(prediction, match):
+    result = nb02.check_rel_error_prediction(prediction)
+    assert result.status == "fail" and match in result.message, result
+
+
+def test_mixing_reference_matches_finite_differences():
+    for M, X, W, Delta in nb02._mixing_cases():
+        X, W = X.copy(), W.copy()
+
+        def loss(M=M, X=X, W=W, Delta=Delta):
+            return float(np.sum(Delta * (M @ X @ W)))  # ∂L/∂Z = Δ for this L
+
+        dW, dX = nb02._mixing_reference(M, X, W, Delta)
+        assert rel_error(numerical_grad(loss, W), dW) < 1e-8
+        assert rel_error(numerical_grad(loss, X), dX) < 1e-8
+
+
+def mixing_right(M, X, W, D):
+    return (M @ X).T @ D, M.T @ D @ W.T
+
+
+@pytest.mark.parametrize(
+    "wrong",
+    [
+        lambda M, X, W, D: ((M @ X).T @ D, M @ D @ W.T),  # no transpose on M (right only for a symmetric M)
+        lambda M, X, W, D: (X.T @ D, D @ W.T),  # M ignored: the sample-wise (2.5)/(2.6)
+        lambda M, X, W, D: (X.T @ M @ D, M.T @ D @ W.T),  # Xᵀ M Δ: M's transpose lost in dW
+        lambda M, X, W, D: ((M @ X).T @ D, M.T @ D @ W),  # W's transpose lost (runs in the square case)
+        lambda M, X, W, D: (D.T @ (M @ X), M.T @ D @ W.T),  # dW transposed (n_out × n_in)
+    ],
+)
+def test_mixing_wrong_answers_fail(wrong):
+    assert nb02.check_mixing_layer_grads(wrong).status == "fail"
+
+
+def test_mixing_right_passes_and_template_is_not_attempted():
+    assert nb02.check_mixing_layer_grads(mixing_right).passed
+    assert nb02.check_mixing_layer_grads(None).status == NOT_ATTEMPTED
+
+    def template(*args):
+        raise NotImplementedError()
+
+    assert nb02.check_mixing_layer_grads(template).status == NOT_ATTEMPTED
+
+
+def minimiser_right(X, Y, lam):
+    return np.linalg.solve(X.T @ X + lam * np.eye(X.shape[1]), X.T @ Y)
+
+
+def test_minimiser_reference_zeroes_the_gradient():
+    for X, Y, lam in nb02._minimiser_cases():
+        W = nb02._minimiser_reference(X, Y, lam)
+        assert np.abs(ridge_right(X, W, Y, lam)).max() < 1e-10
+
+
+@pytest.mark.parametrize(
+    "wrong",
+    [
+        lambda X, Y, lam: np.linalg.solve(X.T @ X, X.T @ Y),  # λ dropped: singular for B < n_in, biased otherwise
+        lambda X, Y, lam: np.linalg.solve(X.T @ X + 2 * lam * np.eye(X.shape[1]), X.T @ Y),  # 2λ: the 2s not cancelled
+        lambda X, Y, lam: np.linalg.pinv(X) @ Y,  # the unregularised least-squares solution
+        lambda X, Y, lam: np.linalg.solve(X.T @ X + lam * np.eye(X.shape[1]), X.T @ Y).T,  # transposed
+        lambda X, Y, lam: np.linalg.solve(X.T @ X - lam * np.eye(X.shape[1]), X.T @ Y),  # sign of λ
+    ],
+)
+def test_minimiser_wrong_answers_fail(wrong):
+    assert nb02.check_ridge_minimiser(wrong).status == "fail"
+
+
+def test_minimiser_right_passes_and_none_is_not_attempted():
+    assert nb02.check_ridge_minimiser(minimiser_right).passed
+    assert nb02.check_ridge_minimiser(None).status == NOT_ATTEMPTED
+
+
+def numgrad_right(f, x, h=1e-5):
+    grad = np.zeros(x.shape)
+    for idx in np.ndindex(x.shape):
+        old = x[idx]
+        x[idx] = old + h
+        fp = f(x)
+        x[idx] = old - h
+        fm = f(x)
+        x[idx] = old
+        grad[idx] = (fp - fm) / (2 * h)
+    return grad
+
+
+def numgrad_forward(f, x, h=1e-5):  # one-sided: error O(h), measurable as a 10× (not 100×) drop per decade
+    grad, f0 = np.zeros(x.shape), f(x)
+    for idx in np.ndindex(x.shape):
+        old = x[idx]
+        x[idx] = old + h
+        grad[idx] = (f(x) - f0) / h
+        x[idx] = old
+    return grad
+
+
+def numgrad_tiny_forward(f, x, h=1e-5):  # one-sided with a hard-coded tiny step: accurate-looking, ignores h
+    return numgrad_forward(f, x, 1e-8)
+
+
+def numgrad_drifting(f, x, h=1e-5):  # += h, −= 2h, += h: x does not come back bit for bit
+    grad = np.zeros(x.shape)
+    for idx in np.ndindex(x.shape):
+        x[idx] += h
+        fp = f(x)
+        x[idx] -= 2 * h
+        fm = f(x)
+        x[idx] += h
+        grad[idx] = (fp - fm) / (2 * h)
+    return grad
+
+
+def numgrad_copies(f, x, h=1e-5):  # the section-3 naive version: f never sees x itself
+    grad = np.zeros(x.shape)
+    for idx in np.ndindex(x.shape):
+        xp, xm = x.copy(), x.copy()
+        xp[idx] += h
+        xm[idx] -= h
+        grad[idx] = (f(xp) - f(xm)) / (2 * h)
+    return grad
+
+
+def numgrad_flat(f, x, h=1e-5):  # assumes a 1-d x: flattens it and hands f the wrong shape
+    flat = x.reshape(-1)
+    grad = np.zeros(flat.size)
+    for i in range(flat.size):
+        old = flat[i]
+        flat[i] = old + h
+        fp = f(flat)
+        flat[i] = old - h
+        fm = f(flat)
+        flat[i] = old
+        grad[i] = (fp - fm) / (2 * h)
+    return grad
+
+
+def numgrad_2d_only(f, x, h=1e-5):  # two nested loops: right for matrices, wrong for a 3-d x
+    grad = np.zeros(x.shape)
+    for i in range(x.shape[0]):
+        for j in range(x.shape[1]):
+            old = x[i, j]
+            x[i, j] = old + h
+            fp = f(x)
+            x[i, j] = old - h
+            fm = f(x)
+            x[i, j] = old
+            grad[i, j] = (fp - fm) / (2 * h)
+    return grad
+
+
+def numgrad_no_half(f, x, h=1e-5):  # divides by h instead of 2h: 2 × the gradient
+    return 2 * numgrad_right(f, x, h)
+
+
+@pytest.mark.parametrize(
+    "wrong, match",
+    [
+        (numgrad_forward, "one-sided"),
+        (numgrad_tiny_forward, "use the argument h"),
+        (numgrad_drifting, "changed x"),
+        (numgrad_copies, "other than x"),
+        (numgrad_flat, "f expects an array of shape"),
+        (numgrad_2d_only, "x of shape (2, 3, 2)"),  # x[i, j] on a 3-d x moves a whole row
+        (numgrad_no_half, "2 ×"),
+    ],
+)
+def test_numerical_grad_wrong_answers_fail(wrong, match):
+    result = nb02.check_numerical_grad(wrong)
+    assert result.status == "fail" and match in result.message, result
+
+
+def test_numerical_grad_right_passes_and_template_is_not_attempted():
+    assert nb02.check_numerical_grad(numgrad_right).passed
+    assert nb02.check_numerical_grad(None).status == NOT_ATTEMPTED
+
+    def template(f, x, h=1e-5):
+        raise NotImplementedError()
+
+    assert nb02.check_numerical_grad(template).status == NOT_ATTEMPTED
+
+
+def test_probe_gradients_are_exact():
+    # the checker's own exact gradients, against course_lib's numerical_grad
+    rng = np.random.default_rng(0)
+    for probe in nb02._probes(rng, True) + nb02._probes(rng, False):
+        x = probe.x.copy()
+        assert rel_error(numerical_grad(lambda probe=probe, x=x: probe(x), x), probe.grad(probe.x)) < 1e-8
+
+
+def verify_right(grad_fn, X, W, Y, lam):
+    def loss(W_):
+        return np.sum((X @ W_ - Y) ** 2) + lam * np.sum(W_**2)
+
+    return rel_error(grad_fn(X, W, Y, lam), numgrad_right(loss, W.copy()))
+
+
+def verify_without_lambda(grad_fn, X, W, Y, lam):  # the loss without its λ term
+    def loss(W_):
+        return np.sum((X @ W_ - Y) ** 2)
+
+    return rel_error(grad_fn(X, W, Y, lam), numgrad_right(loss, W.copy()))
+
+
+def verify_half_loss(grad_fn, X, W, Y, lam):  # ½‖XW − Y‖²: a different loss than the one of 2.4
+    def loss(W_):
+        return 0.5 * np.sum((X @ W_ - Y) ** 2) + lam * np.sum(W_**2)
+
+    return rel_error(grad_fn(X, W, Y, lam), numgrad_right(loss, W.copy()))
+
+
+def verify_always_zero(grad_fn, X, W, Y, lam):  # a check that accepts everything
+    return 0.0
+
+
+def verify_forward(grad_fn, X, W, Y, lam):  # a one-sided check with a coarse step: rejects right gradients
+    def loss(W_):
+        return np.sum((X @ W_ - Y) ** 2) + lam * np.sum(W_**2)
+
+    return rel_error(grad_fn(X, W, Y, lam), numgrad_forward(loss, W.copy(), 1e-3))
+
+
+def verify_returns_array(grad_fn, X, W, Y, lam):  # returns the difference, not the relative error (2.4)
+    def loss(W_):
+        return np.sum((X @ W_ - Y) ** 2) + lam * np.sum(W_**2)
+
+    return grad_fn(X, W, Y, lam) - numgrad_right(loss, W.copy())
+
+
+@pytest.mark.parametrize(
+    "wrong, match",
+    [
+        (verify_without_lambda, "rejects a RIGHT gradient"),
+        (verify_half_loss, "rejects a RIGHT gradient"),
+        (verify_always_zero, "accepts a WRONG gradient"),
+        (verify_forward, "rejects a RIGHT gradient"),
+        (verify_returns_array, "relative error"),
+    ],
+)
+def test_ridge_verification_wrong_answers_fail(wrong, match):
+    result = nb02.check_ridge_verification(wrong, ridge_right)
+    assert result.status == "fail" and match in result.message, result
+
+
+def test_ridge_verification_runs_the_learners_check_on_the_learners_gradient():
+    assert nb02.check_ridge_verification(verify_right, ridge_right).passed
+    assert nb02.check_ridge_verification(verify_right).passed  # without a gradient of 2.4 to verify
+    assert nb02.check_ridge_verification(None, ridge_right).status == NOT_ATTEMPTED
+
+    def template(*args):
+        raise NotImplementedError()
+
+    assert nb02.check_ridge_verification(verify_right, template).status == NOT_ATTEMPTED  # 2.4 not written yet
+    assert nb02.check_ridge_verification(template, template).status == NOT_ATTEMPTED
+    # a right check on a wrong gradient of 2.4: the learner's own check catches the learner's own mistake
+    result = nb02.check_ridge_verification(verify_right, lambda X, W, Y, lam: 2 * X.T @ (X @ W - Y) + lam * W)
+    assert result.status == "fail" and "rejects your my_ridge_grad" in result.message
+
+
+def test_hints_cover_every_exercise_of_notebook_02():
+    from course_lib.exercises.solutions import exercises
+
+    ids = [ex["id"] for ex in exercises("02")]
+    assert ids == ["rel_error_prediction", "jacobian", "mixing_layer_grads", "ridge_grad", "ridge_minimiser",
+                   "fixed_grads", "numerical_grad", "ridge_verification"]
+    for ex_id in ids:
+        nudge, key = nb02.HINTS[ex_id]
+        assert nudge and key and nudge != key

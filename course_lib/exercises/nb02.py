@@ -10,8 +10,24 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..gradcheck import rel_error
 from ..layers import Linear, Tanh
-from . import PASS, Result, check_function, fresh_rng, guard_checkers, random_sizes
+from . import (
+    FAIL,
+    NOT_ATTEMPTED,
+    PASS,
+    Result,
+    _describe,
+    _not_attempted,
+    _type_name,
+    call_learner,
+    check_array,
+    check_function,
+    exact_number,
+    fresh_rng,
+    guard_checkers,
+    random_sizes,
+)
 
 
 def _jacobian_cases(seed: int | None = 201):
@@ -193,6 +209,342 @@ def check_fixed_grads(fn):
         if not res.passed:
             return res
     return Result(PASS, f"both gradients agree with Eq. (2.8) and (2.2) on {len(cases)} cases (rel. error < 1e-08)")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The ladder (issue 21): predict a relative error; derive a sample-mixing layer and the ridge minimiser; build
+# a central-difference gradient check and verify a derived gradient with it.
+# ---------------------------------------------------------------------------------------------------------
+
+_REL_FACTORS = (3.0, 0.5)  # the prediction exercise: err(3g, g) and err(g/2, g), Eq. (2.4)
+
+
+def check_rel_error_prediction(prediction) -> Result:
+    """Exercise 2.1 (predict): the relative error (2.4) of 3g against g and of g/2 against g, as a pair of numbers.
+
+    The reference measures both with course_lib's `rel_error` on a gradient g drawn at call time (they do not
+    depend on g); each prediction must be within 1e-3. Dividing by ‖g‖ alone (|k − 1|) is named.
+    """
+    name = "your predictions"
+    if prediction is None or prediction is Ellipsis:
+        return _not_attempted(name)
+    if not isinstance(prediction, (tuple, list)) or len(prediction) != 2:
+        return Result(FAIL, f"{name} should be a pair of numbers (err for 3g, err for g/2), got "
+                            f"{_describe(prediction)}")
+    g = fresh_rng().normal(size=(4, 3))
+    for k, guess in zip(_REL_FACTORS, prediction, strict=True):
+        truth = rel_error(k * g, g)
+        number = exact_number(guess)
+        if number is None or not np.isfinite(number):
+            return Result(FAIL, f"each prediction should be a number, got {_type_name(guess)}")
+        if abs(number - truth) > 1e-3:
+            what = "3g" if k == 3.0 else "g/2"
+            why = (" (that is ‖a − b‖/‖b‖: Eq. (2.4) divides by ‖a‖ + ‖b‖)" if abs(number - abs(k - 1)) < 1e-3
+                   else "")
+            return Result(FAIL, f"your prediction for {what} against g is off by more than 1e-3{why}; put a = k·g "
+                                "and b = g into Eq. (2.4) and take the norms out")
+    return Result(PASS, "both predictions match Eq. (2.4) to 1e-3")
+
+
+def _mixing_cases(seed: int | None = 207):
+    rng = np.random.default_rng(seed) if seed is not None else fresh_rng()
+    shapes = [(4, 3, 2), (5, 5, 5), (3, 2, 6), (6, 4, 1)] if seed is not None else [tuple(random_sizes(rng, 3, 2, 9))]
+    return [(rng.normal(size=(B, B)), rng.normal(size=(B, n_in)), rng.normal(size=(n_in, n_out)),
+             rng.normal(size=(B, n_out))) for B, n_in, n_out in shapes]
+
+
+def _mixing_reference(M, X, W, Delta):
+    # Z = (M X) W: course_lib's Linear gives dW = (MX)ᵀ Δ (2.5) and ∂L/∂(MX) = Δ Wᵀ (2.6); then Z' = M X has
+    # ∂L/∂X = Mᵀ ∂L/∂Z' by the same index argument as (2.5) (the sum runs over M's row index).
+    lin = Linear(W.shape[0], W.shape[1], bias=False)
+    lin.W[...] = W
+    lin.forward(M @ X)
+    dA = lin.backward(Delta)
+    return lin.dW.copy(), M.T @ dA
+
+
+def check_mixing_layer_grads(fn) -> Result:
+    """Exercise 2.3 (derive): `fn(M, X, W, Delta)` returns (∂L/∂W, ∂L/∂X) for Z = M X W, given Δ = ∂L/∂Z.
+
+    M (B, B) mixes the samples (a graph convolution's normalised adjacency, say), X (B, n_in), W (n_in, n_out),
+    Δ (B, n_out). Reference: ∂L/∂W = (MX)ᵀΔ, ∂L/∂X = MᵀΔWᵀ. M is never symmetric, so a missing transpose on M
+    fails; one case is square in every dimension.
+    """
+    return check_function("mixing_layer_grads", fn, _mixing_reference, _mixing_cases(),
+                          "Eq. (2.5)–(2.7)", labels=("dL/dW", "dL/dX"),
+                          equations=("Eq. (2.5) with MX for X", "Eq. (2.7) over the entries of Z"),
+                          random_cases=_mixing_cases(None))
+
+
+def _minimiser_cases(seed: int | None = 208):
+    rng = np.random.default_rng(seed) if seed is not None else fresh_rng()
+    settings = [((8, 3, 2), 0.5), ((3, 5, 2), 1.0), ((6, 4, 4), 2.0), ((2, 2, 3), 0.1)] if seed is not None else \
+        [(tuple(random_sizes(rng, 3, 2, 9)), float(rng.uniform(0.2, 2.0)))]
+    return [(rng.normal(size=(B, n_in)), rng.normal(size=(B, n_out)), lam) for (B, n_in, n_out), lam in settings]
+
+
+def _minimiser_reference(X, Y, lam):
+    # ∂L/∂W = 2Xᵀ(XW − Y) + 2λW = 0  ⇔  (XᵀX + λI) W = XᵀY; XᵀX + λI is positive definite for λ > 0
+    return np.linalg.solve(X.T @ X + lam * np.eye(X.shape[1]), X.T @ Y)
+
+
+def check_ridge_minimiser(fn) -> Result:
+    """Exercise 2.5 (derive, show that): `fn(X, Y, lam)` returns the W at which the ridge gradient of 2.4 vanishes.
+
+    Reference: W* = (XᵀX + λI)⁻¹XᵀY (n_in, n_out), by np.linalg.solve. Cases include B < n_in (XᵀX is singular
+    there, so λ is needed) and one drawn at call time; all have λ > 0.
+    """
+    return check_function("your minimiser W*", fn, _minimiser_reference, _minimiser_cases(),
+                          "∂L/∂W = 0 with the gradient of 2.4", tol=1e-7, random_cases=_minimiser_cases(None))
+
+
+# ---- the capstone: a central-difference gradient check of the learner's own ---------------------------------
+
+
+class _Probe:
+    """A scalar test function f(x) with its exact gradient; it refuses an x of another shape (clear message)."""
+
+    def __init__(self, kind: str, shape, rng):
+        self.kind, self.shape = kind, tuple(shape)
+        self.C = rng.uniform(0.5, 1.5, self.shape) * rng.choice([-1.0, 1.0], self.shape)
+        if kind == "tanh":
+            self.X = rng.normal(size=(int(rng.integers(2, 6)), self.shape[0]))
+            self.C = rng.normal(size=(self.X.shape[0], self.shape[1]))
+        self.x = rng.uniform(-1.0, 1.0, self.shape)
+        self.target, self.foreign = None, False  # the array handed to the learner; was f given another one?
+
+    def __call__(self, x):
+        if self.target is not None and not (isinstance(x, np.ndarray) and np.shares_memory(x, self.target)):
+            self.foreign = True
+        x = np.asarray(x)
+        if x.shape != self.shape:
+            raise ValueError(f"f expects an array of shape {self.shape} (x's shape), got {x.shape}")
+        if self.kind == "sin":
+            return float(np.sum(self.C * np.sin(x)) + 0.1 * np.sum(x**3))
+        if self.kind == "tanh":
+            return float(np.sum(self.C * np.tanh(self.X @ x)))
+        return float(np.sum(self.C * np.exp(0.7 * x)))
+
+    def grad(self, x):
+        if self.kind == "sin":
+            return self.C * np.cos(x) + 0.3 * x**2
+        if self.kind == "tanh":
+            return self.X.T @ (self.C * (1.0 - np.tanh(self.X @ x) ** 2))
+        return 0.7 * self.C * np.exp(0.7 * x)
+
+
+def _probes(rng, fixed: bool):
+    if fixed:
+        return [_Probe("sin", (3, 4), rng), _Probe("tanh", (4, 2), rng), _Probe("exp", (2, 3, 2), rng),
+                _Probe("sin", (5,), rng)]
+    return [_Probe("exp", tuple(random_sizes(rng, 3, 1, 4)), rng)]
+
+
+def _run_numgrad(name, fn, probe, x, h=None):
+    """The learner's fn(f, x[, h]) on x itself (so a change it leaves in x is seen): (answer, verdict)."""
+    args = (probe, x) if h is None else (probe, x, h)
+    probe.target, probe.foreign = x, False
+    try:
+        return call_learner(name, lambda: fn(*args), ())
+    finally:
+        probe.target = None
+
+
+def check_numerical_grad(fn) -> Result:
+    """Exercise 2.7 (build): `fn(f, x, h=1e-5)` returns the central-difference gradient (2.3) of a scalar f at x.
+
+    f must be called with x itself, nudged in place, and x restored exactly (each call of f is watched).
+
+    x is an array of any shape (the cases: 1-d, non-square 2-d, 3-d, and one 3-d shape drawn at call time); the
+    answer must have x's shape, agree with the exact gradient to 1e-7 (Eq. 2.4), and leave x exactly as it was.
+    Then the order: at h = 1e-2 and 1e-3 the error must shrink about 100× (O(h²)); a one-sided difference
+    shrinks 10× (O(h)) and is named, and so is an answer that ignores h.
+    """
+    name = "my_numerical_grad"
+    if fn is None or fn is Ellipsis:
+        return _not_attempted(name)
+    rng = np.random.default_rng(209)
+    fixed = _probes(rng, True)
+    for i, probe in enumerate(fixed + _probes(fresh_rng(), False)):
+        x = probe.x.copy()
+        got, verdict = _run_numgrad(name, fn, probe, x)
+        if verdict is not None:
+            return verdict
+        if probe.foreign:
+            return Result(FAIL, f"{name} called f with an array other than x: nudge the entries of x itself, in place "
+                                "(f may read x where it lives, as a model reads its weights), and restore each one")
+        if not np.array_equal(x, probe.x):
+            changed = int(np.sum(x != probe.x))
+            return Result(FAIL, f"{name} changed x ({changed} of {x.size} entries differ afterwards): restore each "
+                                "entry exactly (save the old value and put it back; x[i] += h followed by x[i] -= h "
+                                "need not give back the same float)")
+        res = check_array(f"{name} (case {i + 1}, x of shape {probe.shape})" if i < len(fixed) else
+                          f"{name} (the case drawn at call time)", got, probe.grad(probe.x), "Eq. (2.3)", tol=1e-7)
+        if not res.passed:
+            order = _order_message(name, fn) if "rel. error" in res.message else ""
+            return Result(FAIL, res.message + (";" + order if order else ""))
+    order = _order_message(name, fn)
+    if order:
+        return Result(FAIL, f"{name} is accurate at the default h, but{order}")
+    return Result(PASS, f"{name} agrees with the exact gradients to 1e-7 on x of shapes (5,), (3, 4), (4, 2) and "
+                        "(2, 3, 2), leaves x unchanged, and its error shrinks like h² (Eq. 2.3)")
+
+
+def _order_message(name, fn) -> str:
+    """'' if the learner's error shrinks like h² from h = 1e-2 to 1e-3, else why not (one-sided, h ignored)."""
+    probe = _Probe("sin", (2, 3), np.random.default_rng(210))
+    errors = []
+    for h in (1e-2, 1e-3):
+        got, verdict = _run_numgrad(name, fn, probe, probe.x.copy(), h)
+        if verdict is not None:
+            return f" (called with h = {h:g}: {verdict.message})"
+        try:
+            errors.append(rel_error(np.asarray(got, dtype=np.float64).reshape(probe.shape), probe.grad(probe.x)))
+        except Exception:  # noqa: BLE001 - a malformed answer: the main comparison reports it
+            return ""
+    big, small = errors
+    if not (np.isfinite(big) and np.isfinite(small)):
+        return ""
+    if big < 1e-9 or big < 3.0 * small:
+        return " its result hardly changes between h = 1e-2 and h = 1e-3: does it use the argument h?"
+    if big / max(small, 1e-300) < 30.0:
+        return (f" its error shrinks only {big / small:.0f}× from h = 1e-2 to h = 1e-3, like h (a one-sided "
+                "difference?); Eq. (2.3)'s central difference (f(x + h e_i) − f(x − h e_i)) / 2h shrinks like h², "
+                "about 100×")
+    return ""
+
+
+def _ridge_loss(X, W, Y, lam):
+    return float(np.sum((X @ W - Y) ** 2) + lam * np.sum(W**2))
+
+
+def _ridge_wrong(kind):
+    def grad(X, W, Y, lam):
+        data = 2.0 * X.T @ (X @ W - Y)
+        if kind == "no λ term":
+            return data
+        if kind == "half":
+            return 0.5 * (data + 2.0 * lam * W)
+        return data - 2.0 * lam * W  # "λ term subtracted"
+
+    grad.__name__ = f"ridge_grad_{kind.replace(' ', '_')}"
+    return grad
+
+
+def _as_error(name, value):
+    number = exact_number(value)
+    if number is None and isinstance(value, np.ndarray) and value.shape == () and value.dtype.kind == "f":
+        number = float(value)
+    if number is None or not np.isfinite(number) or number < 0:
+        return None, Result(FAIL, f"{name} should return the relative error (2.4), a number ≥ 0, got "
+                                  f"{_type_name(value)}")
+    return number, None
+
+
+def check_ridge_verification(verify, ridge_grad=None) -> Result:
+    """Exercise 2.8 (build and verify): `verify(grad_fn, X, W, Y, lam)` returns the relative error (2.4) between
+    grad_fn(X, W, Y, lam) and the learner's own central-difference gradient of L(W) = ‖XW − Y‖² + λ‖W‖².
+
+    It must accept a right gradient (error < 1e-6) and reject three wrong ones (error > 1e-4): without the 2λW
+    term, half the gradient, the λ term subtracted; on non-square cases and one drawn at call time. Then, if
+    `ridge_grad` (the learner's answer to 2.4) is given, the learner's check is run on it and its verdict reported.
+    """
+    name = "verify_ridge_grad"
+    if verify is None or verify is Ellipsis:
+        return _not_attempted(name)
+    right = _ridge_reference_grad
+    cases = _ridge_cases(211) + _ridge_cases(None)
+    cases = [c for c in cases if c[3] > 0]  # the λ term must matter
+    for X, W, Y, lam in cases:
+        value, verdict = call_learner(name, verify, (right, X, W, Y, lam), slow=2.0)
+        if verdict is not None:
+            return verdict
+        err, verdict = _as_error(name, value)
+        if verdict is not None:
+            return verdict
+        if err > 1e-6:
+            return Result(FAIL, f"{name} rejects a RIGHT gradient (your check gives rel. error {err:.2g}): is your L "
+                                "exactly ‖XW − Y‖² + λ‖W‖² (both terms, squared, no 1/2), differentiated with respect "
+                                "to W, not X?")
+        for kind in ("no λ term", "half", "λ term subtracted"):
+            value, verdict = call_learner(name, verify, (_ridge_wrong(kind), X, W, Y, lam), slow=2.0)
+            if verdict is not None:
+                return verdict
+            err, verdict = _as_error(name, value)
+            if verdict is not None:
+                return verdict
+            if err <= 1e-4:
+                return Result(FAIL, f"{name} accepts a WRONG gradient ({kind}: rel. error {err:.2g} ≤ 1e-4); "
+                                    "compare grad_fn's answer with your numerical gradient of the whole loss")
+    if ridge_grad is None:
+        return Result(PASS, f"{name} accepts the right ridge gradient and rejects 3 wrong ones")
+    X, W, Y, lam = _ridge_cases(212)[0]
+    value, verdict = call_learner(name, verify, (ridge_grad, X, W, Y, lam), slow=2.0)
+    if verdict is not None:
+        if verdict.status == NOT_ATTEMPTED:
+            return Result(NOT_ATTEMPTED, f"{name} works; now write my_ridge_grad (exercise 2.4) and run this again")
+        return Result(FAIL, f"{name} could not check your my_ridge_grad: {verdict.message}")
+    err, verdict = _as_error(name, value)
+    if verdict is not None:
+        return verdict
+    if err > 1e-6:
+        return Result(FAIL, f"{name} is right, and it rejects your my_ridge_grad of exercise 2.4 (rel. error "
+                            f"{err:.2g}): the derivation of 2.4 has a mistake")
+    return Result(PASS, f"{name} accepts the right ridge gradient, rejects 3 wrong ones, and your own my_ridge_grad "
+                        "passes your own check (rel. error < 1e-6)")
+
+
+def _ridge_reference_grad(X, W, Y, lam):
+    return _ridge_reference(X, W, Y, lam)
+
+
+HINTS = {
+    "rel_error_prediction": [
+        "Put a = k·g and b = g into Eq. (2.4). Norms scale: ‖k·g‖ = |k|·‖g‖.",
+        "err(k·g, g) = |k − 1|·‖g‖ / ((|k| + 1)·‖g‖): the norm of g cancels. Now take k = 3 and k = 1/2.",
+    ],
+    "jacobian": [
+        "The layer is two steps, z = Wᵀx + b and a = tanh(z). Find the Jacobian of each step (section 1) and "
+        "combine them with the chain rule in matrix form, Eq. (2.8).",
+        "J_az = diag(tanh'(z)) with tanh' = 1 − tanh², and J_zx = Wᵀ; J_ax = J_az J_zx, of shape n_out × n_in. "
+        "Multiplying by a diagonal matrix scales the rows of Wᵀ.",
+    ],
+    "mixing_layer_grads": [
+        "For dL/dW, name P = M X and this is section 6 again. For dL/dX, write Z_rj = Σ_s Σ_i M_rs X_si W_ij and "
+        "apply (2.7): which index does the sum run over now that samples are mixed?",
+        "∂Z_rj/∂X_si = M_rs W_ij, so ∂L/∂X_si = Σ_r Σ_j M_rs Δ_rj W_ij = (Mᵀ Δ Wᵀ)_si: the sum over r puts a "
+        "transpose on M, the sum over j one on W. And ∂L/∂W = (MX)ᵀ Δ by (2.5).",
+    ],
+    "ridge_grad": [
+        "Two terms. For the first, Z = XW and L is a sum of squares of the entries of Z − Y: what is ∂L/∂Z entry by "
+        "entry? For the second, differentiate Σ λW_ij² with respect to one W_ij.",
+        "Δ = ∂/∂Z Σ(Z − Y)² = 2(Z − Y), so the first term gives Xᵀ Δ by (2.5); the second gives 2λW. Add them; "
+        "both have W's shape n_in × n_out.",
+    ],
+    "ridge_minimiser": [
+        "Set your gradient of 2.4 to zero and collect the terms with W on one side.",
+        "2Xᵀ(XW − Y) + 2λW = 0 gives (XᵀX + λI) W = XᵀY, with I the n_in × n_in identity. Solve this linear system "
+        "(np.linalg.solve) rather than inverting a matrix.",
+    ],
+    "fixed_grads": [
+        "Check each line's shape first: what shape must ∂L/∂x and ∂L/∂W have in denominator layout (2.2)? Which "
+        "form of the chain rule, (2.8) left or right, gives a gradient?",
+        "∂L/∂x = J_zxᵀ δ = (Wᵀ)ᵀ δ = W δ (2.8, right), and ∂L/∂W_ij = x_i δ_j, so ∂L/∂W = x δᵀ = np.outer(x, d). "
+        "Step 1 is right.",
+    ],
+    "numerical_grad": [
+        "Loop over every entry of x, whatever its shape (np.ndindex(x.shape) gives the index tuples); nudge that "
+        "entry up and down by h, evaluate f twice, and put the old value back.",
+        "For each idx: old = x[idx]; x[idx] = old + h; fp = f(x); x[idx] = old - h; fm = f(x); x[idx] = old; "
+        "grad[idx] = (fp - fm) / (2*h). Start from grad = np.zeros(x.shape) and return it.",
+    ],
+    "ridge_verification": [
+        "Write the loss as a function of W alone (X, Y and lam fixed), hand it to my_numerical_grad, and compare "
+        "its answer with grad_fn's using Eq. (2.4).",
+        "def L(W_): return np.sum((X @ W_ - Y)**2) + lam*np.sum(W_**2); then return "
+        "rel_error(grad_fn(X, W, Y, lam), my_numerical_grad(L, W.copy())).",
+    ],
+}
 
 
 guard_checkers(globals())
