@@ -159,7 +159,8 @@ INIT = {"he": lambda fi, fo: math.sqrt(2 / fi), "glorot": lambda fi, fo: math.sq
 
 
 def value_sigmoid(v, derivative=lambda s: s * (1 - s)):
-    s = 1.0 / (1.0 + math.exp(-v.data))
+    z = v.data  # Eq. (3.4): exp of a non-positive number only, so z = ±1000 does not overflow
+    s = 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
     out = Value(s, (v,))
 
     def _backward():
