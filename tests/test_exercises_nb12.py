@@ -104,3 +104,168 @@ def test_an_answer_that_mutates_its_inputs_still_passes():
         return out
 
     assert nb12.check_softmax_vjp(mutating).passed
+
+
+# ------------------------------------------------------------------ the ladder: 12.3 predict, 12.4 and 12.5 build
+def test_smoothing_floor_prediction_verdicts():
+    t_hi, t_lo = 1 - 0.1 + 0.1 / 3, 0.1 / 3
+    right = (-(t_hi * np.log(t_hi) + 2 * t_lo * np.log(t_lo)), np.log(t_hi / t_lo))
+    # the reference is the real minimum: gradient descent on one row of logits reaches it
+    z, t = np.zeros(3), np.array([t_hi, t_lo, t_lo])
+    for _ in range(5000):
+        z -= 1.0 * (_softmax(z[None])[0] - t)
+    assert abs(-(t * np.log(_softmax(z[None])[0])).sum() - right[0]) < 1e-9 and abs(z[0] - z[1] - right[1]) < 1e-6
+    assert nb12.check_smoothing_floor_prediction(right).status == "pass"
+    assert nb12.check_smoothing_floor_prediction([round(right[0], 4), round(right[1], 4)]).status == "pass"
+    assert nb12.check_smoothing_floor_prediction(None).status == "not attempted yet"
+    wrong = {
+        "the loss can reach 0": (0.0, right[1]),
+        "the gap is infinite": (right[0], float("inf")),
+        "ε/(C − 1) on the other classes": (-(0.9 * np.log(0.9) + 2 * 0.05 * np.log(0.05)), np.log(0.9 / 0.05)),
+        "gap log((1 − ε)/ε)": (right[0], np.log(0.9 / 0.1)),
+        "loss −log(1 − ε + ε/C) only (the true class's term)": (-np.log(t_hi), right[1]),
+        "loss log C (chance)": (np.log(3), right[1]),
+        "gap rounded to 3.3 (1 % off)": (right[0], 3.3),
+        "a single number": right[0],
+        "three numbers": (*right, 0.0),
+        "a string": "0.29, 3.33",
+    }
+    for name, answer in wrong.items():
+        res = nb12.check_smoothing_floor_prediction(answer)
+        assert res.status == "fail", (name, res)
+        assert f"{right[0]:.3f}" not in res.message and f"{right[1]:.3f}" not in res.message  # never gives it away
+
+
+def cls_right(params, X, y, *, factor=1.0, relu_grad=True, stable=True, sign=1.0, b_axis=0, mean=True):
+    B = X.shape[0]
+    Z1 = X @ params["W1"] + params["b1"]
+    H = np.maximum(Z1, 0.0)
+    Z = H @ params["W2"] + params["b2"]
+    if stable:
+        S = Z - Z.max(axis=1, keepdims=True)
+        logP = S - np.log(np.exp(S).sum(axis=1, keepdims=True))
+    else:
+        with np.errstate(all="ignore"):
+            E = np.exp(Z)
+            logP = np.log(E / E.sum(axis=1, keepdims=True))
+    L = -np.mean(logP[np.arange(B), y]) if mean else -np.sum(logP[np.arange(B), y])
+    D = np.exp(logP)
+    D[np.arange(B), y] -= 1.0
+    D = sign * factor * D / (B if mean else 1)
+    D1 = (D @ params["W2"].T) * ((Z1 > 0) if relu_grad else 1.0)
+    return L, {"W1": X.T @ D1, "b1": D1.sum(axis=b_axis), "W2": H.T @ D, "b2": D.sum(axis=b_axis)}
+
+
+CLS_WRONG = {
+    # Δ = P − T without the 1/B of the mean (12.7), loss still the mean
+    "missing 1/B in the gradient": lambda p, X, y: (cls_right(p, X, y)[0], cls_right(p, X, y, factor=X.shape[0])[1]),
+    # the ReLU derivative forgotten in Δ1
+    "missing relu'": lambda p, X, y: cls_right(p, X, y, relu_grad=False),
+    # T − P: a sign error in (12.7)
+    "sign of P − T": lambda p, X, y: cls_right(p, X, y, sign=-1.0),
+    # log(exp(z)/Σexp(z)): NaN once the logits reach several hundred (case 4)
+    "naive softmax": lambda p, X, y: cls_right(p, X, y, stable=False),
+    # sum over the batch instead of the mean, in the loss and the gradient
+    "sum instead of mean": lambda p, X, y: cls_right(p, X, y, mean=False),
+    # the bias gradients summed over the classes (axis 1): shape (B,)
+    "bias summed over axis 1": lambda p, X, y: cls_right(p, X, y, b_axis=1),
+    # ∇W2 transposed (Δᵀ H)
+    "∇W2 transposed": lambda p, X, y: (lambda L, g: (L, {**g, "W2": g["W2"].T}))(*cls_right(p, X, y)),
+    # a dict with a key missing
+    "b2 missing": lambda p, X, y: (lambda L, g: (L, {k: v for k, v in g.items() if k != "b2"}))(*cls_right(p, X, y)),
+}
+
+
+def test_classifier_loss_grad_reference_passes():
+    assert nb12.check_classifier_loss_grad(cls_right).status == "pass"
+
+
+def test_classifier_reference_agrees_with_finite_differences_and_course_lib():
+    from course_lib import CrossEntropyLoss
+    from course_lib.gradcheck import numerical_grad, rel_error
+
+    rng = np.random.default_rng(3)
+    params = {"W1": rng.normal(size=(3, 5)), "b1": rng.normal(size=5), "W2": rng.normal(size=(5, 4)),
+              "b2": rng.normal(size=4)}
+    X, y = rng.normal(size=(6, 3)), rng.integers(0, 4, 6)
+    L, g = nb12._classifier_reference(params, X, y)
+    assert abs(L - CrossEntropyLoss()(nb12._forward(params, X)[2], y)) < 1e-12
+    for k in params:
+        fd = numerical_grad(lambda: nb12._classifier_reference(params, X, y)[0], params[k])
+        assert rel_error(g[k], fd) < 1e-7, k
+
+
+@pytest.mark.parametrize("answer", [None, lambda p, X, y: (_ for _ in ()).throw(NotImplementedError())])
+def test_classifier_loss_grad_not_attempted(answer):
+    assert nb12.check_classifier_loss_grad(answer).status == "not attempted yet"
+
+
+@pytest.mark.parametrize("name", sorted(CLS_WRONG))
+def test_classifier_loss_grad_wrong_answers_fail(name):
+    res = nb12.check_classifier_loss_grad(CLS_WRONG[name])
+    assert res.status == "fail", (name, res)
+
+
+def test_classifier_loss_grad_blames_where_the_error_starts():
+    msg = nb12.check_classifier_loss_grad(CLS_WRONG["missing relu'"]).message
+    assert "∇W1" in msg and "relu'" in msg
+    msg = nb12.check_classifier_loss_grad(CLS_WRONG["sign of P − T"]).message
+    assert "every array" in msg and "−1 ×" in msg
+    assert "Eq. 12.5" in nb12.check_classifier_loss_grad(CLS_WRONG["naive softmax"]).message
+
+
+def train_right(X, y, seed, steps=1000, lr=0.02, width=64, sign=1.0, train_hidden=True):
+    rng = np.random.default_rng(seed)
+    p = {"W1": rng.normal(size=(2, width)), "b1": np.zeros(width),
+         "W2": rng.normal(size=(width, 3)) * np.sqrt(2 / width), "b2": np.zeros(3)}
+    m = {k: np.zeros_like(v) for k, v in p.items()}
+    v = {k: np.zeros_like(a) for k, a in p.items()}
+    for t in range(1, steps + 1):
+        _, g = cls_right(p, X, y)
+        for k in p:
+            if not train_hidden and k in ("W1", "b1"):
+                continue
+            m[k] = 0.9 * m[k] + 0.1 * g[k]
+            v[k] = 0.999 * v[k] + 0.001 * g[k] ** 2
+            p[k] -= sign * lr * (m[k] / (1 - 0.9**t)) / (np.sqrt(v[k] / (1 - 0.999**t)) + 1e-8)
+    return p
+
+
+TRAIN_WRONG = {
+    "untrained (returns the initial parameters)": lambda X, y, s: train_right(X, y, s, steps=0),
+    "gradient ascent (sign)": lambda X, y, s: train_right(X, y, s, sign=-1.0, steps=200),
+    "far too few steps": lambda X, y, s: train_right(X, y, s, steps=5),
+    "only the output layer trained (random features)": lambda X, y, s: train_right(X, y, s, width=8,
+                                                                                      train_hidden=False),
+    "wrong shapes (W1 transposed)": lambda X, y, s: (lambda p: {**p, "W1": p["W1"].T})(train_right(X, y, s, steps=5)),
+    "diverged (NaN)": lambda X, y, s: {**train_right(X, y, s, steps=0), "W2": np.full((64, 3), np.nan)},
+    "a list instead of the dict": lambda X, y, s: list(train_right(X, y, s, steps=0).values()),
+}
+
+
+def test_trained_classifier_reference_passes():
+    assert nb12.check_trained_classifier(train_right).status == "pass"
+
+
+def test_trained_classifier_not_attempted():
+    assert nb12.check_trained_classifier(None).status == "not attempted yet"
+    assert nb12.check_trained_classifier(lambda X, y, s: (_ for _ in ()).throw(NotImplementedError())).status \
+        == "not attempted yet"
+
+
+@pytest.mark.parametrize("name", sorted(TRAIN_WRONG))
+def test_trained_classifier_wrong_answers_fail(name):
+    res = nb12.check_trained_classifier(TRAIN_WRONG[name])
+    assert res.status == "fail", (name, res)
+
+
+def test_trained_classifier_target_has_margin_over_seeds():
+    """The stated target (0.90) against the reference training on 8 seeds: every one at least 0.95."""
+    from course_lib.data import make_spiral
+
+    accs = []
+    for seed in range(8):
+        X, y = make_spiral(**nb12.SPIRAL, seed=seed)
+        Xt, yt = make_spiral(**nb12.SPIRAL, seed=seed + 1)
+        accs.append(nb12.classifier_accuracy(train_right(X, y, seed), Xt, yt))
+    assert min(accs) >= nb12.TARGET_ACCURACY + 0.05, accs
