@@ -11,7 +11,19 @@ import numpy as np
 
 from ..losses import MSELoss
 from ..network import MLP
-from . import Result, check_function, fresh_rng, guard_checkers, random_sizes
+from . import (
+    FAIL,
+    PASS,
+    Result,
+    _describe,
+    _not_attempted,
+    _short,
+    check_function,
+    exact_number,
+    fresh_rng,
+    guard_checkers,
+    random_sizes,
+)
 
 
 def _net(seed, B, n_x, n_h, n_y, biases=True):
@@ -142,6 +154,152 @@ def check_per_sample_grads(fn) -> Result:
     cases = [_net(45 + i, *sizes) for i, sizes in enumerate([(5, 4, 6, 3), (3, 3, 3, 2), (1, 2, 4, 1)])]
     return check_function("per_sample_grads", fn, _per_sample_reference, cases,
                           "Eq. (4.9) sample by sample (x_r δ_rᵀ)", random_cases=[_net(None, *_random_sizes())])
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The ladder of issue 21: predict (dead units), derive (tanh hidden layer with the mean loss; a "show that"
+# from the ReLU's homogeneity), plus the two transfer exercises above.
+# ---------------------------------------------------------------------------------------------------------
+
+DEAD_SETUP = {"B": 8, "n_x": 4, "n_h": 6, "n_y": 3, "seed": 4, "dead": (1, 4)}
+"""Exercise 4.1's network, as the notebook describes it: X, T, W, S drawn from N(0, 1) by
+np.random.default_rng(4) in that order, b1 = 0 except b1[1] = b1[4] = −100 (units 2 and 5), b2 = 0."""
+
+
+def _dead_network():
+    s = DEAD_SETUP
+    rng = np.random.default_rng(s["seed"])
+    X, T = rng.standard_normal((s["B"], s["n_x"])), rng.standard_normal((s["B"], s["n_y"]))
+    W, S = rng.standard_normal((s["n_x"], s["n_h"])), rng.standard_normal((s["n_h"], s["n_y"]))
+    b1 = np.zeros(s["n_h"])
+    b1[list(s["dead"])] = -100.0
+    return X, W, b1, S, np.zeros(s["n_y"]), T
+
+
+def _dead_zero_counts():
+    """(zeros in ∇W, zeros in ∇S, zeros in ∇b1), measured with course_lib.MLP on Exercise 4.1's network."""
+    dW, db1, dS, _ = _reference_grads(*_dead_network())
+    return tuple(int(np.sum(g == 0.0)) for g in (dW, dS, db1))
+
+
+def check_dead_units_prediction(prediction) -> Result:
+    """Exercise 4.1 (predict): the number of entries that are exactly 0 in ∇W, ∇S and ∇b1 of the network in
+    DEAD_SETUP (two hidden units whose pre-activation is below 0 for every sample), as a tuple of 3 whole numbers.
+
+    The checker measures the three counts itself (course_lib.MLP, MSELoss("sum")); each must match exactly. A
+    failure says which count is wrong and what the unit's column or row of that gradient is, never the number.
+    """
+    name = "my_prediction"
+    if prediction is None or prediction is Ellipsis:
+        return _not_attempted(name)
+    if not isinstance(prediction, (tuple, list)) or len(prediction) != 3:
+        return Result(FAIL, f"{name} should be a tuple of 3 whole numbers (zeros in ∇W, in ∇S, in ∇b1), got "
+                            f"{_describe(prediction)}")
+    numbers = [exact_number(v) for v in prediction]
+    if any(v is None or (isinstance(v, float) and not (np.isfinite(v) and v == int(v))) for v in numbers):
+        return Result(FAIL, f"{name} should hold 3 whole numbers (counts of entries), got {_short(prediction)}")
+    measured = _dead_zero_counts()
+    why = {0: "∇W = XᵀΔ_U (4.9): which columns of Δ_U does a unit that is off for every sample zero out, and how "
+              "long is a column of ∇W?",
+           1: "∇S = HᵀG_Y (4.6): which rows of Hᵀ are zero when a unit outputs 0 for every sample, and how long is "
+              "a row of ∇S?",
+           2: "∇b1 = Δ_Uᵀ1 (4.11): one entry per hidden unit"}
+    for k, label in enumerate(("∇W", "∇S", "∇b1")):
+        if int(numbers[k]) != measured[k]:
+            return Result(FAIL, f"your count of zeros in {label} is not the measured one. {why[k]}")
+    return Result(PASS, "all three counts match the measurement: a unit that is off for every sample gets a zero "
+                        "column of ∇W, a zero row of ∇S and a zero entry of ∇b1")
+
+
+def _tanh_mean_reference(X, W, b1, S, b2, T):
+    """(dW, db1, dS, db2) for H = tanh(XW + b1), Y = HS + b2, L = (1/B) Σ_r ‖y_r − t_r‖² (a mean over samples)."""
+    H = np.tanh(X @ W + b1)
+    G_Y = 2.0 * (H @ S + b2 - T) / X.shape[0]  # (4.5) with 1/B
+    Delta_U = (G_Y @ S.T) * (1.0 - H**2)  # (4.7), (4.8) with tanh′ = 1 − tanh²
+    return X.T @ Delta_U, Delta_U.sum(axis=0), H.T @ G_Y, G_Y.sum(axis=0)
+
+
+def check_tanh_mean_grads(fn) -> Result:
+    """Exercise 4.2 (derive): `fn(X, W, b1, S, b2, T) -> (dW, db1, dS, db2)` for a tanh hidden layer and the loss
+    L = (1/B) Σ_r ‖y_r − t_r‖², the sum over outputs and the mean over samples.
+
+    Reference: the same steps as (4.5)–(4.11) with G_Y = 2(Y − T)/B and f′ = 1 − tanh² (checked by finite
+    differences in tests/test_exercises_nb04.py); three seeded networks with n_y > 1 (so 1/B and 1/(B·n_y)
+    differ) and one drawn at call time.
+    """
+    cases = [_net(70 + i, *sizes) for i, sizes in enumerate([(5, 4, 6, 3), (1, 3, 2, 2), (8, 2, 7, 2)])]
+    fresh = fresh_rng()
+    extra = [_net(None, int(fresh.integers(2, 9)), *random_sizes(fresh, 2, 1, 9), int(fresh.integers(2, 6)))]
+    return check_function(
+        "tanh_mean_grads", fn, _tanh_mean_reference, cases, "Eq. (4.6)–(4.11) with tanh and the mean over samples",
+        labels=("dW", "db1", "dS", "db2"),
+        equations=("Eq. (4.9) with (4.8), f′ = tanh′", "Eq. (4.11) with (4.8), f′ = tanh′", "Eq. (4.6)", "Eq. (4.10)"),
+        upstream=(3, 2, 1, 0), common="Eq. (4.5) for this loss, G_Y = ∂L/∂Y = 2(Y − T)/B",
+        random_cases=extra,
+    )
+
+
+def _homogeneity_reference(X, W, S, T):
+    """⟨W, ∇W L⟩ for Y = ReLU(XW) S, L = Σ(Y − T)²: by Euler's theorem it is ⟨Y, G_Y⟩ = 2 Σ Y ⊙ (Y − T). Computed
+    here the long way, from the gradient (4.9), so the identity itself is what the tests check."""
+    U = X @ W
+    G_Y = 2.0 * (np.maximum(U, 0.0) @ S - T)
+    return np.float64(np.sum(W * (X.T @ ((G_Y @ S.T) * (U > 0)))))
+
+
+def check_homogeneity(fn) -> Result:
+    """Exercise 4.3 (derive, "show that"): `fn(X, W, S, T) -> ⟨W, ∇_W L⟩ = Σ_ij W_ij (∇_W L)_ij` for S1's
+    bias-free network Y = ReLU(XW) S, L = Σ(Y − T)².
+
+    The exercise asks the learner to show ⟨W, ∇_W L⟩ = ⟨S, ∇_S L⟩ = ⟨Y, G_Y⟩ and to compute it from Y and T; the
+    checker compares the number with the reference (the long way, through ∇W) on four seeded cases and one drawn
+    at call time (rel. error 1e-8).
+    """
+    def make(rng, sizes):
+        return [(rng.standard_normal((B, n_x)), rng.standard_normal((n_x, n_h)), rng.standard_normal((n_h, n_y)),
+                 rng.standard_normal((B, n_y))) for B, n_x, n_h, n_y in sizes]
+
+    fresh = fresh_rng()
+    res = check_function("homogeneity", fn, _homogeneity_reference,
+                         make(np.random.default_rng(71), SIZES + [(4, 3, 3, 3)]),
+                         "⟨W, ∇W L⟩ (Euler's theorem for the ReLU network)",
+                         random_cases=make(fresh, [_random_sizes()]))
+    return res
+
+
+HINTS = {
+    "dead_units_prediction": [
+        "A unit whose pre-activation is −100 + (something small) outputs 0 for every sample, and ReLU′ is 0 there. "
+        "Which column of H, and which column of Δ_U, does that make zero?",
+        "Column k of Δ_U = 0 makes column k of ∇W = XᵀΔ_U zero (n_x entries) and entry k of ∇b1 = Δ_Uᵀ1 zero; column k "
+        "of H = 0 makes row k of ∇S = HᵀG_Y zero (n_y entries). Count these for the two dead units; nothing else is "
+        "exactly 0 with random data.",
+    ],
+    "tanh_mean_grads": [
+        "Only two things change from (4.5)–(4.11): the loss's gradient G_Y = ∂L/∂Y, and f′ in (4.8). Write each for "
+        "this loss and this activation.",
+        "L = (1/B) Σ_r Σ_j (Y_rj − T_rj)², so G_Y = 2(Y − T)/B (no 1/n_y); tanh′(U) = 1 − tanh²(U) = 1 − H². The rest "
+        "is (4.6)–(4.11) unchanged: dS = HᵀG_Y, db2 = G_Yᵀ1, Δ_U = (G_Y Sᵀ) ⊙ (1 − H²), dW = XᵀΔ_U, db1 = Δ_Uᵀ1.",
+    ],
+    "homogeneity": [
+        "ReLU(cu) = c ReLU(u) for c > 0. What happens to Y when W is replaced by cW? Now differentiate L(cW) with "
+        "respect to c at c = 1, once directly and once by the chain rule through W.",
+        "Y(cW) = c Y(W), so dL/dc at c = 1 is ⟨G_Y, Y⟩ = Σ_rj (G_Y)_rj Y_rj; by the chain rule through W it is "
+        "⟨∇_W L, W⟩. So ⟨W, ∇_W L⟩ = ⟨Y, 2(Y − T)⟩, and the same argument with S gives ⟨S, ∇_S L⟩ the same value.",
+    ],
+    "tied_weights_grad": [
+        "Give the two uses of W two names: W_a = W in the encoder and M = Wᵀ in the decoder. How does a variable that "
+        "feeds several places collect its gradient (Eq. 2.7)?",
+        "∇M = Hᵀ G_Y by (4.6) and M = Wᵀ, so the decoder adds (Hᵀ G_Y)ᵀ = G_Yᵀ H (n × h); the encoder adds "
+        "Xᵀ[(G_Y W) ⊙ ReLU′(XW)] by (4.7)–(4.9), with G_H = G_Y Mᵀ = G_Y W. ∇W is the sum of the two.",
+    ],
+    "per_sample_grads": [
+        "(4.9) is a sum over samples of outer products, Σ_r x_r δ_rᵀ. Which row of X and which row of Δ_U make "
+        "sample r's term?",
+        "Compute Δ_U (B, n_h) as in (4.5), (4.7), (4.8) (with the biases); then entry [r] = outer(X[r], Δ_U[r]), "
+        "all at once by broadcasting X[:, :, None] * Delta_U[:, None, :] (or np.einsum('ri,rj->rij', …)).",
+    ],
+}
 
 
 guard_checkers(globals())
