@@ -107,7 +107,7 @@ def test_rel_error_prediction_right_answer_passes_and_none_is_not_attempted():
         ((0.5, 0.5), "g/2"),  # g/2 guessed as symmetric to 2g
         ((0.75, 1 / 3), "3g"),  # |k − 1|/(k + 1) misread as (k − 1)/(k + 1) · something
         ((1 / 3, 0.5), "3g"),  # the two numbers swapped
-        (0.5, "pair of numbers"),  # one number where two are asked for
+        (0.5, "should be two numbers"),  # one number where two are asked for
         (("0.5", "0.33"), "should be a number"),  # strings
         ((float("nan"), 1 / 3), "should be a number"),  # NaN can never be within 1e-3
     ],

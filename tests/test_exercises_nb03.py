@@ -78,3 +78,170 @@ def test_weighted_mse_right_answer_passes():
 )
 def test_weighted_mse_wrong_answers_fail(wrong):
     assert nb03.check_weighted_mse_grad(wrong).status == "fail"
+
+
+# ---- the ladder of issue 21: 3.1 predict, 3.2 SiLU', 3.5 pos-weighted BCE, 3.6 show that ℓ'' = σ(1 − σ) -------
+
+def sig(z):
+    return 0.5 * (1.0 + np.tanh(0.5 * z))  # σ without overflow, independent of course_lib's code
+
+
+def naive_sig(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def test_leaky_kink_prediction_right_passes_and_none_is_not_attempted():
+    assert nb03.check_leaky_kink_prediction((0.55, 0.685)).passed
+    assert nb03.check_leaky_kink_prediction([0.55, 0.68501]).passed  # within 1e-4
+    assert nb03.check_leaky_kink_prediction(None).status == "not attempted yet"
+
+
+@pytest.mark.parametrize(
+    "prediction, match",
+    [
+        ((0.5, 0.685), "ReLU's value"),  # ReLU's 0.5 from notebook 02 carried over: the left slope is α, not 0
+        ((1.0, 1.0), "right alone"),  # the slope on the side z ≥ 0, as if the step did not straddle the kink
+        ((0.1, 0.685), "left alone"),  # the backward pass's convention at z ≤ 0
+        ((0.55, 0.55), "z = 3e-7"),  # the offset z inside the step ignored
+        ((0.55, 1.0), "right alone"),  # 3e-7 > 0 read as "on the right of the kink"
+        ((0.685, 0.55), "z = 0"),  # swapped
+        (0.55, "two numbers"),  # one number where two are asked for
+    ],
+)
+def test_leaky_kink_prediction_wrong_answers_fail(prediction, match):
+    result = nb03.check_leaky_kink_prediction(prediction)
+    assert result.status == "fail" and match in result.message, result
+
+
+def test_silu_reference_matches_finite_differences():
+    z = np.linspace(-8, 8, 801)
+    h = 1e-6
+    fd = ((z + h) * sig(z + h) - (z - h) * sig(z - h)) / (2 * h)
+    assert rel_error(nb03._silu_derivative_reference(z), fd) < 1e-8
+
+
+def stable_sig(z):  # Eq. (3.4) written out again: accurate entry by entry, σ(−40) ≈ 4.2e-18 included
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0, e) / (1.0 + e)
+
+
+def silu_right(Z):
+    s = stable_sig(Z)
+    return s + Z * s * (1 - s)
+
+
+def silu_naive(Z):  # the textbook σ: overflows at z = −1000
+    s = naive_sig(Z)
+    return s * (1 + Z * (1 - s))
+
+
+def silu_clipped(Z):  # clipping z before σ: no warning, but SiLU'(−40) comes out 150× too large
+    s = naive_sig(np.clip(Z, -35, 35))
+    return s * (1 + Z * (1 - s))
+
+
+def silu_no_product_rule(Z):  # z σ'(z): the σ(z) term of the product rule dropped
+    s = sig(Z)
+    return Z * s * (1 - s)
+
+
+def silu_sigma_prime(Z):  # σ'(z) alone: the derivative of the wrong function
+    s = sig(Z)
+    return s * (1 - s)
+
+
+def silu_value(Z):  # SiLU itself, not its derivative
+    return Z * sig(Z)
+
+
+@pytest.mark.parametrize("wrong", [silu_naive, silu_clipped, silu_no_product_rule, silu_sigma_prime, silu_value])
+def test_silu_wrong_answers_fail(wrong):
+    assert nb03.check_silu_derivative(wrong).status == "fail"
+
+
+def test_silu_right_passes_and_template_is_not_attempted():
+    assert nb03.check_silu_derivative(silu_right).passed
+    assert nb03.check_silu_derivative(None).status == "not attempted yet"
+
+    def template(Z):
+        raise NotImplementedError()
+
+    assert nb03.check_silu_derivative(template).status == "not attempted yet"
+
+
+def test_pos_weight_reference_matches_finite_differences():
+    for Z, T, p in nb03._pos_weight_cases()[:3]:
+        Z = Z.copy()
+
+        def loss(Z=Z, T=T, p=p):
+            s = sig(Z)
+            return float(np.mean(-(p * T * np.log(s) + (1 - T) * np.log(1 - s))))
+
+        assert rel_error(numerical_grad(loss, Z), nb03._pos_weight_reference(Z, T, p)) < 1e-7
+
+
+def pos_weight_right(Z, T, p):
+    s = sig(Z)
+    return (s * (1 + (p - 1) * T) - p * T) / Z.size
+
+
+@pytest.mark.parametrize(
+    "wrong",
+    [
+        lambda Z, T, p: p * (sig(Z) - T) / Z.size,  # p multiplies the negatives' term too
+        lambda Z, T, p: (sig(Z) - T) / Z.size,  # p ignored: plain (3.10)
+        lambda Z, T, p: ((1 - T) * p * sig(Z) - T * (1 - sig(Z))) / Z.size,  # p on the negatives instead
+        lambda Z, T, p: sig(Z) * (1 + (p - 1) * T) - p * T,  # the mean's 1/(B·n_out) forgotten
+        lambda Z, T, p: (sig(Z) * (1 + (p[:, None] - 1) * T) - p[:, None] * T) / Z.size,  # p as a column
+        lambda Z, T, p: (-p * T / naive_sig(Z) + (1 - T) / (1 - naive_sig(Z)))  # through log σ: NaN at ±60
+        * naive_sig(Z) * (1 - naive_sig(Z)) / Z.size,
+        lambda Z, T, p: (p * T - sig(Z) * (1 + (p - 1) * T)) / Z.size,  # sign
+    ],
+)
+def test_pos_weight_wrong_answers_fail(wrong):
+    with np.errstate(all="ignore"):
+        assert nb03.check_pos_weight_bce_grad(wrong).status == "fail"
+
+
+def test_pos_weight_right_passes_and_none_is_not_attempted():
+    assert nb03.check_pos_weight_bce_grad(pos_weight_right).passed
+    assert nb03.check_pos_weight_bce_grad(None).status == "not attempted yet"
+
+
+def test_curvature_reference_matches_finite_differences_of_the_gradient():
+    z = np.linspace(-10, 10, 401)
+    h = 1e-5
+    for t in (0.0, 0.3, 1.0):
+        fd = ((sig(z + h) - t) - (sig(z - h) - t)) / (2 * h)  # the derivative of (3.10) with the sum reduction
+        assert rel_error(nb03._curvature_reference(z, np.full_like(z, t)), fd) < 1e-8
+
+
+@pytest.mark.parametrize(
+    "wrong",
+    [
+        lambda Z, T: sig(Z) - T,  # the first derivative (3.10) again
+        lambda Z, T: -sig(Z) * (1 - sig(Z)),  # sign: would make the loss concave
+        lambda Z, T: sig(Z) * (1 - sig(Z)) / Z.size,  # the mean's 1/(B·n_out), which the item excludes
+        lambda Z, T: np.where(T > 0.5, sig(Z) * (1 - sig(Z)), sig(Z)),  # depends on the target
+        lambda Z, T: 1 - np.tanh(Z) ** 2,  # tanh' instead of σ'
+        lambda Z, T: T * (1 - sig(Z)) + (1 - T) * sig(Z),  # |∂ℓ/∂z|, not its derivative
+    ],
+)
+def test_curvature_wrong_answers_fail(wrong):
+    assert nb03.check_bce_curvature(wrong).status == "fail"
+
+
+def test_curvature_right_passes_and_none_is_not_attempted():
+    assert nb03.check_bce_curvature(lambda Z, T: sig(Z) * sig(-Z)).passed
+    assert nb03.check_bce_curvature(None).status == "not attempted yet"
+
+
+def test_hints_cover_every_exercise_of_notebook_03():
+    from course_lib.exercises.solutions import exercises
+
+    ids = [ex["id"] for ex in exercises("03")]
+    assert ids == ["leaky_kink_prediction", "silu_derivative", "elu_derivative", "weighted_mse_grad",
+                   "pos_weight_bce_grad", "bce_curvature"]
+    for ex_id in ids:
+        nudge, key = nb03.HINTS[ex_id]
+        assert nudge and key and nudge != key

@@ -225,11 +225,11 @@ def check_rel_error_prediction(prediction) -> Result:
     The reference measures both with course_lib's `rel_error` on a gradient g drawn at call time (they do not
     depend on g); each prediction must be within 1e-3. Dividing by ‖g‖ alone (|k − 1|) is named.
     """
-    name = "your predictions"
+    name = "your pair of predictions"
     if prediction is None or prediction is Ellipsis:
         return _not_attempted(name)
     if not isinstance(prediction, (tuple, list)) or len(prediction) != 2:
-        return Result(FAIL, f"{name} should be a pair of numbers (err for 3g, err for g/2), got "
+        return Result(FAIL, f"{name} should be two numbers (err for 3g, err for g/2), got "
                             f"{_describe(prediction)}")
     g = fresh_rng().normal(size=(4, 3))
     for k, guess in zip(_REL_FACTORS, prediction, strict=True):

@@ -10,9 +10,21 @@ import warnings
 
 import numpy as np
 
-from ..layers import Sigmoid
+from ..layers import LeakyReLU, Sigmoid
 from ..losses import BCEWithLogitsLoss, MSELoss
-from . import FAIL, Result, check_function, fresh_rng, guard_checkers, random_sizes
+from . import (
+    FAIL,
+    PASS,
+    Result,
+    _describe,
+    _not_attempted,
+    _type_name,
+    check_function,
+    exact_number,
+    fresh_rng,
+    guard_checkers,
+    random_sizes,
+)
 
 
 def _pairs(seed, shapes, scale=1.0, targets="normal"):
@@ -138,6 +150,180 @@ def check_weighted_mse_grad(fn) -> Result:
 
 def _weighted_cases(rng, shapes):
     return [(rng.standard_normal((B, n)), rng.standard_normal((B, n)), rng.uniform(0.1, 3.0, B)) for B, n in shapes]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The ladder (issue 21): predict a finite difference across a kink; derive SiLU', a pos-weighted BCE gradient,
+# and show that the BCE curvature is σ(1 − σ) whatever the target.
+# ---------------------------------------------------------------------------------------------------------
+
+_KINK_ALPHA, _KINK_H, _KINK_Z = 0.1, 1e-6, (0.0, 3e-7)
+
+
+def _kink_truth():
+    act = LeakyReLU(_KINK_ALPHA)
+    return [float((act.fn(np.array(z + _KINK_H)) - act.fn(np.array(z - _KINK_H))) / (2 * _KINK_H))
+            for z in _KINK_Z]
+
+
+def check_leaky_kink_prediction(prediction) -> Result:
+    """Exercise 3.1 (predict): the central difference (2.3) of LeakyReLU_0.1 with h = 1e-6 at z = 0 and at z = 3e-7.
+
+    The truth is measured on course_lib's LeakyReLU(0.1); each prediction must be within 1e-4. Predicting a
+    one-sided slope (1 or α) or ReLU's 0.5 is named.
+    """
+    name = "your pair of predictions"
+    if prediction is None or prediction is Ellipsis:
+        return _not_attempted(name)
+    if not isinstance(prediction, (tuple, list)) or len(prediction) != 2:
+        return Result(FAIL, f"{name} should be two numbers (at z = 0, at z = 3e-7), got {_describe(prediction)}")
+    for z, guess, truth in zip(_KINK_Z, prediction, _kink_truth(), strict=True):
+        number = exact_number(guess)
+        if number is None or not np.isfinite(number):
+            return Result(FAIL, f"each prediction should be a number, got {_type_name(guess)}")
+        if abs(number - truth) > 1e-4:
+            where = "z = 0" if z == 0.0 else "z = 3e-7"
+            slip = {1.0: "that is the slope on the right alone", _KINK_ALPHA: "that is the slope on the left alone",
+                    0.5: "that is ReLU's value; here the left slope is α = 0.1, not 0"}
+            why = next((f" ({text})" for value, text in slip.items() if abs(number - value) < 1e-9), "")
+            return Result(FAIL, f"your prediction at {where} is off by more than 1e-4{why}: the step from z − h to "
+                                "z + h straddles the kink; write f(z + h) and f(z − h) with the branch each one uses")
+    return Result(PASS, "both predictions match the measured central differences to 1e-4")
+
+
+def _silu_derivative_reference(Z):
+    # SiLU(z) = z σ(z): product rule, σ' = σ(1 − σ) (3.3): SiLU'(z) = σ(z) (1 + z (1 − σ(z))), σ by Eq. (3.4)
+    s = Sigmoid.fn(Z)
+    return s * (1.0 + Z * (1.0 - s))
+
+
+def check_silu_derivative(fn) -> Result:
+    """Exercise 3.2 (derive): `fn(Z) -> SiLU'(Z)` for SiLU(z) = z σ(z), entry by entry.
+
+    Reference: σ(z)(1 + z(1 − σ(z))) with the stable σ of Eq. (3.4). The cases include z = ±1000, ±745 and
+    ±40 and one random shape drawn at call time; a numpy RuntimeWarning (overflow) fails, and every entry must be
+    right to 1e-9 of its own size (SiLU'(−40) ≈ −1.7e-16 included).
+    """
+    rng = np.random.default_rng(36)
+    cases = [
+        (np.array([-1000.0, -40.0, -2.0, 0.0, 1.5, 40.0, 1000.0]),),
+        (4.0 * rng.standard_normal((3, 5)),),
+        (np.array([[-745.0, -30.0], [30.0, 745.0]]),),
+    ]
+    fresh = fresh_rng()
+    extra = [(np.concatenate([[-50.0], 100.0 * fresh.standard_normal(int(fresh.integers(2, 9)))]).reshape(1, -1)
+              .repeat(int(fresh.integers(2, 4)), axis=0),)]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = check_function("silu_derivative", fn, _silu_derivative_reference, cases, "the SiLU derivative",
+                                random_cases=extra, entrywise=1e-9)
+    overflow = [w for w in caught if issubclass(w.category, RuntimeWarning)]
+    if result.passed and overflow:
+        return Result(FAIL, f"silu_derivative gives the right values but numpy warned: {overflow[0].message} "
+                            "(compute σ with Eq. (3.4), which never exponentiates a positive number)")
+    return result
+
+
+def _pos_weight_cases(seed: int | None = 37):
+    rng = np.random.default_rng(seed) if seed is not None else fresh_rng()
+    shapes = [(4, 3), (3, 3), (2, 5)] if seed is not None else [tuple(random_sizes(rng, 2, 2, 9))]
+    cases = []
+    for B, n in shapes:
+        Z = 3.0 * rng.standard_normal((B, n))
+        T = (rng.random((B, n)) < 0.5).astype(np.float64)
+        cases.append((Z, T, rng.uniform(0.5, 5.0, n)))
+    if seed is not None:  # saturated logits with both targets: a gradient through log σ and log(1 − σ) is NaN here
+        Z = np.array([[-60.0, -40.0, 40.0, 60.0], [-60.0, -40.0, 40.0, 60.0], [0.5, -1.0, 2.0, -3.0]])
+        T = np.array([[0.0, 0.0, 0.0, 0.0], [1.0, 1.0, 1.0, 1.0], [1.0, 0.0, 0.0, 1.0]])
+        cases.append((Z, T, np.array([3.0, 0.5, 2.0, 10.0])))
+    return cases
+
+
+def _pos_weight_reference(Z, T, pos_weight):
+    # ℓ = −[p t log σ(z) + (1 − t) log(1 − σ(z))]; d/dz log σ = 1 − σ, d/dz log(1 − σ) = −σ, so
+    # ∂ℓ/∂z = −p t (1 − σ) + (1 − t) σ = σ (1 + (p − 1) t) − p t; the mean divides by B·n_out. p broadcasts by column.
+    s = Sigmoid.fn(Z)
+    return (s * (1.0 + (pos_weight - 1.0) * T) - pos_weight * T) / Z.size
+
+
+def check_pos_weight_bce_grad(fn) -> Result:
+    """Exercise 3.5 (derive): `fn(Z, T, pos_weight) -> ∂L/∂Z` for the mean binary cross-entropy on logits in which
+    the positive targets of output j are weighted by pos_weight[j] (PyTorch's BCEWithLogitsLoss(pos_weight=…)).
+
+    Reference: (σ(Z) ⊙ (1 + (p − 1) ⊙ T) − p ⊙ T)/(B·n_out), p of shape (n_out,) broadcast down the rows. The
+    cases include saturated logits ±40, ±60 with t = 0 and 1, a square case (B = n_out, where p broadcast along
+    the wrong axis still runs) and one drawn at call time.
+    """
+    return check_function("pos_weight_bce_grad", fn, _pos_weight_reference, _pos_weight_cases(),
+                          "the pos-weighted BCE gradient", random_cases=_pos_weight_cases(None))
+
+
+def _curvature_cases(seed: int | None = 38):
+    rng = np.random.default_rng(seed) if seed is not None else fresh_rng()
+    shapes = [(3, 4), (5, 1), (2, 2)] if seed is not None else [tuple(random_sizes(rng, 2, 2, 9))]
+    cases = []
+    for k, (B, n) in enumerate(shapes):
+        Z = 4.0 * rng.standard_normal((B, n))
+        T = rng.random((B, n)) if k == 2 else (rng.random((B, n)) < 0.5).astype(np.float64)  # soft targets once
+        cases.append((Z, T))
+        cases.append((Z.copy(), 1.0 - T))  # the same logits with the targets flipped: the answer must not move
+    cases.append((np.array([[-60.0, -20.0, 0.0, 20.0, 60.0]]), np.array([[1.0, 0.0, 1.0, 0.0, 1.0]])))
+    return cases
+
+
+def _curvature_reference(Z, T):
+    # ∂ℓ/∂z = σ(z) − t (3.10, sum reduction); differentiate once more: ∂²ℓ/∂z² = σ'(z) = σ(z)(1 − σ(z)) (3.3)
+    s = Sigmoid.fn(Z)
+    return s * (1.0 - s)
+
+
+def check_bce_curvature(fn) -> Result:
+    """Exercise 3.6 (derive, show that): `fn(Z, T) -> ∂²ℓ/∂z²` entry by entry for ℓ(z, t) of Eq. (3.9).
+
+    Reference: σ(z)(1 − σ(z)), the same for every t. Each case is tried with the targets T and with 1 − T (and one
+    with soft targets), so an answer that depends on t fails; plus saturated logits and one case drawn at call time.
+    """
+    return check_function("bce_curvature", fn, _curvature_reference, _curvature_cases(),
+                          "the derivative of Eq. (3.10)", random_cases=_curvature_cases(None)[:2])
+
+
+HINTS = {
+    "leaky_kink_prediction": [
+        "At z = 0 with h = 1e-6, z + h is on the right of the kink and z − h on the left. Which formula of (3.2) "
+        "applies to each?",
+        "(f(z + h) − f(z − h))/2h with f(z + h) = z + h and f(z − h) = α(z − h) gives (1 − α) z/(2h) + (1 + α)/2. "
+        "Put in α = 0.1, h = 1e-6 and the two values of z.",
+    ],
+    "silu_derivative": [
+        "SiLU is a product of z and σ(z): use the product rule, and (3.3) for σ'. Then think about which σ you "
+        "call at z = −1000.",
+        "SiLU'(z) = σ(z) + z σ(z)(1 − σ(z)) = σ(z)(1 + z(1 − σ(z))). Compute σ with the stable form (3.4) (or "
+        "Sigmoid.fn) once and reuse it; never exponentiate a large positive number.",
+    ],
+    "elu_derivative": [
+        "Differentiate each branch of ELU on its own. Then make sure the exponential is never evaluated at a large "
+        "positive z, even on entries whose branch is not used (np.where evaluates both).",
+        "ELU'(z) = 1 for z > 0 and α eᶻ for z ≤ 0. Evaluate eᶻ on np.minimum(Z, 0) so that it is at most 1 "
+        "everywhere; continuity at 0 needs α e⁰ = 1.",
+    ],
+    "weighted_mse_grad": [
+        "Differentiate the sum entry by entry: which terms contain Ŷ_rj? Then think about the shape of w and the "
+        "axis it has to stretch along.",
+        "∂L/∂Ŷ_rj = 2 w_r (Ŷ_rj − T_rj)/(B·n_out): w_r scales the whole row r. In numpy w[:, None] (B × 1) "
+        "broadcasts along the columns; w alone would broadcast along the rows.",
+    ],
+    "pos_weight_bce_grad": [
+        "Follow section 4: write ℓ in terms of log σ(z) and log(1 − σ(z)), differentiate each (no division by σ), "
+        "then collect terms. Which entries does p multiply?",
+        "d/dz log σ(z) = 1 − σ(z) and d/dz log(1 − σ(z)) = −σ(z), so ∂ℓ/∂z = −p t (1 − σ) + (1 − t) σ. Divide by "
+        "B·n_out; p has one entry per column, so it broadcasts down the rows as it is.",
+    ],
+    "bce_curvature": [
+        "Start from the gradient (3.10) for one entry, with the sum reduction: ∂ℓ/∂z = σ(z) − t. Differentiate it "
+        "once more.",
+        "t is a constant, so its derivative is 0: ∂²ℓ/∂z² = σ'(z) = σ(z)(1 − σ(z)) ≥ 0, the same for every target.",
+    ],
+}
 
 
 guard_checkers(globals())
