@@ -380,3 +380,26 @@ def test_hints_cover_every_exercise_of_notebook_02():
     for ex_id in ids:
         nudge, key = nb02.HINTS[ex_id]
         assert nudge and key and nudge != key
+
+
+def jacobian_right(W, b, x):
+    a = np.tanh(W.T @ x + b)
+    return (1 - a**2)[:, None] * W.T
+
+
+@pytest.mark.parametrize(
+    "wrong",
+    [
+        lambda W, b, x: W.T,  # the diagonal tanh' factor left out: the Jacobian of z, not of a
+        lambda W, b, x: jacobian_right(W, b, x).T,  # gradient (denominator) layout instead of numerator layout
+        lambda W, b, x: W.T * (1 - np.tanh(W.T @ x + b) ** 2),  # tanh' along the wrong axis (scales columns)
+        lambda W, b, x: (1 - np.tanh(W.T @ x) ** 2)[:, None] * W.T,  # b forgotten inside tanh
+        lambda W, b, x: (1 - (W.T @ x + b) ** 2)[:, None] * W.T,  # 1 − z² instead of 1 − tanh²(z)
+    ],
+)
+def test_jacobian_wrong_answers_fail(wrong):
+    assert nb02.check_jacobian(wrong).status == "fail"
+
+
+def test_jacobian_right_passes():
+    assert nb02.check_jacobian(jacobian_right).passed

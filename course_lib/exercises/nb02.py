@@ -375,9 +375,10 @@ def check_numerical_grad(fn) -> Result:
                                 "(f may read x where it lives, as a model reads its weights), and restore each one")
         if not np.array_equal(x, probe.x):
             changed = int(np.sum(x != probe.x))
-            return Result(FAIL, f"{name} changed x ({changed} of {x.size} entries differ afterwards): restore each "
-                                "entry exactly (save the old value and put it back; x[i] += h followed by x[i] -= h "
-                                "need not give back the same float)")
+            return Result(FAIL, f"{name} changed x ({changed} of {x.size} entries differ afterwards): a gradient check "
+                                "returns a new array and leaves x as it found it; restore each entry exactly (save "
+                                "the old value and put it back; x[i] += h followed by x[i] -= h need not give back "
+                                "the same float)")
         res = check_array(f"{name} (case {i + 1}, x of shape {probe.shape})" if i < len(fixed) else
                           f"{name} (the case drawn at call time)", got, probe.grad(probe.x), "Eq. (2.3)", tol=1e-7)
         if not res.passed:
@@ -535,14 +536,16 @@ HINTS = {
     "numerical_grad": [
         "Loop over every entry of x, whatever its shape (np.ndindex(x.shape) gives the index tuples); nudge that "
         "entry up and down by h, evaluate f twice, and put the old value back.",
-        "For each idx: old = x[idx]; x[idx] = old + h; fp = f(x); x[idx] = old - h; fm = f(x); x[idx] = old; "
-        "grad[idx] = (fp - fm) / (2*h). Start from grad = np.zeros(x.shape) and return it.",
+        "Per entry: keep its old value, set the entry to old + h and call f, set it to old − h and call f, then "
+        "assign the old value back (assign, do not subtract: that restores the exact float). The difference of the "
+        "two values over 2h goes to the same index of a zeros array of x's shape.",
     ],
     "ridge_verification": [
         "Write the loss as a function of W alone (X, Y and lam fixed), hand it to my_numerical_grad, and compare "
         "its answer with grad_fn's using Eq. (2.4).",
-        "def L(W_): return np.sum((X @ W_ - Y)**2) + lam*np.sum(W_**2); then return "
-        "rel_error(grad_fn(X, W, Y, lam), my_numerical_grad(L, W.copy())).",
+        "Inside verify, define the loss of a weight matrix W_ with both terms of 2.4 (X, Y, lam taken from the "
+        "arguments); run my_numerical_grad on it at a copy of W, and return rel_error of grad_fn's answer against "
+        "that.",
     ],
 }
 
