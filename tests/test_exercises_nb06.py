@@ -145,3 +145,130 @@ def test_checkers_do_not_let_the_answer_change_the_reference():
         return out
 
     assert nb06.check_nesterov(mutating).passed
+
+
+# ---- the ladder of issue 21: 6.1 momentum's distance (closed form), 6.3 leaky He, 6.5 decay numbers ----------
+
+import course_lib.exercises as _ex  # noqa: E402
+from course_lib.exercises import FAIL as _FAIL  # noqa: E402
+from course_lib.exercises import NOT_ATTEMPTED as _NA  # noqa: E402
+from course_lib.optim import SGD as _SGD  # noqa: E402
+
+
+def momentum_distance_right(g, lr, mu, n):
+    return lr * g * (n - mu * (1 - mu**n) / (1 - mu)) / (1 - mu)
+
+
+def test_momentum_distance_reference_is_course_libs_sgd():
+    for g, lr, mu, n in [(1.0, 0.1, 0.9, 1), (0.5, 0.05, 0.9, 7), (2.0, 0.01, 0.5, 30), (0.3, 0.2, 0.99, 50)]:
+        theta0 = np.array([3.0])
+        moved = theta0 - nb06._run_optimiser(lambda p, lr=lr, mu=mu: _SGD(p, lr=lr, momentum=mu), theta0,
+                                             [np.array([g])] * n)
+        assert abs(nb06._momentum_distance_reference(g, lr, mu, n) - moved[0]) < 1e-12 * moved[0]
+
+
+def leaky_he_right(fan_in, a):
+    return np.sqrt(2.0 / ((1.0 + a * a) * fan_in))
+
+
+def test_leaky_he_keeps_the_variance_through_twenty_layers():
+    # measured: 20 leaky-ReLU layers of width 200 drawn with the reference std; one network's variance wanders
+    # (finite width), so the claim is the per-layer factor averaged (geometrically) over 8 networks: within 5 % of 1
+    # (seeds 6–8: at most 1.9 % off).
+    # He's std with the slope ignored gives (1 + a²) = 1.25 per layer for a = 0.5.
+    rng = np.random.default_rng(6)
+
+    def per_layer_factor(a, std, layers=20, nets=8):
+        logs = []
+        for _ in range(nets):
+            z = rng.standard_normal((500, 200))
+            var0 = z.var()
+            for _ in range(layers):
+                z = np.where(z > 0, z, a * z) @ (std * rng.standard_normal((200, 200)))
+            logs.append(np.log(z.var() / var0))
+        return float(np.exp(np.mean(logs) / layers))
+
+    for a in (0.0, 0.2, 0.5, 1.0):
+        assert abs(per_layer_factor(a, nb06._leaky_he_reference(200, a)) - 1) < 0.05, a
+    assert per_layer_factor(0.5, np.sqrt(2 / 200)) > 1.15  # He's std, the slope ignored
+
+
+def _loop_distance(g, lr, mu, n):  # the steps simulated one by one: right, but too slow for n = 10⁹
+    v = d = 0.0
+    for _ in range(n):
+        v = mu * v + g
+        d += lr * v
+    return d
+
+
+CASES_LADDER = {
+    "momentum_distance": (nb06.check_momentum_distance, momentum_distance_right, [
+        lambda g, lr, mu, n: n * lr * g / (1 - mu),  # every step at the terminal size: no lag while v builds up
+        lambda g, lr, mu, n: n * lr * g,  # plain SGD: momentum ignored
+        lambda g, lr, mu, n: lr * g * (n - (1 - mu**n) / (1 - mu)) / (1 - mu),  # off by one: k = 0 … n − 1
+        lambda g, lr, mu, n: -momentum_distance_right(g, lr, mu, n),  # the signed change of θ, not the distance
+        lambda g, lr, mu, n: g * (n - mu * (1 - mu**n) / (1 - mu)) / (1 - mu),  # η forgotten
+        lambda g, lr, mu, n: lr * g * (n - mu * (1 - mu**n) / (1 - mu) ** 2),  # one factor 1/(1 − μ) misplaced
+    ]),
+    "leaky_he_std": (nb06.check_leaky_he_std, leaky_he_right, [
+        lambda fan_in, a: np.sqrt(2.0 / fan_in),  # He: the slope ignored
+        lambda fan_in, a: np.sqrt(2.0 / ((1.0 + a) * fan_in)),  # E[f(z)²] with a instead of a²
+        lambda fan_in, a: np.sqrt(2.0 * (1.0 + a * a) / fan_in),  # the factor on the wrong side
+        lambda fan_in, a: 2.0 / ((1.0 + a * a) * fan_in),  # the variance, not the standard deviation
+        lambda fan_in, a: np.sqrt(1.0 / ((1.0 + a * a) * fan_in)),  # the ½ of the symmetric z forgotten
+        lambda fan_in, a: {(fi, aa): leaky_he_right(fi, aa) for fi in (1, 50, 784)
+                           for aa in (0.0, 0.01, 0.2, 0.5, 1.0)}.get((fan_in, a), np.sqrt(2.0 / fan_in)),  # hard-coded
+    ]),
+}
+(test_ladder_reference_passes, test_ladder_none_reads_not_attempted, test_ladder_template_reads_not_attempted,
+ test_ladder_wrong_answers_fail) = standard_checker_tests(CASES_LADDER)
+
+
+def test_momentum_distance_by_simulation_runs_out_of_time(monkeypatch):
+    monkeypatch.setattr(_ex, "TIME_LIMIT", 0.3)
+    res = nb06.check_momentum_distance(_loop_distance)
+    assert res.status == _FAIL and "closed form" in res.message, str(res)
+
+
+def _right_decay():
+    s = nb06.DECAY_SETTING
+    n, lr = s["n_steps"], s["lr"]
+    return {"adamw": tuple(1 - (1 - lr * lam) ** n for lam in s["lambdas"]), "l2_in_adam": (n * lr, n * lr)}
+
+
+def test_decay_measurement_is_independent_of_the_reference():
+    # written out here from Eq. (6.4)–(6.7), not with course_lib's Adam: θ0 = 1, zero loss gradient
+    s = nb06.DECAY_SETTING
+    for lam in s["lambdas"]:
+        th_w = th = 1.0
+        m = v = 0.0
+        for t in range(1, s["n_steps"] + 1):
+            th_w *= 1 - s["lr"] * lam
+            g = lam * th
+            m, v = 0.9 * m + 0.1 * g, 0.999 * v + 0.001 * g * g
+            th -= s["lr"] * (m / (1 - 0.9**t)) / (np.sqrt(v / (1 - 0.999**t)) + 1e-8)
+        measured = nb06._measured_decay(1.0, s["lr"], lam, s["n_steps"])
+        assert np.allclose(measured, [1 - th_w, 1 - th], rtol=1e-12)
+
+
+def test_decay_numbers_verdicts():
+    right = _right_decay()
+    assert nb06.check_decay_numbers(right).passed  # the reasoning of the hints, ≈ nη for L2: 1.8 % off
+    assert nb06.check_decay_numbers(None).status == _NA
+    a1, a5 = right["adamw"]
+    wrong = {
+        "AdamW linearised, nηλ (0.5 at λ = 5: compounding ignored)": {"adamw": (1e-3, 0.5), "l2_in_adam": (0.1, 0.1)},
+        "L2 inside Adam thought to equal AdamW": {"adamw": (a1, a5), "l2_in_adam": (a1, a5)},
+        "L2 inside Adam thought proportional to λ": {"adamw": (a1, a5), "l2_in_adam": (1e-3, 0.5)},
+        "the two optimisers swapped": {"adamw": (0.1, 0.1), "l2_in_adam": (a1, a5)},
+        "AdamW thought not to move a weight with no gradient": {"adamw": (0.0, 0.0), "l2_in_adam": (0.1, 0.1)},
+        "L2 inside Adam as η per step for one step only": {"adamw": (a1, a5), "l2_in_adam": (1e-3, 1e-3)},
+        "the final θ instead of the distance": {"adamw": (1 - a1, 1 - a5), "l2_in_adam": (0.9, 0.9)},
+    }
+    for what, answer in wrong.items():
+        res = nb06.check_decay_numbers(answer)
+        assert res.status == _FAIL and "0.39" not in res.message and "0.098" not in res.message, (what, str(res))
+    for odd in ({"adamw": (1e-3,), "l2_in_adam": (0.1, 0.1)}, {"adamw": "1e-3", "l2_in_adam": (0.1, 0.1)},
+                {"adamw": (np.nan, a5), "l2_in_adam": (0.1, 0.1)}, (a1, a5, 0.1, 0.1), {"AdamW": (a1, a5)},
+                {"adamw": (a1, a5), "l2_in_adam": (0.1, 1 + 1j)}, {"adamw": (-a1, a5), "l2_in_adam": (0.1, 0.1)}):
+        assert nb06.check_decay_numbers(odd).status == _FAIL, odd

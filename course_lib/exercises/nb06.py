@@ -11,7 +11,18 @@ from __future__ import annotations
 import numpy as np
 
 from ..optim import SGD, Adam
-from . import FAIL, PASS, Result, check_function, fresh_rng, guard_checkers, random_sizes
+from . import (
+    FAIL,
+    PASS,
+    Result,
+    _not_attempted,
+    _short,
+    check_function,
+    exact_number,
+    fresh_rng,
+    guard_checkers,
+    random_sizes,
+)
 
 
 class _Params:
@@ -304,6 +315,128 @@ def check_decay_prediction(fn) -> object:
         if not one.passed:
             return Result(FAIL, one.message + " (each distance is judged on its own)")
     return Result(PASS, res.message)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The ladder of issue 21: derive (momentum's distance in closed form; He's rule for leaky ReLU), predict (how far
+# AdamW and L2-inside-Adam move a weight with no loss gradient, four numbers measured by the checker).
+
+
+def _momentum_distance_reference(g, lr, mu, n):
+    """Distance moved by SGD with momentum (6.3) after n steps of the constant gradient g, from v = 0.
+
+    v_k = g(1 − μ^k)/(1 − μ), so the distance is η Σ_{k=1..n} v_k = η g [n − μ(1 − μⁿ)/(1 − μ)]/(1 − μ): n steps
+    of the terminal size ηg/(1 − μ), less a lag of ηgμ/(1 − μ)² (tests/test_exercises_nb06.py compares it with
+    course_lib's SGD)."""
+    return np.float64(lr * g * (n - mu * (1.0 - mu**n) / (1.0 - mu)) / (1.0 - mu))
+
+
+def check_momentum_distance(fn) -> object:
+    """Exercise 6.1 (derive, "show that"): `fn(g, lr, mu, n) -> the distance θ moves in n momentum steps` (Eq. 6.3,
+    v starting at 0) when every step sees the same gradient g > 0.
+
+    Seeded cases with n from 1 to 50, where the reference is also course_lib's SGD(momentum=μ), then n = 10⁶ and
+    n = 10⁹, where only a closed form finishes within the time limit, and one case drawn at call time.
+    """
+    name = "momentum_distance"
+    cases = [(1.0, 0.1, 0.9, 1), (0.5, 0.05, 0.9, 2), (2.0, 0.01, 0.5, 10), (0.3, 0.2, 0.99, 50),
+             (1.5, 1e-3, 0.9, 10**6), (0.7, 1e-4, 0.95, 10**9)]
+    fresh = fresh_rng()
+    extra = [(float(fresh.uniform(0.1, 3.0)), float(fresh.uniform(1e-3, 0.3)), float(fresh.uniform(0.3, 0.98)),
+              int(fresh.integers(3, 200)))]
+    res = check_function(name, fn, _momentum_distance_reference, cases,
+                         "Eq. (6.3) summed over n steps of the same gradient", random_cases=extra)
+    if res.status == FAIL and "did not finish" in res.message:
+        return Result(FAIL, f"{name} did not finish within the time limit for n up to 10⁹ steps: simulating the "
+                            "steps one by one is too slow; sum the geometric series in closed form")
+    return res
+
+
+def _leaky_he_reference(fan_in, a):
+    return np.float64(np.sqrt(2.0 / ((1.0 + a * a) * fan_in)))
+
+
+def check_leaky_he_std(fn) -> object:
+    """Exercise 6.3 (derive): `fn(fan_in, a) -> σ_w` that keeps the variance of the pre-activations constant from
+    layer to layer for the leaky ReLU f(z) = z (z > 0), a·z (z ≤ 0), by the argument of Eq. (6.8).
+
+    E[f(z)²] = (1 + a²)/2 · Var(z) for symmetric z, so σ_w = √(2 / ((1 + a²) fan_in)); a = 0 is He (6.8) and a = 1
+    (the identity) gives √(1/fan_in). tests/test_exercises_nb06.py measures the variance through 20 layers.
+    """
+    cases = [(fi, a) for fi in (1, 50, 784) for a in (0.0, 0.01, 0.2, 0.5, 1.0)]
+    fresh = fresh_rng()
+    extra = [(int(fresh.integers(2, 1000)), float(fresh.uniform(0.05, 0.95)))]
+    return check_function("leaky_he_std", fn, _leaky_he_reference, cases,
+                          "Var(z) kept constant: fan_in · σ_w² · E[f(z)²]/Var(z) = 1", tol=1e-12, random_cases=extra)
+
+
+DECAY_SETTING = {"theta0": 1.0, "lr": 1e-3, "n_steps": 100, "lambdas": (0.01, 5.0)}
+"""Exercise 6.5's setting: one weight θ0 = 1 with loss gradient 0, η = 1e-3, 100 steps, default betas, ε = 1e-8."""
+
+
+def check_decay_numbers(prediction) -> object:
+    """Exercise 6.5 (predict): `prediction` = {"adamw": (d at λ = 0.01, d at λ = 5), "l2_in_adam": (…, …)}, the
+    distances θ moves in DECAY_SETTING under AdamW and under L2-inside-Adam.
+
+    The checker measures the four distances itself (course_lib's Adam with the gradient λθ, and AdamW's shrink
+    before Adam's step) and accepts each prediction within 5 % of its own measured value. A failure names the
+    entry and the direction (too large / too small), never the measured value.
+    """
+    name = "my_prediction"
+    if prediction is None or prediction is Ellipsis:
+        return _not_attempted(name)
+    shape = "a dict {'adamw': (d at λ = 0.01, d at λ = 5), 'l2_in_adam': (d at λ = 0.01, d at λ = 5)}"
+    if not isinstance(prediction, dict) or set(prediction) != {"adamw", "l2_in_adam"}:
+        return Result(FAIL, f"{name} should be {shape}")
+    s = DECAY_SETTING
+    for key, label in (("adamw", "AdamW"), ("l2_in_adam", "L2 inside Adam")):
+        pair = prediction[key]
+        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+            return Result(FAIL, f"{name}[{key!r}] should be two distances (λ = 0.01, λ = 5), got {_short(pair)}")
+        for lam, value in zip(s["lambdas"], pair):
+            v = exact_number(value)
+            if v is None or not np.isfinite(v) or v < 0:
+                return Result(FAIL, f"{name}[{key!r}] should hold distances (numbers ≥ 0), got {_short(value)}")
+            measured = _measured_decay(s["theta0"], s["lr"], lam, s["n_steps"])[0 if key == "adamw" else 1]
+            if abs(v - measured) > 0.05 * measured:
+                direction = "too large" if v > measured else "too small"
+                return Result(FAIL, f"your {label} distance at λ = {lam:g} is {direction} (more than 5 % off the "
+                                    "measurement): write out the first step, then ask whether the next steps "
+                                    "look the same")
+    return Result(PASS, "all four distances are within 5 % of the measurement")
+
+
+HINTS = {
+    "momentum_distance": [
+        "Write v_1, v_2, v_3 for a constant g, starting from v_0 = 0. What series is v_k, and what series is the "
+        "distance η(v_1 + … + v_n)?",
+        "v_k = g(1 + μ + … + μ^{k−1}) = g(1 − μ^k)/(1 − μ). Sum over k = 1 … n: Σ(1 − μ^k) = n − μ(1 − μⁿ)/(1 − μ). "
+        "Multiply by ηg/(1 − μ).",
+    ],
+    "nesterov": [
+        "Write φ = θ + μv for the stored point, so g = ∇L(φ). Express φ' = θ' + μv' with the look-ahead update, then "
+        "eliminate θ.",
+        "θ' = θ + v' and θ = φ − μv give φ' = φ − μv + (1 + μ)v' with v' = μv − ηg, i.e. φ' = φ − ηg + μv'. With the "
+        "buffer b = −v/η this is b' = μb + g, φ' = φ − η(g + μb').",
+    ],
+    "leaky_he_std": [
+        "Redo the forward derivation of (6.8): Var(z) = fan_in · σ_w² · E[a²]. What is E[f(z)²] for the leaky ReLU "
+        "when z is symmetric around 0?",
+        "Half the time f(z)² = z², half the time a²z², so E[f(z)²] = (1 + a²)/2 · Var(z). Keeping Var(z) constant "
+        "needs fan_in · σ_w² · (1 + a²)/2 = 1.",
+    ],
+    "adamw": [
+        "Keep m, v and the step counter t across the steps; the decay touches θ only, never m or v.",
+        "Per step: θ ← θ(1 − ηλ) (the decay part of (6.2) in (6.1)); then m, v by (6.4), (6.5) with the loss "
+        "gradient alone, the bias correction (6.6) with this t, and the step (6.7).",
+    ],
+    "decay_numbers": [
+        "With a zero loss gradient the only thing moving θ is the decay. Write AdamW's step and L2-inside-Adam's "
+        "first step (g = λθ) by (6.4)–(6.7): which of the two depends on λ?",
+        "AdamW multiplies θ by (1 − ηλ) each step: after n steps θ0(1 − ηλ)ⁿ. L2 inside Adam feeds g = λθ > 0, "
+        "and m̂/√v̂ = 1 while g keeps its sign and changes slowly, so each step moves θ by about η, whatever λ is.",
+    ],
+}
 
 
 guard_checkers(globals())
