@@ -93,7 +93,8 @@ def test_every_kink_case_has_kinks_inside_its_interval():
         return out
 
     assert nb07.check_relu_kinks(recording).passed
-    assert all(0 < k < h for k, h in sizes), sizes  # some inside, some outside: filtering matters
+    fixed = sizes[:-1]  # the last call is the case drawn at call time, which may by chance have none inside
+    assert all(0 < k < h for k, h in fixed), sizes  # some inside, some outside: filtering matters
 
 
 def test_train_floor_reference_matches_monte_carlo():
@@ -107,3 +108,336 @@ def test_train_floor_reference_matches_monte_carlo():
     coef, *_ = np.linalg.lstsq(D, eps, rcond=None)
     measured = np.mean((D @ coef - eps) ** 2)
     assert abs(measured / nb07._reference_train_floor(sigma, n, p) - 1) < 0.04
+
+
+# --- The ladder: derive (7.1, 7.2, 7.4), predict (7.3), build (7.6) ----------------------------------------------
+
+
+def sum_loss_lr(lr_sum, B, n_out):
+    return lr_sum * B * n_out / 2
+
+
+def sum_lr_eq_7_2(lr_sum, B, n_out):  # Eq. (7.2) copied: S2's convention, not this one (forgets B)
+    return lr_sum * n_out / 2
+
+
+def sum_lr_no_n_out(lr_sum, B, n_out):  # forgets that MSELoss also averages over the outputs
+    return lr_sum * B / 2
+
+
+def sum_lr_no_half(lr_sum, B, n_out):  # forgets that the ½ cancels the 2 of the square
+    return lr_sum * B * n_out
+
+
+def sum_lr_inverted(lr_sum, B, n_out):  # the ratio upside down
+    return lr_sum * 2 / (B * n_out)
+
+
+def sum_lr_hard_coded(lr_sum, B, n_out):  # right on the four fixed cases only, 1 elsewhere
+    fixed = {(0.01, 20, 1): 0.1, (0.001, 32, 3): 0.048, (0.05, 1, 2): 0.05, (0.002, 7, 10): 0.07}
+    return fixed.get((lr_sum, B, n_out), 1.0)
+
+
+def bias_factors(c):
+    return np.cumprod(c)
+
+
+def bias_own_layer(c):  # each b_l scaled by its own c_l only
+    return np.asarray(c, dtype=float)
+
+
+def bias_total_product(c):  # every b_l scaled by the whole product ∏ c
+    return np.full(len(c), np.prod(c))
+
+
+def bias_unscaled(c):  # biases left alone (Eq. 7.4 applied as if there were no biases)
+    return np.ones(len(c))
+
+
+def bias_product_below(c):  # the product of the layers below l only: forgets c_l itself
+    return np.concatenate([[1.0], np.cumprod(c)[:-1]])
+
+
+def bias_first_cases_only(c):  # hard-coded to the first three cases' lengths: a fixed table
+    table = {2: [2.0, 1.0], 3: [3.0, 0.75, 3.75], 5: [0.7, 0.91, 1.82, 0.728, 0.8008]}
+    return np.array(table.get(len(c), np.ones(len(c))))
+
+
+def _gated_solution():
+    """Exercise 7.6's solution, read from the notebook's own solution cell (so the tests cover what learners see)."""
+    import types
+
+    from course_lib.exercises.solutions import solution_text
+    module = types.ModuleType("nb07_gated_solution")
+    module.np = np
+    exec(solution_text("07", "train_gated").split("gated_result =")[0], module.__dict__)  # noqa: S102
+    return module
+
+
+CASES_LADDER = {
+    "sum_loss_lr": (nb07.check_sum_loss_lr, sum_loss_lr,
+                    [sum_lr_eq_7_2, sum_lr_no_n_out, sum_lr_no_half, sum_lr_inverted, sum_lr_hard_coded]),
+    "bias_scaling": (nb07.check_bias_scaling, bias_factors,
+                     [bias_own_layer, bias_total_product, bias_unscaled, bias_product_below,
+                      bias_first_cases_only]),
+}
+
+(test_ladder_reference_passes, test_ladder_none_reads_not_attempted, test_ladder_template_reads_not_attempted,
+ test_ladder_wrong_answers_fail) = standard_checker_tests(CASES_LADDER)
+
+
+@pytest.mark.parametrize(("wrong", "says"), [(sum_lr_eq_7_2, "1/B ×"), (sum_lr_no_n_out, "1/n_out ×"),
+                                            (sum_lr_no_half, "2 ×"), (sum_lr_inverted, "inverse")])
+def test_sum_loss_lr_names_the_missing_factor(wrong, says):
+    assert says in str(nb07.check_sum_loss_lr(wrong))
+
+
+@pytest.mark.parametrize(("B", "n_out"), [(1, 1), (5, 3), (64, 2)])
+def test_sum_loss_reference_is_the_measured_gradient_ratio(B, n_out):
+    """The reference measures the ratio of two course_lib gradients; it equals B·n_out/2 (so the solution is right)."""
+    assert abs(nb07._sum_loss_ratio(B, n_out, seed=3) - B * n_out / 2) < 1e-9 * B * n_out
+
+
+def test_bias_scaling_message_names_the_layer_where_it_starts():
+    assert "b_2" in str(nb07.check_bias_scaling(bias_own_layer))
+    assert "b_1" in str(nb07.check_bias_scaling(bias_product_below))
+
+
+def test_negative_factors_break_the_rescaling():
+    """Why the exercise says c_l > 0: with c_1 < 0 the cumulative product does not give ∏ c × the output."""
+    net = MLP([2, 4, 3, 1], activation="relu", seed=0)
+    rng = np.random.default_rng(0)
+    for lin in net.linears:
+        lin.b[:] = rng.normal(size=lin.b.shape)
+    X = rng.normal(size=(20, 2))
+    before = net(X)
+    c = np.array([-2.0, 0.5, 3.0])
+    for lin, cl, bl in zip(net.linears, c, np.cumprod(c), strict=True):
+        lin.W *= cl
+        lin.b *= bl
+    assert np.max(np.abs(net(X) - np.prod(c) * before)) > 0.1
+
+
+@pytest.mark.parametrize("value", [1 + 8 / 30, 1.267, 38 / 30])
+def test_fresh_noise_prediction_passes(value):
+    assert nb07.check_fresh_noise_prediction(value).passed
+
+
+@pytest.mark.parametrize(("value", "why"), [
+    (1.0, "Eq. 7.3"),           # σ² alone: forgets that the fit carries part of the old noise
+    (22 / 30, "training MSE"),  # the training MSE of 7.2: the noise is new here
+    (8 / 30, "only the fit"),   # forgets the new targets' own noise
+    (1.25, "too low"),          # a rounded guess
+    (1 + 8 / 29, "too high"),   # n − 1 in the denominator
+    (2.0, "too high"),          # 1 + 1: "twice the noise"
+])
+def test_fresh_noise_wrong_predictions_fail(value, why):
+    res = nb07.check_fresh_noise_prediction(value)
+    assert res.status == "fail" and why in res.message, str(res)
+
+
+@pytest.mark.parametrize("value", ["1.27", np.array([1.27]), True, float("nan"), 10**400])
+def test_fresh_noise_odd_predictions_fail(value):
+    assert nb07.check_fresh_noise_prediction(value).status == "fail"
+
+
+def test_fresh_noise_none_reads_not_attempted():
+    assert nb07.check_fresh_noise_prediction(None).status == "not attempted yet"
+
+
+def test_fresh_noise_reference_matches_monte_carlo():
+    """Independent check: least-squares fits scored against fresh noise at the same x score σ²(1 + p/n)."""
+    rng = np.random.default_rng(5)
+    sigma, n, p = 0.3, nb07.FRESH_N, nb07.FRESH_P
+    D = np.vander(rng.uniform(-1, 1, size=n), p, increasing=True)
+    old, new = rng.normal(0, sigma, size=(n, 20000)), rng.normal(0, sigma, size=(n, 20000))
+    coef, *_ = np.linalg.lstsq(D, old, rcond=None)
+    measured = np.mean((D @ coef - new) ** 2) / sigma**2
+    assert abs(measured / nb07._fresh_noise_mse(n, p) - 1) < 0.01
+
+
+# --- Exercise 7.6: the gated network ------------------------------------------------------------------------------
+
+sol = _gated_solution()
+
+
+def _adam_train(X, T, seed, steps=1500, lr=0.02, h=32):
+    """The solution's training loop with its number of steps and learning rate as arguments (for wrong answers)."""
+    rng = np.random.default_rng(seed)
+    params = {"W1": rng.normal(0, 10, size=(1, h)), "b1": rng.uniform(-10, 10, size=h),
+              "W2": rng.normal(0, 10, size=(1, h)), "b2": np.zeros(h),
+              "W3": rng.normal(0, 1 / np.sqrt(h), size=(h, 1)), "b3": np.zeros(1)}
+    m = {k: np.zeros_like(v) for k, v in params.items()}
+    v = {k: np.zeros_like(v) for k, v in params.items()}
+    for t in range(1, steps + 1):
+        for k, g in sol.gated_backward(params, X, T).items():
+            m[k] = 0.9 * m[k] + 0.1 * g
+            v[k] = 0.999 * v[k] + 0.001 * g**2
+            params[k] -= lr * (m[k] / (1 - 0.9**t)) / (np.sqrt(v[k] / (1 - 0.999**t)) + 1e-8)
+    return params
+
+
+def test_the_loop_above_is_the_solutions():
+    X, T = nb07.sin_s0(64, seed=1)
+    ours, theirs = _adam_train(X, T, 3, steps=20), sol.train_gated(X, T, 3)
+    assert set(ours) == set(theirs) and all(ours[k].shape == theirs[k].shape for k in ours)
+
+
+def test_gated_reference_backward_matches_finite_differences():
+    """The checker's private backward pass against central differences of its own forward pass and MSELoss."""
+    from course_lib import MSELoss, numerical_grad, rel_error
+    rng = np.random.default_rng(0)
+    params, X, T = nb07._gated_case(rng, 5, 3, 4, 2)
+    grads = nb07._gated_backward(params, X, T)
+    for key in nb07.GATED_KEYS:
+        numeric = numerical_grad(lambda: MSELoss()(nb07._gated_forward(params, X), T), params[key])
+        assert rel_error(grads[key], numeric) < 1e-7, key
+
+
+def test_gated_solution_passes_on_several_call_time_seeds():
+    for _ in range(3):
+        res = nb07.check_train_gated(sol.gated_forward, sol.gated_backward, sol.train_gated)
+        assert res.passed, str(res)
+
+
+@pytest.mark.parametrize("missing", ["forward", "backward", "train"])
+def test_gated_not_attempted(missing):
+    fns = {"forward": sol.gated_forward, "backward": sol.gated_backward, "train": sol.train_gated}
+    fns[missing] = None
+    assert nb07.check_train_gated(fns["forward"], fns["backward"], fns["train"]).status == "not attempted yet"
+
+    def template(*args):
+        raise NotImplementedError()
+
+    fns[missing] = template
+    assert nb07.check_train_gated(fns["forward"], fns["backward"], fns["train"]).status == "not attempted yet"
+
+
+def _backward_without_1_over_n(params, X, T):  # L = Σ (Ŷ − T)²: forgets the mean's 1/(B·n_out)
+    return {k: v * T.size for k, v in sol.gated_backward(params, X, T).items()}
+
+
+def _backward_no_gate_derivative(params, X, T):  # ∂S/∂Z2 forgotten: Δ2 = G_H ⊙ U (σ' dropped)
+    U = np.tanh(X @ params["W1"] + params["b1"])
+    S = nb07._sigmoid(X @ params["W2"] + params["b2"])
+    grads = sol.gated_backward(params, X, T)
+    G = 2 * ((U * S) @ params["W3"] + params["b3"] - T) / T.size
+    D2 = (G @ params["W3"].T) * U
+    grads["W2"], grads["b2"] = X.T @ D2, D2.sum(axis=0)
+    return grads
+
+
+def _backward_tanh_derivative_wrong(params, X, T):  # tanh' written as 1 − U (no square)
+    U = np.tanh(X @ params["W1"] + params["b1"])
+    S = nb07._sigmoid(X @ params["W2"] + params["b2"])
+    grads = sol.gated_backward(params, X, T)
+    G = 2 * ((U * S) @ params["W3"] + params["b3"] - T) / T.size
+    D1 = (G @ params["W3"].T) * S * (1 - U)
+    grads["W1"], grads["b1"] = X.T @ D1, D1.sum(axis=0)
+    return grads
+
+
+def _backward_sign(params, X, T):  # G = 2(T − Ŷ)/(B·n_out): the gradient of the wrong direction
+    return {k: -v for k, v in sol.gated_backward(params, X, T).items()}
+
+
+def _backward_W3_transposed(params, X, T):  # ∇W3 = Gᵀ H: the transpose
+    grads = sol.gated_backward(params, X, T)
+    grads["W3"] = grads["W3"].T
+    return grads
+
+
+def _backward_b_not_summed(params, X, T):  # ∇b1 as Δ1's first row instead of its column sums
+    U = np.tanh(X @ params["W1"] + params["b1"])
+    S = nb07._sigmoid(X @ params["W2"] + params["b2"])
+    grads = sol.gated_backward(params, X, T)
+    G = 2 * ((U * S) @ params["W3"] + params["b3"] - T) / T.size
+    grads["b1"] = ((G @ params["W3"].T) * S * (1 - U**2))[0]
+    return grads
+
+
+def _forward_no_gate(params, X):  # forgets the gate: Ŷ = tanh(X W1 + b1) W3 + b3
+    return np.tanh(X @ params["W1"] + params["b1"]) @ params["W3"] + params["b3"]
+
+
+def _train_untrained(X, T, seed):  # initialises and returns without training
+    return _adam_train(X, T, seed, steps=0)
+
+
+def _train_too_short(X, T, seed):  # 100 Adam steps: far from the target
+    return _adam_train(X, T, seed, steps=100)
+
+
+def _train_glorot_sgd(X, T, seed, h=32):  # Glorot-small weights and plain SGD: stuck on the plateau
+    rng = np.random.default_rng(seed)
+    s = np.sqrt(2 / (1 + h))
+    params = {"W1": rng.normal(0, s, (1, h)), "b1": np.zeros(h), "W2": rng.normal(0, s, (1, h)), "b2": np.zeros(h),
+              "W3": rng.normal(0, s, (h, 1)), "b3": np.zeros(1)}
+    for _ in range(1500):
+        for k, g in sol.gated_backward(params, X, T).items():
+            params[k] -= 0.1 * g
+    return params
+
+
+def _train_returns_W3_transposed(X, T, seed):
+    params = _adam_train(X, T, seed, steps=5)
+    params["W3"] = params["W3"].T
+    return params
+
+
+def _train_diverges(X, T, seed):  # lr far too large: NaN
+    with np.errstate(all="ignore"):
+        params = _adam_train(X, T, seed, steps=5)
+        for k in params:
+            params[k] = params[k] * np.nan
+    return params
+
+
+def _train_wrong_direction(X, T, seed):  # ascends: the sign error in the update
+    return _adam_train(X, T, seed, steps=200, lr=-0.02)
+
+
+def _train_missing_key(X, T, seed):
+    params = _adam_train(X, T, seed, steps=5)
+    del params["b3"]
+    return params
+
+
+@pytest.mark.parametrize(("forward", "backward", "train", "says"), [
+    (None, _backward_without_1_over_n, None, "2(Ŷ − T)/(B·n_out)"),
+    (None, _backward_no_gate_derivative, None, "∇W2"),
+    (None, _backward_tanh_derivative_wrong, None, "∇W1"),
+    (None, _backward_sign, None, "−1 ×"),
+    (None, _backward_W3_transposed, None, "transpose"),
+    (None, _backward_b_not_summed, None, "∇b1"),
+    (_forward_no_gate, None, None, "Eq. (5.8)"),
+    (None, None, _train_untrained, "below 0.05"),
+    (None, None, _train_too_short, "below 0.05"),
+    (None, None, _train_glorot_sgd, "below 0.05"),
+    (None, None, _train_returns_W3_transposed, "transpose"),
+    (None, None, _train_diverges, "NaN"),
+    (None, None, _train_wrong_direction, "below 0.05"),
+    (None, None, _train_missing_key, "without b3"),
+], ids=lambda x: getattr(x, "__name__", str(x)))
+def test_gated_wrong_answers_fail(forward, backward, train, says):
+    res = nb07.check_train_gated(forward or sol.gated_forward, backward or sol.gated_backward,
+                                 train or sol.train_gated)
+    assert res.status == "fail" and says in res.message, str(res)
+
+
+def test_gated_learner_code_that_raises_or_hangs_gets_a_verdict(monkeypatch):
+    import course_lib.exercises as ex
+    monkeypatch.setattr(ex, "TIME_LIMIT", 0.2)
+
+    def hangs(X, T, seed):
+        while True:
+            pass
+
+    def exits(X, T, seed):
+        raise SystemExit(1)
+
+    assert "did not finish" in nb07.check_train_gated(sol.gated_forward, sol.gated_backward, hangs).message
+    assert "exit()" in nb07.check_train_gated(sol.gated_forward, sol.gated_backward, exits).message
+    assert nb07.check_train_gated(sol.gated_forward, sol.gated_backward, lambda X, T, s: "params").status == "fail"
+    assert nb07.check_train_gated(sol.gated_forward, sol.gated_backward, lambda X, T, s: {"W1": object()}).status \
+        == "fail"

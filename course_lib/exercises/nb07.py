@@ -9,9 +9,28 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..data import sin_s0
+from ..gradcheck import rel_error
 from ..losses import MSELoss
 from ..network import MLP
-from . import FAIL, Result, _type_name, call_learner, check_function, fresh_rng, guard_checkers
+from . import (
+    FAIL,
+    PASS,
+    Result,
+    _copied,
+    _not_attempted,
+    _shape_hint,
+    _short,
+    _type_name,
+    call_learner,
+    check_array,
+    check_arrays,
+    check_function,
+    exact_number,
+    fresh_rng,
+    guard_checkers,
+    random_sizes,
+)
 
 
 def _reference_r_squared(Y, Y_hat):
@@ -182,6 +201,336 @@ def check_train_noise_floor(fn) -> object:
     return check_function("train_noise_floor", fn, _reference_train_floor, cases,
                           "the expected training MSE of a least-squares fit (Eq. 7.3 on the training set)", tol=1e-8,
                           random_cases=extra)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The ladder (issue 21): derive a learning rate for another loss convention, show how biases must scale for a
+# ReLU network to stay homogeneous, predict the error on fresh noise, and train the gated network to a target.
+
+
+def _sum_loss_ratio(B, n_out, seed=0):
+    """⟨g_sum, g⟩/⟨g, g⟩ measured with course_lib: the gradient of L_sum = ½ Σ (Ŷ − Y)² over a minibatch of B
+    rows, in units of the MSELoss() gradient (both on the same course_lib MLP)."""
+    rng = np.random.default_rng(seed)
+    X, Y = rng.uniform(-4, 4, size=(B, 2)), rng.normal(size=(B, n_out))
+    net = MLP([2, 5, n_out], seed=seed)
+    Y_hat = net(X)
+    net.backward(Y_hat - Y)  # ∂(½ Σ (Ŷ − Y)²)/∂Ŷ = Ŷ − Y, no 1/B
+    g_sum = np.concatenate([g.ravel() for _, g in net.parameters()])
+    net.backward(MSELoss().grad(Y_hat, Y))
+    g = np.concatenate([g.ravel() for _, g in net.parameters()])
+    return float(g_sum @ g / (g @ g))
+
+
+def check_sum_loss_lr(fn) -> object:
+    """fn(lr_sum, B, n_out) -> the learning rate for SGD on MSELoss() that takes the step SGD takes with lr_sum on
+    L_sum = ½ Σ_{r,j} (Ŷ − Y)²_{rj}, summed over a minibatch of B rows (Eq. 7.2's question for another convention).
+
+    Reference: lr_sum × (the L_sum gradient / the MSELoss() gradient), measured with a course_lib MLP. A wrong
+    answer is told which factor it misses (B, n_out or the ½) when it is off by exactly that.
+    """
+    name = "sum_loss_lr"
+    if fn is None or fn is Ellipsis:
+        return _not_attempted(name)
+    cases = [(0.01, 20, 1), (0.001, 32, 3), (0.05, 1, 2), (0.002, 7, 10)]
+    fresh = fresh_rng()
+    cases.append((float(fresh.uniform(1e-4, 0.1)), int(fresh.integers(2, 65)), int(fresh.integers(2, 9))))
+    for i, (lr, B, n_out) in enumerate(cases):
+        expected = lr * _sum_loss_ratio(B, n_out, seed=i)
+        got, verdict = call_learner(name, fn, (lr, B, n_out))
+        if verdict is not None:
+            return verdict
+        res = check_array(f"{name} (case {i + 1})", got, expected, "η ∇L_sum = η_mean ∇MSE", tol=1e-9)
+        if res.passed:
+            continue
+        value = exact_number(got) if not isinstance(got, np.ndarray) else (
+            float(got) if got.shape == () and got.dtype.kind in "iuf" else None)
+        if value is not None and expected != 0:
+            k = value / expected
+            for factor, why in ((1 / B, "1/B ×: L_sum adds the B rows' losses, MSELoss averages them"),
+                                (1 / n_out, "1/n_out ×: MSELoss also averages over the n_out outputs"),
+                                (2.0, "2 ×: the ½ in L_sum and the 2 in the derivative of a square"),
+                                (0.5, "1/2 ×: the ½ in L_sum cancels the 2 of the square's derivative, the "
+                                      "mean's 2/(B·n_out) does not"),
+                                (1 / expected**2 * lr**2, "the inverse of the ratio: which of the two losses has "
+                                                          "the larger gradient?")):
+                if abs(k - factor) < 1e-9 * max(1.0, abs(factor)):
+                    return Result(FAIL, f"{name} (case {i + 1}): your rate is {why}")
+        return res
+    return Result(PASS, f"{name} takes L_sum's step on MSELoss() on {len(cases) - 1} test cases (rel. error < 1e-09)")
+
+
+def _bias_factors(c):
+    return np.cumprod(np.asarray(c, dtype=np.float64))
+
+
+def check_bias_scaling(fn) -> object:
+    """fn(c) -> β (D,): with W_l scaled by c_l > 0 and b_l by β_l in every layer of a ReLU MLP with biases (D
+    layers, linear output), the output is scaled by exactly ∏ c_l for every x.
+
+    Reference: β_l = c_1 c_2 ⋯ c_l (A_{l−1} carries the factor of the layers below it, Eq. 1.2 with relu(cz) =
+    c relu(z)); the checker also applies the learner's β to course_lib MLPs and measures the output.
+    """
+    name = "bias_scaling"
+    if fn is None or fn is Ellipsis:
+        return _not_attempted(name)
+    rng = np.random.default_rng(707)
+    cases = [np.array([2.0, 0.5]), np.array([3.0, 0.25, 5.0]), np.array([0.7, 1.3, 2.0, 0.4, 1.1])]
+    fresh = fresh_rng()
+    cases.append(fresh.uniform(0.2, 3.0, size=int(fresh.integers(2, 7))))
+    for i, c in enumerate(cases):
+        expected = _bias_factors(c)
+        got, verdict = call_learner(name, fn, (c.copy(),))
+        if verdict is not None:
+            return verdict
+        res = check_array(f"{name} (case {i + 1})", got, expected, "Z_l = A_{l−1} W_l + 1 b_lᵀ in every layer",
+                          tol=1e-10)
+        if not res.passed:
+            try:
+                beta = np.asarray(got, dtype=np.float64).reshape(-1)
+            except (TypeError, ValueError):
+                return res
+            if beta.shape == expected.shape and np.all(np.isfinite(beta)):
+                l = int(np.argmax(np.abs(beta - expected) > 1e-10 * np.abs(expected))) + 1
+                return Result(FAIL, f"{name} (case {i + 1}): with your β the output is not ∏ c_l × the original; "
+                                    f"it goes wrong first at b_{l}. In Z_{l} = A_{l - 1} W_{l} + 1 b_{l}ᵀ, by what "
+                                    f"factor is A_{l - 1} W_{l} scaled?")
+            return res
+        D = len(c)  # the property itself, on a network with random biases: f → ∏ c · f
+        sizes = [2] + [int(n) for n in rng.integers(2, 6, size=D - 1)] + [1]
+        net = MLP(sizes, activation="relu", seed=i)
+        for lin in net.linears:
+            lin.b[:] = rng.normal(0, 0.5, size=lin.b.shape)
+        X = rng.normal(size=(9, 2))
+        before = net(X)
+        for lin, cl, bl in zip(net.linears, c, np.asarray(got, dtype=np.float64).reshape(-1), strict=True):
+            lin.W *= cl
+            lin.b *= bl
+        if rel_error(net(X), np.prod(c) * before) > 1e-10:  # cannot happen when β passed: the reference is right
+            return Result(FAIL, f"{name} (case {i + 1}): the scaled network's output is not ∏ c_l × the original")
+    return Result(PASS, f"{name}: with your β every tested ReLU network's output scales by ∏ c_l "
+                        f"({len(cases) - 1} test cases, rel. error < 1e-10)")
+
+
+FRESH_N, FRESH_P = 30, 8
+"""Exercise 7.3's setting: a least-squares model with p = 8 parameters fitted to n = 30 noisy points."""
+
+
+def _fresh_noise_mse(n, p, seed=0):
+    """E[MSE against fresh targets f(x) + ε' at the same x] / σ² for a least-squares fit with p parameters on n
+    points: the fit is f + Hε, so the error is Hε − ε' and E = σ² (trace H + n) / n; trace H computed numerically
+    from a random polynomial design."""
+    rng = np.random.default_rng(seed)
+    Q, _ = np.linalg.qr(np.vander(rng.uniform(-1, 1, size=n), p, increasing=True))
+    return float((np.trace(Q @ Q.T) + n) / n)
+
+
+def check_fresh_noise_prediction(value) -> Result:
+    """value: the predicted E[MSE] of the fit of exercise 7.3 against fresh targets at the same x, in units of σ²,
+    for n = FRESH_N, p = FRESH_P. Accepted within 0.5 %."""
+    name = "fresh_noise_prediction"
+    if value is None or value is Ellipsis:
+        return _not_attempted(name)
+    number = exact_number(value)
+    if number is None or not np.isfinite(number):
+        return Result(FAIL, f"{name} should be a number (in units of σ²), got {_short(value)}")
+    expected = _fresh_noise_mse(FRESH_N, FRESH_P)
+    if abs(number / expected - 1) <= 5e-3:
+        return Result(PASS, f"{name}: your prediction is within 0.5 % of the expected value")
+    n, p = FRESH_N, FRESH_P
+    known = {1.0: "that is σ², the true function's own error (Eq. 7.3); the fit also carries part of the old noise",
+             (n - p) / n: "that is the training MSE of exercise 7.2; here the targets' noise is new",
+             p / n: "that is only the fit's own error Hε; the new targets bring their own noise ε' too"}
+    for k, why in known.items():
+        if abs(number / k - 1) <= 5e-3:
+            return Result(FAIL, f"{name}: {why}")
+    side = "too high" if number > expected else "too low"
+    return Result(FAIL, f"{name}: {side}. Write the error as (fit − f) − ε' and take E of its squared norm term by "
+                        "term")
+
+
+# --- Exercise 7.6: train the gated network ---------------------------------------------------------------------
+
+GATED_KEYS = ("W1", "b1", "W2", "b2", "W3", "b3")
+GATED_TARGET = 0.05
+"""Exercise 7.6's target: MSE below this on 2 000 fresh points of S0's task (var(y) ≈ 4.5, so R² > 0.988)."""
+GATED_TRAIN_N = 256
+
+
+def _sigmoid(z):
+    return np.exp(-np.logaddexp(0.0, -z))
+
+
+def _gated_forward(params, X):
+    P = np.tanh(X @ params["W1"] + params["b1"])
+    S = _sigmoid(X @ params["W2"] + params["b2"])
+    return (P * S) @ params["W3"] + params["b3"]
+
+
+def _gated_backward(params, X, T):
+    P = np.tanh(X @ params["W1"] + params["b1"])
+    S = _sigmoid(X @ params["W2"] + params["b2"])
+    H = P * S
+    G = 2.0 * (H @ params["W3"] + params["b3"] - T) / T.size
+    G_H = G @ params["W3"].T
+    D1, D2 = G_H * S * (1.0 - P**2), G_H * P * S * (1.0 - S)
+    return {"W1": X.T @ D1, "b1": D1.sum(axis=0), "W2": X.T @ D2, "b2": D2.sum(axis=0),
+            "W3": H.T @ G, "b3": G.sum(axis=0)}
+
+
+def _gated_case(rng, B, n_in, h, n_out):
+    params = {"W1": rng.normal(size=(n_in, h)), "b1": rng.normal(size=h), "W2": rng.normal(size=(n_in, h)),
+              "b2": rng.normal(size=h), "W3": rng.normal(size=(h, n_out)), "b3": rng.normal(size=n_out)}
+    return params, rng.normal(size=(B, n_in)), rng.normal(size=(B, n_out))
+
+
+_GATED_EQ = {"W1": "∇W1 = Xᵀ[(G W3ᵀ) ⊙ S ⊙ (1 − P²)], P = tanh(U)",
+             "b1": "∇b1 = column sums of (G W3ᵀ) ⊙ S ⊙ (1 − P²)",
+             "W2": "∇W2 = Xᵀ[(G W3ᵀ) ⊙ P ⊙ S ⊙ (1 − S)], S = σ(V)",
+             "b2": "∇b2 = column sums of (G W3ᵀ) ⊙ P ⊙ S ⊙ (1 − S)",
+             "W3": "∇W3 = Hᵀ G, G = ∂L/∂Ŷ = 2(Ŷ − T)/(B·n_out)", "b3": "∇b3 = column sums of G"}
+"""Where each gradient of Eq. (5.8)'s gated network comes from (notebook 05's notation: U = XW1 + b1, V = XW2 + b2)."""
+
+
+def _as_params(name, got, shapes):
+    """The learner's parameter dict checked: the six keys, numeric arrays of the given shapes, finite."""
+    if not isinstance(got, dict):
+        return None, Result(FAIL, f"{name} should return a dict with keys {', '.join(GATED_KEYS)}, "
+                                  f"got {_type_name(got)}")
+    missing = [k for k in GATED_KEYS if k not in got]
+    if missing:
+        return None, Result(FAIL, f"{name} returned a dict without {', '.join(missing)}")
+    out = {}
+    for k in GATED_KEYS:
+        try:
+            a = np.asarray(got[k])
+        except BaseException as exc:  # noqa: BLE001 - an object whose __array__ raises
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            return None, Result(FAIL, f"{name}: {k} is not an array ({_type_name(got[k])})")
+        if a.dtype.kind not in "biuf":
+            return None, Result(FAIL, f"{name}: {k} should be a real numeric array, got dtype {a.dtype}")
+        if shapes is not None and a.shape != shapes[k]:
+            return None, Result(FAIL, f"{name}: {k} has shape {a.shape}, expected {shapes[k]}"
+                                      f"{' (a missing transpose?)' if a.shape[::-1] == shapes[k] else ''}")
+        if not np.all(np.isfinite(a)):
+            return None, Result(FAIL, f"{name}: {k} contains NaN or Inf")
+        out[k] = a.astype(np.float64)
+    return out, None
+
+
+def _check_gated_forward_backward(gated_forward, gated_backward):
+    rng = np.random.default_rng(706)
+    fresh = fresh_rng()
+    cases = [_gated_case(rng, 4, 3, 5, 2), _gated_case(rng, 7, 1, 6, 1), _gated_case(rng, 2, 4, 3, 3),
+             _gated_case(fresh, *random_sizes(fresh, 4, 1, 8))]
+    res = check_function("gated_forward", gated_forward, lambda p, X: _gated_forward(p, X),
+                         [c[:2] for c in cases[:3]], "Eq. (5.8), Ŷ = (tanh(XW1 + b1) ⊙ σ(XW2 + b2)) W3 + b3", tol=1e-10,
+                         random_cases=[cases[3][:2]])
+    if not res.passed:
+        return res
+    order = ["W3", "b3", "W1", "b1", "W2", "b2"]  # where an error starts: the output layer first
+    for i, (params, X, T) in enumerate(cases):
+        expected = _gated_backward(_copied(params), X.copy(), T.copy())
+        got, verdict = call_learner("gated_backward", gated_backward, (params, X, T))
+        if verdict is not None:
+            return verdict
+        shapes = {k: v.shape for k, v in expected.items()}
+        grads, verdict = _as_params(f"gated_backward (case {i + 1})", got, None)
+        if verdict is not None:
+            return verdict
+        bad = [k for k in order if grads[k].shape != shapes[k]]
+        if bad:
+            k = bad[0]
+            return Result(FAIL, f"gated_backward (case {i + 1}): ∇{k} has shape {grads[k].shape}, but {k} has "
+                                f"shape {shapes[k]}{_shape_hint(grads[k], expected[k])}")
+        res = check_arrays(f"gated_backward (case {i + 1})", [grads[k] for k in order],
+                           [expected[k] for k in order], [f"∇{k}" for k in order], [_GATED_EQ[k] for k in order],
+                           tol=1e-8, upstream=range(6), common="G = ∂L/∂Ŷ = 2(Ŷ − T)/(B·n_out)")
+        if not res.passed:
+            return res
+    return Result(PASS, "gated_forward and gated_backward agree with the reference on 3 test cases")
+
+
+def check_train_gated(gated_forward, gated_backward, train_gated) -> Result:
+    """Exercise 7.6: gated_forward(params, X), gated_backward(params, X, T) (notebook 05's gated network, Eq. 5.8) and
+    train_gated(X, T, seed) -> params, trained on S0's task to an MSE below GATED_TARGET on fresh points.
+
+    The checker first compares the forward and backward passes with its own reference on several shapes (one
+    drawn at call time), then draws training data with a seed chosen at call time, runs train_gated itself
+    (time limit 6 × TIME_LIMIT) and measures the returned network with its own forward pass on 2 000 fresh points.
+    """
+    for label, fn in (("gated_forward", gated_forward), ("gated_backward", gated_backward),
+                      ("train_gated", train_gated)):
+        if fn is None or fn is Ellipsis:
+            return _not_attempted(label)
+    res = _check_gated_forward_backward(gated_forward, gated_backward)
+    if not res.passed:
+        return res
+    seed = int(fresh_rng().integers(1_000, 10**6))
+    X, T = sin_s0(GATED_TRAIN_N, seed=seed)
+    X_new, T_new = sin_s0(2000, seed=seed + 1)
+    got, verdict = call_learner("train_gated", train_gated, (X, T, seed), slow=6.0)
+    if verdict is not None:
+        return verdict
+    if not isinstance(got, dict) or "W1" not in got:
+        return _as_params("train_gated", got, None)[1] or Result(FAIL, "train_gated should return the params dict")
+    h = np.shape(got["W1"])[-1] if np.ndim(got["W1"]) == 2 else 0
+    shapes = {"W1": (1, h), "b1": (h,), "W2": (1, h), "b2": (h,), "W3": (h, 1), "b3": (1,)}
+    params, verdict = _as_params("train_gated", got, shapes)
+    if verdict is not None:
+        return verdict
+    mse = float(np.mean((_gated_forward(params, X_new) - T_new) ** 2))
+    if mse < GATED_TARGET:
+        return Result(PASS, f"train_gated: forward and backward agree with the reference, and the trained network's "
+                            f"MSE on 2 000 fresh points of S0's task is below {GATED_TARGET} (R² > 0.988)")
+    start = float(np.var(T_new))
+    return Result(FAIL, f"train_gated: the trained network's MSE on 2 000 fresh points is {mse:.2g}, the target is "
+                        f"below {GATED_TARGET} (predicting the mean scores {start:.2g})"
+                        + ("; it is no better than the mean: is it training at all?" if mse > 0.9 * start else ""))
+
+
+HINTS = {
+    "sum_loss_lr": [
+        "Write both gradients with respect to Ŷ. The two SGD steps are equal when η_sum · ∂L_sum/∂Ŷ = "
+        "η_mean · ∂MSE/∂Ŷ; everything after Ŷ (the backward pass) is the same linear map for both.",
+        "∂L_sum/∂Ŷ = Ŷ − Y (the ½ cancels the 2), while MSELoss gives ∂L/∂Ŷ = 2(Ŷ − Y)/(B·n_out), Eq. (3.7). "
+        "Divide one by the other.",
+    ],
+    "train_noise_floor": [
+        "The fitted values are the projection H y of the targets onto the model's p-dimensional column space; the "
+        "true function already lies in that space. What is left of y − Hy?",
+        "y − Hy = (I − H)ε, and E[εᵀAε] = σ² trace(A) for any fixed matrix A. A projection onto a p-dimensional "
+        "space has trace p (its eigenvalues are p ones and n − p zeros). Divide the sum by n.",
+    ],
+    "fresh_noise_prediction": [
+        "The fit is the same as in exercise 7.2: f + Hε. The new targets are f + ε' with ε' independent of ε. "
+        "Write the error vector and expand its squared norm.",
+        "The error is Hε − ε'. The cross term has mean 0 (ε' is independent of ε); E‖Hε‖² = σ² trace(HᵀH) = "
+        "σ² trace(H) = σ² p, and E‖ε'‖² = σ² n. Divide by n σ² and put in n = 30, p = 8.",
+    ],
+    "bias_scaling": [
+        "Follow the factor layer by layer: if A_{l−1} is c × what it was, what is A_{l−1}(c_l W_l)? For the whole "
+        "of Z_l to scale by one number, b_l must scale by that same number, and then relu passes it on.",
+        "By induction A_l is scaled by c_1 c_2 ⋯ c_l (relu(kz) = k relu(z) for k > 0), so Z_l = A_{l−1}W_l + "
+        "1b_lᵀ scales uniformly only if b_l is multiplied by the same running product.",
+    ],
+    "relu_kinks": [
+        "relu(z) bends at z = 0 only. For unit j, z = x w_j + b_j: solve for x.",
+        "x_j = −b_j / w_j for every unit with w_j ≠ 0 (a unit with w_j = 0 is constant in x). Keep those with "
+        "lo ≤ x_j ≤ hi and return them sorted as a numpy array.",
+    ],
+    "train_gated": [
+        "Paste your gated_forward and gated_backward from exercise 5.5 (they passed your own gradient check in "
+        "exercise 5.6). The training loop is yours: initialise, then repeat forward, backward, update. Look at "
+        "section 1: which network fitted S0's sine, with which optimiser and how many steps?",
+        "S0's x lies in [0, 1] and the sine has frequency 20: the first-layer weights must become large (tens) "
+        "before the units can bend often enough, so start them large (a normal with std about 10, biases spread "
+        "over a similar range) rather than Glorot-small. Adam (Eq. 6.4–6.7, written in numpy over the six "
+        "arrays) with a learning rate around 0.01–0.02, full batch, 1000–2000 steps, h = 32 hidden units.",
+    ],
+}
+"""Hints in tiers for each exercise of notebook 07: a nudge, then the key step (the solution is the third tier)."""
 
 
 guard_checkers(globals())
