@@ -371,7 +371,7 @@ def check_graph_size_prediction(prediction) -> Result:
     if prediction is None or prediction is Ellipsis:
         return _not_attempted("my_prediction")
     value = exact_number(prediction)
-    if value is None or value != int(value):
+    if value is None or not np.isfinite(value) or value != int(value):
         return Result(FAIL, f"my_prediction should be a whole number of nodes, got {_type_name(prediction)}")
     want = _graph_nodes(_PREDICT_SIZES, _PREDICT_B)
     if int(value) == want:

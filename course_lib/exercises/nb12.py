@@ -29,6 +29,7 @@ from . import (
     fresh_rng,
     guard_checkers,
     random_sizes,
+    run_limited,
 )
 
 HINTS = {
@@ -346,8 +347,10 @@ def check_trained_classifier(fn) -> Result:
     params = {}
     for k in _NAMES:
         try:
-            a = np.asarray(got[k], dtype=np.float64)
-        except (TypeError, ValueError):
+            a = run_limited(np.asarray, (got[k], np.float64))
+        except KeyboardInterrupt:
+            raise
+        except BaseException:  # noqa: BLE001 - a ragged list, an object whose __float__ or __array__ raises
             return Result(FAIL, f"params[{k!r}] is not a numeric array")
         if not np.all(np.isfinite(a)):
             return Result(FAIL, f"params[{k!r}] contains NaN or Inf: the training diverged (learning rate too high?)")
