@@ -342,3 +342,9 @@ def test_central_differences_stay_far_below_the_threshold_on_random_networks():
         report = right(nb05._variant_forward(swapped), nb05._variant_backward(swapped), params, X, T)
         worst = max(worst, max(report.values()))
     assert worst < 2e-8, worst  # 5× below the checker's 1e-7
+
+
+def test_gated_gradcheck_on_a_learner_pair_that_is_not_a_function_fails():
+    for odd in (42, "gated_forward", [1, 2]):
+        assert nb05.check_gated_gradcheck(_gradcheck(), odd, _gated).status == FAIL
+        assert nb05.check_gated_gradcheck(_gradcheck(), _gated_fwd, odd).status == FAIL

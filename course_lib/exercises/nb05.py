@@ -612,9 +612,13 @@ def check_gated_gradcheck(fn, forward_fn=None, backward_fn=None) -> Result:
                     "(> 1e-3)")
     if forward_fn is None and backward_fn is None:
         return Result(PASS, verdict_text)
-    if not callable(forward_fn) or not callable(backward_fn):
+    if forward_fn is None or backward_fn is None:
         return Result(NOT_ATTEMPTED, verdict_text + "; gated_forward/gated_backward (exercise 5.5) are not "
                                                     "written yet, so there is nothing of yours to verify")
+    for label, given in (("gated_forward", forward_fn), ("gated_backward", backward_fn)):
+        if not callable(given):
+            return Result(FAIL, verdict_text + f"; {label} should be a function (exercise 5.5), got "
+                                               f"{_type_name(given)}")
     params, X, T = _gated_cases(np.random.default_rng(60), [(6, 3, 4, 2)])[0]
     got, verdict = call_learner(name, fn, (forward_fn, backward_fn, params, X, T), slow=2.0)
     if verdict is not None:
