@@ -71,7 +71,7 @@ def strip_solutions(source: str) -> str:
 
 
 def exercise_id(cell) -> str:
-    """The stable id of an exercise cell (its nbgrader grade_id, e.g. "nb05_mlp_backward"); "" for other cells."""
+    """The stable id of an exercise cell (its nbgrader grade_id, e.g. "nb05_gated_backward"); "" for other cells."""
     meta = cell.get("metadata", {}).get("nbgrader", {})
     return meta.get("grade_id", "") if meta.get("solution") else ""
 

@@ -23,6 +23,7 @@ import pytest
 from course_lib import learner_copies as lc
 from course_lib.exercises import hint, show_solution
 from course_lib.exercises.solutions import LEGACY_POSITIONS, exercises, find_exercise, solution_text
+from course_lib.exercises.solutions import hints as solutions_hints
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = lc.course_notebooks()
@@ -108,12 +109,23 @@ def test_exercise_ids_are_unique_and_named_after_a_checker_the_cell_calls():
 
 
 def test_first_copy_numbers_still_open_the_exercise_they_named(capsys):
-    # the first learner copies said show_solution("05", 2) for the 2nd exercise of 05, which was mlp_backward
+    # the first learner copies said show_solution("05", 3) for the 3rd exercise of 05, which was input_gradient;
+    # a number whose exercise a later update replaced says so (5.2, mlp_backward, is now other exercises)
+    kept = replaced = 0
     for number, legacy in LEGACY_POSITIONS.items():
+        current = {ex["id"] for ex in exercises(number)}
         for k, ex_id in enumerate(legacy, start=1):
-            assert find_exercise(number, k)["id"] == ex_id
-    show_solution("05", 2)
-    assert "def mlp_backward" in capsys.readouterr().out
+            if ex_id in current:
+                assert find_exercise(number, k)["id"] == ex_id
+                kept += 1
+            else:
+                with pytest.raises(ValueError, match=rf'exercise {k} of the first learner copies \("{ex_id}"\) '
+                                                     r"any more: a course update replaced it"):
+                    find_exercise(number, k)
+                replaced += 1
+    assert kept and replaced
+    show_solution("05", 3)
+    assert "def input_gradient" in capsys.readouterr().out
 
 
 def test_a_stable_id_survives_an_inserted_exercise(tmp_path, monkeypatch):
@@ -132,32 +144,41 @@ def test_a_stable_id_survives_an_inserted_exercise(tmp_path, monkeypatch):
     stamp(nb, "05")
     nbformat.write(nb, folder / NB05)
     monkeypatch.setattr(solutions, "NOTEBOOKS", folder)
-    assert [ex["id"] for ex in exercises("05")][:3] == ["brand_new", "linear_backward", "mlp_backward"]
-    assert find_exercise("05", "mlp_backward")["number"] == 3  # moved, same exercise
-    assert "def mlp_backward" in solution_text("05", 2)  # the old number still names it
+    before = [ex["id"] for ex in exercises("05")]
+    assert before[0] == "brand_new"
+    assert find_exercise("05", "input_gradient")["number"] == before.index("input_gradient") + 1  # moved, same
+    assert solution_text("05", 3) == solution_text("05", "input_gradient")  # the old number still names it
 
 
 def test_hints_come_in_tiers_and_end_in_the_solution(capsys, monkeypatch):
     from course_lib.exercises import nb05, solutions
 
-    monkeypatch.setattr(nb05, "HINTS", {"mlp_backward": ["NUDGE TEXT", "KEY STEP TEXT"]}, raising=False)
+    monkeypatch.setattr(nb05, "HINTS", {"gated_backward": ["NUDGE TEXT", "KEY STEP TEXT"]}, raising=False)
     monkeypatch.setattr(solutions, "_SEEN", {})
     shown = []
     for _ in range(4):
-        hint("05", "mlp_backward")
+        hint("05", "gated_backward")
         shown.append(capsys.readouterr().out)
-    assert "NUDGE TEXT" in shown[0] and "KEY STEP" not in shown[0] and "def mlp_backward" not in shown[0]
-    assert "KEY STEP TEXT" in shown[1] and "def mlp_backward" not in shown[1]
-    assert "def mlp_backward" in shown[2] and shown[3] == shown[2]  # the solution stays the last tier
-    hint("05", "mlp_backward", 1)
+    assert "NUDGE TEXT" in shown[0] and "KEY STEP" not in shown[0] and "def gated_backward" not in shown[0]
+    assert "KEY STEP TEXT" in shown[1] and "def gated_backward" not in shown[1]
+    assert "def gated_backward" in shown[2] and shown[3] == shown[2]  # the solution stays the last tier
+    hint("05", "gated_backward", 1)
     assert "NUDGE TEXT" in capsys.readouterr().out
     with pytest.raises(ValueError, match="tiers 1–3"):
-        hint("05", "mlp_backward", 4)
+        hint("05", "gated_backward", 4)
+
+
+def test_every_exercise_has_a_nudge_and_a_key_step_and_none_is_in_the_exercise_text():
+    for path in NOTEBOOKS:
+        for ex in exercises(path.name[:2]):
+            tiers = solutions_hints(path.name[:2], ex["id"])
+            assert len(tiers) >= 2 and all(isinstance(t, str) and len(t) > 20 for t in tiers), (path.name, ex["id"])
+            assert len(set(tiers)) == len(tiers)
 
 
 @pytest.mark.parametrize("bad", ["no_such_exercise", 99, 0, True, 2.0])
 def test_an_unknown_exercise_is_refused_with_the_list_of_ids(bad):
-    with pytest.raises(ValueError, match='mlp_backward'):
+    with pytest.raises(ValueError, match='"input_gradient"'):
         show_solution("05", bad)
 
 

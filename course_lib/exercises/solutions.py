@@ -4,17 +4,18 @@ The learner copies that `make lab` opens (student/, written by course_lib.learne
 removed; each exercise cell there says how to see its solution:
 
     from course_lib.exercises import show_solution
-    show_solution("05", "mlp_backward")     # by the exercise's stable id
+    show_solution("05", "gated_backward")   # by the exercise's stable id
     show_solution("05")                     # the list of notebook 05's exercises and their ids
 
-Hints come in tiers, on demand, never in the exercise text: `hint("05", "mlp_backward")` prints a nudge, called
+Hints come in tiers, on demand, never in the exercise text: `hint("05", "gated_backward")` prints a nudge, called
 again the key step, and the third time the solution. The tiers live in `course_lib/exercises/nbNN.py` as
-`HINTS = {"mlp_backward": ["nudge", "key step"], …}`.
+`HINTS = {"gated_backward": ["nudge", "key step"], …}`.
 
 Every exercise has a stable id, its nbgrader grade_id "nbNN_NAME" (tools/nbgrader_meta.py stamps it once, from
 the checker `nbNN.check_NAME` the exercise calls, and never changes it): inserting or moving exercises in a course
 update never makes a learner's hint open another exercise's solution. The numbers the first learner copies used
-(`show_solution("05", 2)`: the 2nd exercise of notebook 05 as it was then) still open the exercise they named.
+(`show_solution("05", 3)`: the 3rd exercise of notebook 05 as it was then) still open the exercise they named,
+or say that a course update replaced it.
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ def notebook_path(notebook) -> Path:
 def exercises(notebook) -> list[dict]:
     """[{"number", "id", "title", "source"}, …]: every code cell with a solution block, in order.
 
-    "id" is the short stable id ("mlp_backward" for grade_id "nb05_mlp_backward"); "number" is the position now.
+    "id" is the short stable id ("gated_backward" for grade_id "nb05_gated_backward"); "number" is the position now.
     """
     path = notebook_path(notebook)
     cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
@@ -81,22 +82,24 @@ def exercises(notebook) -> list[dict]:
 
 
 def find_exercise(notebook, exercise) -> dict:
-    """The exercise named by its stable id ("mlp_backward", or "nb05_mlp_backward") or by its first-copy number."""
+    """The exercise named by its stable id ("gated_backward", or "nb05_gated_backward") or by its first-copy number."""
     path = notebook_path(notebook)
     number, found = path.name[:2], exercises(notebook)
     ids = ", ".join(f'"{ex["id"]}"' for ex in found) or "none"
+    position = None
     if isinstance(exercise, int) and not isinstance(exercise, bool):
         legacy = LEGACY_POSITIONS.get(number, [])
         if not 1 <= exercise <= len(legacy):
             raise ValueError(f"notebook {path.stem} names its exercises by id: {ids}; got {exercise!r}")
-        exercise = legacy[exercise - 1]
+        position, exercise = exercise, legacy[exercise - 1]
     if not isinstance(exercise, str):
         raise ValueError(f"notebook {path.stem} names its exercises by id: {ids}; got {exercise!r}")
     short = exercise.removeprefix(f"nb{number}_")
     for ex in found:
         if ex["id"] == short:
             return ex
-    raise ValueError(f"notebook {path.stem} has no exercise \"{short}\" any more (a course update replaced it); "
+    was = f"exercise {position} of the first learner copies (\"{short}\")" if position else f"exercise \"{short}\""
+    raise ValueError(f"notebook {path.stem} has no {was} any more: a course update replaced it; "
                      f"its exercises are {ids}")
 
 
