@@ -25,7 +25,8 @@ The rules every checker follows (tests/test_checkers.py feeds each one wrong and
 - a hint only where it says something: the transpose of the right answer, k × the right answer (named:
   "2 ×", "−1 ×"), all zeros, a float32 answer; never a factor for a single number.
 
-`show_solution("05", 2)` prints the solution of exercise 2 of notebook 05 (for learners working in the
+`hint("05", "gated_backward")` prints a nudge, then the key step, then the solution; `show_solution("05",
+"gated_backward")` prints the solution of that exercise of notebook 05 (for learners working in the
 copies `make lab` opens, where the solutions are removed).
 """
 
@@ -504,12 +505,19 @@ def check_function(name: str, fn, reference, cases, equation: str, tol: float = 
     return Result(PASS, f"{name} agrees with {equation} on {len(cases)} test cases (rel. error < {tol:.0e})")
 
 
-def show_solution(notebook, exercise: int | None = None):
+def show_solution(notebook, exercise=None):
     """Show the solution of an exercise from the full notebook in notebooks/ (read as JSON, never run).
 
-    notebook: "05" or 5 (or a notebook file name); exercise: 1, 2, … in the order the exercises appear
-    (None lists them). Displays the solution code; returns it as a string.
+    notebook: "05" or 5 (or a notebook file name); exercise: its stable id ("gated_backward"), or the number
+    the first learner copies used (None lists them). Prints the solution code.
     """
     from .solutions import show_solution as _show
 
     return _show(notebook, exercise)
+
+
+def hint(notebook, exercise, tier=None):
+    """Print the next hint of an exercise: first a nudge, then the key step, then the solution."""
+    from .solutions import hint as _hint
+
+    return _hint(notebook, exercise, tier)
