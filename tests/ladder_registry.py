@@ -1,0 +1,266 @@
+"""REGISTRY entries for the exercises the ladder added (issue 21): right answers and plausible wrong ones.
+
+tests/test_checkers.py merges these into its REGISTRY, so the same sweep (hostile answers, a memorised answer,
+the wrong answers named here, "not attempted") runs over every checker. Each reference is written here or in
+the notebook's own test file, independently of course_lib/exercises.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import test_exercises_nb04 as t4
+import test_exercises_nb05 as t5
+import test_exercises_nb06 as t6
+
+
+def _normalize_vjp(X, G):
+    N = np.linalg.norm(X, axis=1, keepdims=True)
+    Y = X / N
+    return (G - Y * np.sum(G * Y, axis=1, keepdims=True)) / N
+
+
+def _cls_loss_grad(params, X, y, factor=1.0, relu_grad=True):
+    B = X.shape[0]
+    Z1 = X @ params["W1"] + params["b1"]
+    H = np.maximum(Z1, 0.0)
+    Z = H @ params["W2"] + params["b2"]
+    S = Z - Z.max(axis=1, keepdims=True)
+    logP = S - np.log(np.exp(S).sum(axis=1, keepdims=True))
+    D = np.exp(logP)
+    D[np.arange(B), y] -= 1.0
+    D = factor * D / B
+    D1 = (D @ params["W2"].T) * ((Z1 > 0) if relu_grad else 1.0)
+    return -float(np.mean(logP[np.arange(B), y])), {"W1": X.T @ D1, "b1": D1.sum(0), "W2": H.T @ D, "b2": D.sum(0)}
+
+
+def _train_cls(X, y, seed, steps=1000):
+    rng = np.random.default_rng(seed)
+    p = {"W1": rng.normal(size=(2, 64)), "b1": np.zeros(64), "W2": rng.normal(size=(64, 3)) * 0.18, "b2": np.zeros(3)}
+    m = {k: np.zeros_like(v) for k, v in p.items()}
+    v = {k: np.zeros_like(a) for k, a in p.items()}
+    for t in range(1, steps + 1):
+        g = _cls_loss_grad(p, X, y)[1]
+        for k in p:
+            m[k] = 0.9 * m[k] + 0.1 * g[k]
+            v[k] = 0.999 * v[k] + 0.001 * g[k] ** 2
+            p[k] -= 0.02 * (m[k] / (1 - 0.9**t)) / (np.sqrt(v[k] / (1 - 0.999**t)) + 1e-8)
+    return p
+
+
+def _bce(X, W1, b1, w2, b2, T, printed=False, factor=1.0):
+    Z1 = X @ W1 + b1
+    z = np.maximum(Z1, 0) @ w2 + b2
+    p = 0.5 * (1 + np.tanh(0.5 * z))
+    dz = factor * (p - T) / len(X)
+    if printed:
+        dz = dz / (p * (1 - p))
+    D1 = (dz @ w2.T) * (Z1 > 0)
+    return X.T @ D1, D1.sum(axis=0)
+
+
+def _floor(lo, hi):
+    Phi = lambda x: 0.5 * (1 + math.erf(x / math.sqrt(2)))  # noqa: E731
+    phi = lambda x: math.exp(-x * x / 2) / math.sqrt(2 * math.pi)  # noqa: E731
+    return 0.5 * ((1 + lo * lo) * Phi(lo) + lo * phi(lo) + (1 + hi * hi) * (1 - Phi(hi)) - hi * phi(hi))
+
+
+_T_HI, _T_LO = 1 - 0.1 + 0.1 / 3, 0.1 / 3
+_SMOOTH = (-(_T_HI * math.log(_T_HI) + 2 * _T_LO * math.log(_T_LO)), math.log(_T_HI / _T_LO))
+
+
+def _entries_01_03(Entry, sig):
+    NEW_ENTRIES = {
+        # ---- 01
+        "nb01.check_hand_forward_prediction": Entry(
+            lambda: np.array([[-1.0], [5.0]]), "Eq. (1.2)–(1.4)",
+            {"no ReLU in the hidden layer": (lambda: np.array([[-4.0], [9.0]]), "ReLU"),
+             "ReLU on the output": (lambda: np.array([[0.0], [5.0]]), "identity"),
+             "hidden bias left out": (lambda: np.array([[2.0], [8.0]]), "b_1")},
+            kind="value"),
+        "nb01.check_folded_standardisation": Entry(
+            lambda W, b, mu, s: (W / s[:, None], b - (mu / s) @ W), "Eq. (1.2) on (X − 1μᵀ)/s",
+            {"μ not divided by s": (lambda W, b, mu, s: (W / s[:, None], b - mu @ W), "Eq. (1.2) on (X − 1μᵀ)/s"),
+             "bias kept": (lambda W, b, mu, s: (W / s[:, None], b.copy()), "Eq. (1.2) on (X − 1μᵀ)/s"),
+             "shift added": (lambda W, b, mu, s: (W / s[:, None], b + (mu / s) @ W), "Eq. (1.2) on (X − 1μᵀ)/s")}),
+        "nb01.check_merged_linear": Entry(
+            lambda W1, b1, W2, b2: (W1 @ W2, b1 @ W2 + b2), "Eq. (1.2) applied twice",
+            {"first bias dropped": (lambda W1, b1, W2, b2: (W1 @ W2, b2.copy()), "Eq. (1.2) applied twice"),
+             "product reversed": (lambda W1, b1, W2, b2: (W2 @ W1, b1 @ W2 + b2), "Eq. (1.2) applied twice")}),
+    }
+
+
+    def _numgrad(f, x, h=1e-5):
+        grad = np.zeros(x.shape)
+        for idx in np.ndindex(x.shape):
+            old = x[idx]
+            x[idx] = old + h
+            fp = f(x)
+            x[idx] = old - h
+            fm = f(x)
+            x[idx] = old
+            grad[idx] = (fp - fm) / (2 * h)
+        return grad
+
+
+    def _numgrad_forward(f, x, h=1e-5):
+        grad, f0 = np.zeros(x.shape), f(x)
+        for idx in np.ndindex(x.shape):
+            old = x[idx]
+            x[idx] = old + h
+            grad[idx] = (f(x) - f0) / h
+            x[idx] = old
+        return grad
+
+
+    def _verify(grad_fn, X, W, Y, lam, lam_term=True):
+        def loss(W_):
+            return np.sum((X @ W_ - Y) ** 2) + (lam * np.sum(W_**2) if lam_term else 0.0)
+
+        g, n = grad_fn(X, W, Y, lam), _numgrad(loss, W.copy())
+        return float(np.linalg.norm(g - n) / max(np.linalg.norm(g) + np.linalg.norm(n), 1e-300))
+
+
+    NEW_ENTRIES.update({
+        # ---- 02
+        "nb02.check_rel_error_prediction": Entry(
+            (0.5, 1 / 3), "2.4",
+            {"divided by ‖b‖ only": ((2.0, 0.5), "2.4"), "swapped": ((1 / 3, 0.5), "2.4")},
+            kind="value"),
+        "nb02.check_mixing_layer_grads": Entry(
+            lambda M, X, W, D: ((M @ X).T @ D, M.T @ D @ W.T), "Eq. (2.",
+            {"no transpose on M": (lambda M, X, W, D: ((M @ X).T @ D, M @ D @ W.T), "Eq. (2.7)"),
+             "M ignored": (lambda M, X, W, D: (X.T @ D, D @ W.T), "Eq. (2.5)")}),
+        "nb02.check_ridge_minimiser": Entry(
+            lambda X, Y, lam: np.linalg.solve(X.T @ X + lam * np.eye(X.shape[1]), X.T @ Y), "∂L/∂W = 0",
+            {"2λ": (lambda X, Y, lam: np.linalg.solve(X.T @ X + 2 * lam * np.eye(X.shape[1]), X.T @ Y), "∂L/∂W = 0"),
+             "pseudo-inverse, no λ": (lambda X, Y, lam: np.linalg.pinv(X) @ Y, "∂L/∂W = 0")}),
+        "nb02.check_numerical_grad": Entry(
+            _numgrad, "Eq. (2.3)",
+            {"one-sided": (_numgrad_forward, "one-sided"),
+             "ignores h": (lambda f, x, h=1e-5: _numgrad(f, x, 1e-5), "argument h")},
+            edits_ok=False, own_triage=True),  # "edits its inputs" fails: x must be restored ("new array" named)
+        "nb02.check_ridge_verification": Entry(
+            _verify, None,
+            {"loss without λ": (lambda *a: _verify(*a, lam_term=False), "RIGHT"),
+             "accepts everything": (lambda *a: 0.0, "WRONG")},
+            numeric=False, cheat=False),
+    })
+
+
+    def _stable_sig(z):
+        e = np.exp(-np.abs(z))
+        return np.where(z >= 0, 1.0, e) / (1.0 + e)
+
+
+    NEW_ENTRIES.update({
+        # ---- 03
+        "nb03.check_leaky_kink_prediction": Entry(
+            (0.55, 0.685), "straddles the kink",
+            {"ReLU's 0.5": ((0.5, 0.685), "ReLU"), "right slope": ((1.0, 1.0), "right alone")},
+            kind="value"),
+        "nb03.check_silu_derivative": Entry(
+            lambda Z: _stable_sig(Z) * (1 + Z * (1 - _stable_sig(Z))), "the SiLU derivative",
+            {"product rule half": (lambda Z: Z * _stable_sig(Z) * (1 - _stable_sig(Z)), "the SiLU derivative"),
+             "naive σ (overflow)": (lambda Z: (1 / (1 + np.exp(-Z))) * (1 + Z * (1 - 1 / (1 + np.exp(-Z)))), "3.4")}),
+        "nb03.check_pos_weight_bce_grad": Entry(
+            lambda Z, T, p: (sig(Z) * (1 + (p - 1) * T) - p * T) / Z.size, "the pos-weighted BCE gradient",
+            {"p on everything": (lambda Z, T, p: p * (sig(Z) - T) / Z.size, "the pos-weighted BCE gradient"),
+             "p ignored": (lambda Z, T, p: (sig(Z) - T) / Z.size, "the pos-weighted BCE gradient")}),
+        "nb03.check_bce_curvature": Entry(
+            lambda Z, T: sig(Z) * (1 - sig(Z)), "the derivative of Eq. (3.10)",
+            {"first derivative": (lambda Z, T: sig(Z) - T, "the derivative of Eq. (3.10)"),
+             "depends on t": (lambda Z, T: np.where(T > 0.5, sig(Z) * (1 - sig(Z)), sig(Z)), "Eq. (3.10)")}),
+    })
+    return NEW_ENTRIES
+
+
+def _entries_04_06(Entry):
+    return {
+        "nb04.check_dead_units_prediction": Entry(
+            (8, 6, 2), None, {"one per unit": ((2, 2, 2), "∇W"), "∇S as n_x": ((8, 4, 2), "∇S")},
+            kind="value", numeric=False),
+        "nb04.check_tanh_mean_grads": Entry(t4.tanh_mean_right, "Eq. (4.", {
+            "ReLU′ kept": (lambda *a: t4.tanh_mean_right(*a, tanh_prime="relu"), "Eq. (4.11) with (4.8)"),
+            "sum loss": (lambda *a: t4.tanh_mean_right(*a, scale=lambda X, T: 2.0), "2(Y − T)/B")}),
+        "nb04.check_homogeneity": Entry(t4.homogeneity_right, "Euler", {
+            "missing 2": (lambda *a: t4.homogeneity_right(*a) / 2, "Euler"),
+            "L": (lambda X, W, S, T: 1.0, "Euler")}),
+        "nb05.check_residual_backward": Entry(t5._residual, ("Eq. (5.", "skip path"), {
+            "skip path missing": (lambda *a: t5._residual(*a, skip=False), "skip path"),
+            "W not transposed": (lambda *a: t5._residual(*a, transpose=False), "transpose"),
+            "tanh′ missing": (lambda *a: t5._residual(*a, tanh_prime=False), "(5.1)")}),
+        "nb05.check_shared_weight_grad": Entry(t5._shared, "Eq. (5.2)", {
+            "last layer's term only": (lambda *a: t5._shared(*a, terms="last"), "term alone"),
+            "no tanh′": (lambda *a: t5._shared(*a, tanh_prime=False), "Eq. (5.2)")}),
+        "nb05.check_gated_backward": Entry(t5._gated, None, {
+            "σ′ as σ": (lambda *a: t5._gated(*a, sigma_prime=False), "gate branch"),
+            "sum loss": (lambda p, X, T: t5._gated(p, X, T, scale=2.0), "every array")},
+            call=lambda c, a: c(t5._gated_fwd, a), numeric=False),
+        "nb05.check_gated_gradcheck": Entry(t5._gradcheck(), None, {
+            "one-sided": (t5._gradcheck(central=False), "one-sided"),
+            "ignores forward": (t5._gradcheck(use_forward=False), "mirror")}, numeric=False),
+        "nb06.check_momentum_distance": Entry(t6.momentum_distance_right, "Eq. (6.3)", {
+            "terminal size": (lambda g, lr, mu, n: n * lr * g / (1 - mu), "Eq. (6.3)"),
+            "plain SGD": (lambda g, lr, mu, n: n * lr * g, "Eq. (6.3)")}, cheat=False),
+        "nb06.check_leaky_he_std": Entry(t6.leaky_he_right, "Var(z)", {
+            "He": (lambda fi, a: (2 / fi) ** 0.5, "Var(z)"),
+            "a not a²": (lambda fi, a: (2 / ((1 + a) * fi)) ** 0.5, "Var(z)")}, cheat=False),
+        "nb06.check_decay_numbers": Entry(t6._right_decay(), None, {
+            "linearised": ({"adamw": (1e-3, 0.5), "l2_in_adam": (0.1, 0.1)}, "AdamW"),
+            "L2 ∝ λ": ({"adamw": t6._right_decay()["adamw"], "l2_in_adam": (1e-3, 0.5)}, "L2 inside Adam")},
+            kind="value", numeric=False),
+    }
+
+
+def _entries_10_12(Entry, PASS_, FAIL_, NA):
+    return {
+        "nb10.check_normalize_vjp": Entry(
+            _normalize_vjp, "Eq. (10.1) for y = x / ‖x‖",
+            {"norm treated as a constant": (lambda X, G: G / np.linalg.norm(X, axis=1, keepdims=True), "‖x‖"),
+             "missing 1/‖x‖": (lambda X, G: _normalize_vjp(X, G) * np.linalg.norm(X, axis=1, keepdims=True),
+                               "Eq. (10.1) for y = x / ‖x‖")}),
+        "nb10.check_scale_shift_vjp": Entry(
+            lambda X, g, b, G: (G * g, np.sum(G * X, axis=0), np.sum(G, axis=0)), "Eq. (10.",
+            {"grad_gamma not summed": (lambda X, g, b, G: (G * g, G * X, G.sum(0)), "sum over the B rows"),
+             "grad_X without γ": (lambda X, g, b, G: (G, np.sum(G * X, 0), G.sum(0)), "Eq. (10.2) with f' = γ")}),
+        "nb10.check_graph_size_prediction": Entry(
+            431, None, {"the printed 2-3-1 count": (124, "2-3-1"), "off by one": (432, "number of nodes")},
+            kind="value", numeric=False),
+        "nb11.check_s2_error_prediction": Entry(
+            (3.5, 2.5), None, {"one output's factor": ((0.5, 0.5), "factor k"), "e = k": ((3.5, 3.5), "error e")},
+            kind="value", numeric=False),
+        "nb11.check_bce_excerpt_grads": Entry(
+            _bce, "Eq. (3.10)",
+            {"the excerpt as printed": (lambda *a: _bce(*a, printed=True), "Eq. 3.10"),
+             "missing 1/B": (lambda *a: _bce(*a, factor=len(a[0])), "Eq. (3.10)")}),
+        "nb11.check_expected_floor": Entry(
+            _floor, "E[½(t − clip(t, lo, hi))²]",
+            {"without the ½": (lambda lo, hi: 2 * _floor(lo, hi), "E[½(t − clip(t, lo, hi))²]"),
+             "upper tail only": (lambda lo, hi: _floor(-40.0, hi), "E[½(t − clip(t, lo, hi))²]")},
+            cheat=False),
+        "nb12.check_smoothing_floor_prediction": Entry(
+            _SMOOTH, None, {"the loss can reach 0": ((0.0, _SMOOTH[1]), "not 0"),
+                            "gap log((1 − ε)/ε)": ((_SMOOTH[0], math.log(9)), "logit gap")},
+            kind="value", numeric=False),
+        "nb12.check_classifier_loss_grad": Entry(
+            _cls_loss_grad, None,
+            {"missing 1/B": (lambda p, X, y: (_cls_loss_grad(p, X, y)[0], _cls_loss_grad(p, X, y, X.shape[0])[1]),
+                             "Eq. (12.7)"),
+             "missing relu'": (lambda p, X, y: _cls_loss_grad(p, X, y, relu_grad=False), "relu'")},
+            numeric=False, cheat=False, own_triage=True),
+        "nb12.check_trained_classifier": Entry(
+            _train_cls, None,
+            {"untrained": (lambda X, y, s: _train_cls(X, y, s, steps=0), "below the target"),
+             "a list": (lambda X, y, s: list(_train_cls(X, y, s, steps=0).values()), "params dict")},
+            kind="slow function", numeric=False),
+    }
+
+
+def entries(Entry, sig, PASS_, FAIL_, NA):
+    """Every ladder checker's entry, keyed "nbNN.check_name"."""
+    found = _entries_01_03(Entry, sig)
+    found.update(_entries_04_06(Entry))
+    found.update(_entries_10_12(Entry, PASS_, FAIL_, NA))
+    return found
