@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from exercise_support import standard_checker_tests
 
 from course_lib.exercises import nb08
 from course_lib.lab import Session, encode_config
@@ -115,3 +116,117 @@ def test_val_after_examples_and_batch_prediction():
     assert nb08.check_batch_prediction(1).passed
     assert nb08.check_batch_prediction(None).status == nb08.NOT_ATTEMPTED
     assert not nb08.check_batch_prediction(32).passed and not nb08.check_batch_prediction(4).passed
+
+
+# --- The ladder: 8.3 predict the rescaled edge of stability, 8.4 derive it -------------------------------------
+
+
+def critical_lr(X):
+    return X.shape[0] / np.linalg.eigvalsh(X.T @ X)[-1]
+
+
+def critical_no_mean(X):  # the curvature of the summed loss: forgets MSELoss's 1/B
+    return 1 / np.linalg.eigvalsh(X.T @ X)[-1]
+
+
+def critical_no_two(X):  # forgets the 2 of the square's derivative
+    return 2 * X.shape[0] / np.linalg.eigvalsh(X.T @ X)[-1]
+
+
+def critical_smallest(X):  # the smallest eigenvalue: the slowest direction, not the first to blow up
+    return X.shape[0] / np.linalg.eigvalsh(X.T @ X)[0]
+
+
+def critical_trace(X):  # the trace instead of the largest eigenvalue (a safe but wrong bound)
+    return X.shape[0] / np.trace(X.T @ X)
+
+
+def critical_half(X):  # |1 − ηκ| < 1 read as ηκ < 1
+    return X.shape[0] / (2 * np.linalg.eigvalsh(X.T @ X)[-1])
+
+
+def critical_frobenius(X):  # ‖X‖_F² for λ_max: right only for one input column
+    return X.shape[0] / np.linalg.norm(X) ** 2
+
+
+def critical_hard_coded(X):  # the right value for the fixed cases' shapes only, guessed elsewhere
+    return {(40, 1): 1.0, (50, 3): 0.3, (7, 5): 0.2, (200, 2): 0.5}.get(X.shape, 0.5)
+
+
+def critical_mutates(X):  # right value, but centres X in place first (changes λ_max)
+    X -= X.mean(axis=0)
+    return X.shape[0] / np.linalg.eigvalsh(X.T @ X)[-1]
+
+
+LADDER = {
+    "critical_lr": (nb08.check_critical_lr, critical_lr,
+                    [critical_no_mean, critical_no_two, critical_smallest, critical_trace, critical_half,
+                     critical_frobenius, critical_hard_coded, critical_mutates]),
+}
+
+(test_ladder_reference_passes, test_ladder_none_reads_not_attempted, test_ladder_template_reads_not_attempted,
+ test_ladder_wrong_answers_fail) = standard_checker_tests(LADDER)
+
+
+@pytest.mark.parametrize(("wrong", "says"), [(critical_no_mean, "1/B ×"), (critical_no_two, "2 ×"),
+                                            (critical_half, "1/2 ×"), (critical_smallest, "smallest eigenvalue")])
+def test_critical_lr_names_the_factor(wrong, says):
+    assert says in str(nb08.check_critical_lr(wrong))
+
+
+def _gd_final_loss(X, t, lr, steps):
+    w = np.zeros((X.shape[1], 1))
+    with np.errstate(over="ignore", invalid="ignore"):
+        for _ in range(steps):
+            w = w - lr * (2 / len(X)) * X.T @ (X @ w - t)
+        return float(np.mean((X @ w - t) ** 2))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_critical_lr_reference_is_the_measured_edge(seed):
+    """Independent check: gradient descent converges at 0.97 η* and diverges at 1.03 η* (from w = 0, random t)."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(int(rng.integers(5, 60)), int(rng.integers(1, 5)))) * rng.uniform(0.3, 3)
+    t = rng.normal(size=(X.shape[0], 1))
+    eta = nb08._critical_lr(X)
+    start = float(np.mean(t**2))
+    assert _gd_final_loss(X, t, 0.97 * eta, 4000) < start
+    end = _gd_final_loss(X, t, 1.03 * eta, 4000)
+    assert not np.isfinite(end) or end > 1e3 * start
+
+
+@pytest.mark.parametrize("value", [1 / 9, 0.111, 0.1111])
+def test_lr_ratio_prediction_passes(value):
+    assert nb08.check_lr_scaling_prediction(value).passed
+
+
+@pytest.mark.parametrize(("value", "why"), [
+    (1 / 3, "twice, not once"),       # the scale counted once
+    (2 / 9, "B and XᵀX alike"),       # the duplication counted in B only
+    (1 / 18, "doubled B"),            # the duplication counted in XᵀX only
+    (9.0, "inverse"),                 # upside down
+    (1.0, "scale does change"),       # "learning rates don't depend on the data"
+    (0.1, "too small"),               # a round guess
+    (0.125, "too large"),             # 1/8: a guess
+])
+def test_lr_ratio_wrong_predictions_fail(value, why):
+    res = nb08.check_lr_scaling_prediction(value)
+    assert res.status == "fail" and why in res.message, str(res)
+
+
+@pytest.mark.parametrize("value", ["0.111", np.array([0.111]), True, -1 / 9, float("inf"), 10**400, None])
+def test_lr_ratio_odd_predictions(value):
+    res = nb08.check_lr_scaling_prediction(value)
+    assert res.status == ("not attempted yet" if value is None else "fail")
+
+
+def test_lr_ratio_reference_is_one_ninth():
+    X, _ = nb08.lr_scaling_data()
+    changed = nb08.LR_SCALE * np.vstack([X] * nb08.LR_REPEAT)
+    assert abs(nb08._critical_lr(changed) / nb08._critical_lr(X) - 1 / 9) < 1e-12
+
+
+def test_every_exercise_has_two_hint_tiers():
+    from course_lib.exercises.solutions import exercises
+    ids = [ex["id"] for ex in exercises("08")]
+    assert sorted(ids) == sorted(nb08.HINTS) and all(len(nb08.HINTS[i]) == 2 for i in ids)

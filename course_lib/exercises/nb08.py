@@ -20,6 +20,8 @@ from . import (
     _first_line,
     _short,
     _type_name,
+    call_learner,
+    check_array,
     check_function,
     exact_number,
     fresh_rng,
@@ -234,9 +236,151 @@ def check_batch_prediction(better) -> Result:
                         "examples?")
 
 
+# ---------------------------------------------------------------------------------------------------------
+# The ladder (issue 21): predict how the largest stable learning rate of gradient descent on a linear
+# model's MSE scales with the data, then derive it (a "show that" with the measurement beside it).
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _critical_lr(X) -> float:
+    """The largest stable learning rate of full-batch gradient descent on L(w) = MSELoss()(X w, t) = ‖Xw − t‖²/B:
+    the error follows e ← (I − η·(2/B) XᵀX) e, which shrinks iff η·(2/B)·λ < 2 for every eigenvalue λ of XᵀX,
+    so η* = B / λ_max(XᵀX)."""
+    X = np.asarray(X, dtype=np.float64)
+    return float(X.shape[0] / np.linalg.eigvalsh(X.T @ X)[-1])
+
+
+def _lr_cases(rng, shapes, scale=1.0):
+    return [(scale * rng.normal(size=shape) + 0.5 * rng.normal(size=(1, shape[1])),) for shape in shapes]
+
+
+def check_critical_lr(fn) -> Result:
+    """fn(X) -> η*: the largest learning rate at which full-batch gradient descent on the MSE of the linear
+    model Ŷ = X w (X: B × n, w: n × 1, L = MSELoss(), Eq. 3.7) still converges from every start.
+
+    Reference: B / λ_max(XᵀX), from the error recursion e ← (I − η (2/B) XᵀX) e; tests/test_exercises_nb08.py
+    checks it by running gradient descent just below and just above it. A wrong answer off by exactly B, 2 or
+    their inverses is told which factor.
+    """
+    name = "critical_lr"
+    if fn is None or fn is Ellipsis:
+        return Result(NOT_ATTEMPTED, f"{name} is still empty; write your code in the marked cell and run it again")
+    rng = np.random.default_rng(808)
+    cases = _lr_cases(rng, [(40, 1), (50, 3), (7, 5), (200, 2)])
+    fresh = fresh_rng()
+    B, n = int(fresh.integers(3, 60)), int(fresh.integers(1, 6))
+    cases += _lr_cases(fresh, [(B, n)], scale=float(fresh.uniform(0.2, 5.0)))
+    equation = "η* = the largest η with |1 − η·(2/B)·λ| ≤ 1 for every eigenvalue λ of XᵀX"
+    for i, args in enumerate(cases):
+        expected = _critical_lr(args[0])
+        got, verdict = call_learner(name, fn, args)
+        if verdict is not None:
+            return verdict
+        res = check_array(f"{name} (case {i + 1})", got, expected, equation, tol=1e-8)
+        if res.passed:
+            continue
+        value = exact_number(got)
+        if value is None and isinstance(got, np.ndarray) and got.size == 1 and got.dtype.kind in "iuf":
+            value = float(got.reshape(-1)[0])
+        if value is not None and np.isfinite(value) and value != 0:
+            k, B = value / expected, args[0].shape[0]
+            lam = np.linalg.eigvalsh(args[0].T @ args[0])
+            for factor, why in ((1.0 / B, "1/B × the right one: MSELoss divides by B, so the curvature is XᵀX/B"),
+                                (float(B), "B × the right one: is the 1/B of the mean counted twice?"),
+                                (2.0, "2 × the right one: the gradient of ‖Xw − t‖²/B is (2/B) Xᵀ(Xw − t)"),
+                                (0.5, "1/2 × the right one: the step may grow the error up to 2 (|1 − ηκ| ≤ 1)")):
+                if B > 1 and abs(k - factor) < 1e-6 * max(1.0, factor):
+                    return Result(FAIL, f"{name} (case {i + 1}): your η* is {why}")
+            if len(lam) > 1 and lam[0] > 0 and abs(value - B / lam[0]) < 1e-6 * value:
+                return Result(FAIL, f"{name} (case {i + 1}): you used the smallest eigenvalue of XᵀX; which direction "
+                                    "of the error grows first when η is too large?")
+        return res
+    return Result(PASS, f"{name} agrees with B / λ_max(XᵀX) on {len(cases) - 1} test cases (rel. error < 1e-08)")
+
+
+LR_SCALE, LR_REPEAT = 3.0, 2
+"""Exercise 8.3's change of the data: every input multiplied by LR_SCALE, every point used LR_REPEAT times."""
+
+
+def lr_scaling_data(seed: int = 0):
+    """Exercise 8.3's data: X (40 × 3) and targets t (40 × 1) for the linear model Ŷ = X w."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(40, 3)) + np.array([[1.0, 0.0, -0.5]])
+    return X, X @ np.array([[0.5], [-1.0], [2.0]]) + 0.1 * rng.normal(size=(40, 1))
+
+
+def check_lr_scaling_prediction(ratio) -> Result:
+    """ratio: your prediction of η*(changed data) / η*(original data) for exercise 8.3 (inputs × 3, every point
+    twice). Accepted within 1 %. The checker computes both with its own reference."""
+    name = "lr_ratio"
+    if ratio is None or ratio is Ellipsis:
+        return Result(NOT_ATTEMPTED, f"{name} is still None; write your prediction in the marked cell")
+    value = exact_number(ratio)
+    if value is None or not np.isfinite(value) or value <= 0:
+        return Result(FAIL, f"{name} should be a positive number, got {_short(ratio)}")
+    X, _ = lr_scaling_data()
+    changed = LR_SCALE * np.vstack([X] * LR_REPEAT)
+    expected = _critical_lr(changed) / _critical_lr(X)
+    if abs(value / expected - 1) <= 0.01:
+        return Result(PASS, f"{name}: your prediction is within 1 % of the ratio of the two critical learning rates")
+    s, r = LR_SCALE, LR_REPEAT
+    known = {1 / s: "the inputs enter the curvature XᵀX twice, not once",
+             r / s**2: "using every point twice changes B and XᵀX alike",
+             1 / (r * s**2): "using every point twice doubles XᵀX, but MSELoss also divides by the doubled B",
+             s**2: "that is the inverse: larger inputs make the loss steeper, so the step must be smaller",
+             1.0: "the inputs' scale does change the curvature"}
+    for k, why in known.items():
+        if abs(value / k - 1) <= 0.01:
+            return Result(FAIL, f"{name}: not {value:.4g}: {why}")
+    return Result(FAIL, f"{name}: {'too large' if value > expected else 'too small'}. How does XᵀX/B change?")
+
+
+HINTS = {
+    "abs_config": [
+        "|x| has one sharp corner at 0. Which activation makes corners? How many hidden units does it take to "
+        "write |x| exactly (the table of section 2 has it)?",
+        "relu with He initialisation, one hidden layer of a few units (|x| = relu(x) + relu(−x) needs two; give "
+        "it more, say 8–16), Adam at about 0.01, noise 0, target \"abs\": try it on the dashboard, then copy "
+        "the keys into a dict.",
+    ],
+    "diverging_lr": [
+        "Measure, don't guess: a Session with nb08.DIVERGE_BASE and your lr, train(300), then read .diverged.",
+        "Loop over the candidates from the smallest up and stop at the first one whose Session reports "
+        ".diverged after 300 steps.",
+    ],
+    "lr_scaling_prediction": [
+        "Gradient descent on a quadratic loss is stable while the step is small against the loss's curvature. "
+        "Write the gradient of ‖Xw − t‖²/B: which matrix multiplies w in it?",
+        "The gradient is (2/B) Xᵀ(Xw − t), so the curvature is the matrix (2/B) XᵀX and the largest stable η is "
+        "inversely proportional to its largest eigenvalue. Multiplying X by 3 multiplies XᵀX by 9; using every "
+        "point twice doubles both XᵀX and B.",
+    ],
+    "critical_lr": [
+        "Let w* minimise the loss and e = w − w*. Write one gradient-descent step as a recursion for e alone.",
+        "e ← (I − η (2/B) XᵀX) e. In the eigenvectors of XᵀX each component is multiplied by 1 − η(2/B)λ; it "
+        "shrinks iff |1 − η(2/B)λ| < 1, i.e. η < B/λ. The largest eigenvalue gives the tightest bound "
+        "(np.linalg.eigvalsh returns the eigenvalues in ascending order).",
+    ],
+    "kinks_prediction": [
+        "Unit j bends where x W_1[0, j] + b_1[j] = 0. At step 0 every bias is 0: where is that x?",
+        "With b_1 = 0 the kink is at x = 0 for every unit with W_1[0, j] ≠ 0: on the edge of (0, 1), not "
+        "strictly inside. For the function: x_j = −b_1[j] / W_1[0, j] for w ≠ 0, count lo < x_j < hi.",
+    ],
+    "batch_prediction": [
+        "Count the steps: 3200 examples are how many updates with batch 1, and how many with batch 32? "
+        "Each batch-32 step is less noisy, but is it 32 times better?",
+        "Batch 1 makes 3200 updates, batch 32 only 100; at this learning rate a less noisy gradient does not "
+        "make up for 32× fewer steps. val_after_examples: a Session with BATCH_SETTING and the batch size, "
+        "train(examples // batch_size), return .val_loss.",
+    ],
+}
+"""Hints in tiers for each exercise of notebook 08: a nudge, then the key step (the solution is the third tier)."""
+
+
 __all__ = ["check_abs_config", "check_diverging_lr", "check_vanishing_ratio", "vanishing_ratio_reference",
            "DIVERGE_BASE", "PASS", "FAIL", "KINK_SETTING", "relu_kinks_reference", "check_relu_kinks",
            "kinks_measured", "check_kinks_prediction", "BATCH_SETTING", "val_after_examples_reference",
-           "check_val_after_examples", "check_batch_prediction"]
+           "check_val_after_examples", "check_batch_prediction", "check_critical_lr", "LR_SCALE", "LR_REPEAT",
+           "lr_scaling_data", "check_lr_scaling_prediction", "HINTS"]
 
 guard_checkers(globals())
