@@ -1,5 +1,5 @@
 """Odd arguments get a clear error naming the argument; in-place edits between forward and backward change
-nothing; optimizer state round-trips. Each case is a reproducer from the reliability review (issue 14)."""
+nothing; optimizer state round-trips. Each case is an odd input that once got past a check."""
 
 import numpy as np
 import pytest

@@ -858,7 +858,7 @@ def test_hints_are_informative():
 def test_learner_never_sees_the_compared_arrays():
     from course_lib.exercises import nb05
 
-    def lb(A, W, D):  # correct, then scales its input in place (finding 9 of the learner review)
+    def lb(A, W, D):  # correct, then scales its input in place
         out = (A.T @ D, D.sum(0), D @ W.T)
         D *= 0.5
         return out

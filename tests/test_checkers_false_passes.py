@@ -1,5 +1,5 @@
-"""The false passes and misleading messages of the learner reviews (exercises_01_06.md, exercises_07_12.md,
-reliability.md §12), each replayed: the wrong answer must now fail, for the reason the exercise text gives.
+"""Wrong answers that once passed a checker, and messages that once misled, each replayed: the wrong answer must
+now fail, for the reason the exercise text gives.
 
 Expected values come from the mathematics (σ(z) = 1/(1 + e^(−z)) evaluated with care, var(|x|) on the target's
 range), never from the checker's output.

@@ -79,7 +79,7 @@ def test_predicted_shapes_wrong_answers_fail(predicted, match):
     assert result.status == "fail" and match in result.message, result
 
 
-# ---- the ladder of issue 21: 1.1 predict, 1.2 and 1.3 derive ------------------------------------------------
+# ---- the ladder: 1.1 predict, 1.2 and 1.3 derive ------------------------------------------------
 
 def test_hand_forward_prediction_right_answer_passes_and_none_is_not_attempted():
     assert nb01.check_hand_forward_prediction(np.array([[-1.0], [5.0]])).passed

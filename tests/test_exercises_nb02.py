@@ -92,7 +92,7 @@ def test_fixed_grads_wrong_answers_fail(wrong):
     assert res.status == "fail", res
 
 
-# ---- the ladder of issue 21: 2.1 predict, 2.3 and 2.5 derive, 2.7–2.8 the gradient-check capstone ----------
+# ---- the ladder: 2.1 predict, 2.3 and 2.5 derive, 2.7–2.8 the gradient-check capstone ----------
 
 def test_rel_error_prediction_right_answer_passes_and_none_is_not_attempted():
     assert nb02.check_rel_error_prediction((0.5, 1 / 3)).passed

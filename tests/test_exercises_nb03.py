@@ -80,7 +80,7 @@ def test_weighted_mse_wrong_answers_fail(wrong):
     assert nb03.check_weighted_mse_grad(wrong).status == "fail"
 
 
-# ---- the ladder of issue 21: 3.1 predict, 3.2 SiLU', 3.5 pos-weighted BCE, 3.6 show that ℓ'' = σ(1 − σ) -------
+# ---- the ladder: 3.1 predict, 3.2 SiLU', 3.5 pos-weighted BCE, 3.6 show that ℓ'' = σ(1 − σ) -------
 
 def sig(z):
     return 0.5 * (1.0 + np.tanh(0.5 * z))  # σ without overflow, independent of course_lib's code

@@ -84,7 +84,7 @@ def test_per_sample_wrong_answers_fail(wrong):
     assert nb04.check_per_sample_grads(wrong).status == "fail"
 
 
-# ---- the ladder of issue 21: 4.1 predict (dead units), 4.2 derive (tanh + mean over samples), 4.3 show that ----
+# ---- the ladder: 4.1 predict (dead units), 4.2 derive (tanh + mean over samples), 4.3 show that ----
 
 from exercise_support import standard_checker_tests  # noqa: E402
 

@@ -96,7 +96,7 @@ def test_rank_prediction_verdicts():
         assert nb05.check_rank_prediction(wrong).status == FAIL
 
 
-# ---- the ladder of issue 21: 5.1 residual block, 5.2 shared weight, 5.5 gated network, 5.6 own gradient check ----
+# ---- the ladder: 5.1 residual block, 5.2 shared weight, 5.5 gated network, 5.6 own gradient check ----
 # Every reference is checked independently (central differences, and autograd for the gated network); then the
 # right answer passes, the untouched template reads "not attempted", and plausible wrong answers fail.
 

@@ -147,7 +147,7 @@ def test_checkers_do_not_let_the_answer_change_the_reference():
     assert nb06.check_nesterov(mutating).passed
 
 
-# ---- the ladder of issue 21: 6.1 momentum's distance (closed form), 6.3 leaky He, 6.5 decay numbers ----------
+# ---- the ladder: 6.1 momentum's distance (closed form), 6.3 leaky He, 6.5 decay numbers ----------
 
 import course_lib.exercises as _ex  # noqa: E402
 from course_lib.exercises import FAIL as _FAIL  # noqa: E402

@@ -1,5 +1,5 @@
 """course_lib.io: bit-exact round trips, and a clear ModelFileError for every kind of bad file, checked before
-anything the file declares is allocated (regression tests for the reliability review's io.load defects)."""
+anything the file declares is allocated (each a hostile file that once got past a check)."""
 
 import json
 import os
@@ -231,7 +231,7 @@ def test_module_documents_format_and_notebook():
     assert os.path.basename(cio.__file__) == "io.py"
 
 
-# ---- the reliability review's io.load defects: each refused before anything it declares is allocated ----
+# ---- io.load hostile files: each refused before anything it declares is allocated ----
 
 BIG_MEMORY = 8 * 2**20  # 8 MiB of Python/numpy allocations (tracemalloc) for any refusal below
 

@@ -146,7 +146,7 @@ def check_column_forward(fn):
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Transfer exercises (issue 12): design weights; predict shapes before measuring them.
+# Transfer exercises: design weights; predict shapes before measuring them.
 # ---------------------------------------------------------------------------------------------------------
 
 
@@ -267,7 +267,7 @@ def check_predicted_shapes(predicted) -> Result:
 
 
 # ---------------------------------------------------------------------------------------------------------
-# The ladder (issue 21): predict a forward pass by hand; derive a folded standardisation and a merged layer.
+# The ladder: predict a forward pass by hand; derive a folded standardisation and a merged layer.
 # ---------------------------------------------------------------------------------------------------------
 
 # The 2-3-1 network of the prediction exercise (the notebook prints the same numbers in its text).

@@ -212,7 +212,7 @@ def check_fixed_grads(fn):
 
 
 # ---------------------------------------------------------------------------------------------------------
-# The ladder (issue 21): predict a relative error; derive a sample-mixing layer and the ridge minimiser; build
+# The ladder: predict a relative error; derive a sample-mixing layer and the ridge minimiser; build
 # a central-difference gradient check and verify a derived gradient with it.
 # ---------------------------------------------------------------------------------------------------------
 

@@ -96,7 +96,7 @@ def check_bce_with_logits_grad(fn) -> Result:
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Transfer exercises (issue 12): a new activation's derivative, a new loss's gradient.
+# Transfer exercises: a new activation's derivative, a new loss's gradient.
 # ---------------------------------------------------------------------------------------------------------
 
 
@@ -153,7 +153,7 @@ def _weighted_cases(rng, shapes):
 
 
 # ---------------------------------------------------------------------------------------------------------
-# The ladder (issue 21): predict a finite difference across a kink; derive SiLU', a pos-weighted BCE gradient,
+# The ladder: predict a finite difference across a kink; derive SiLU', a pos-weighted BCE gradient,
 # and show that the BCE curvature is σ(1 − σ) whatever the target.
 # ---------------------------------------------------------------------------------------------------------
 

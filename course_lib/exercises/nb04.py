@@ -107,7 +107,7 @@ def check_two_layer_grads(fn) -> Result:
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Transfer exercises (issue 12): one weight used twice; per-sample gradients.
+# Transfer exercises: one weight used twice; per-sample gradients.
 # ---------------------------------------------------------------------------------------------------------
 
 
@@ -157,7 +157,7 @@ def check_per_sample_grads(fn) -> Result:
 
 
 # ---------------------------------------------------------------------------------------------------------
-# The ladder of issue 21: predict (dead units), derive (tanh hidden layer with the mean loss; a "show that"
+# The ladder: predict (dead units), derive (tanh hidden layer with the mean loss; a "show that"
 # from the ReLU's homogeneity), plus the two transfer exercises above.
 # ---------------------------------------------------------------------------------------------------------
 

@@ -243,7 +243,7 @@ def check_rank_prediction(fn) -> Result:
     return Result(PASS, f"your formula predicts the measured rank of ∇W for all {len(_RANK_SIZES)} sizes")
 
 
-# ---- the ladder of issue 21: derive (residual block, one weight shared by every layer), build (the gated
+# ---- the ladder: derive (residual block, one weight shared by every layer), build (the gated
 # network) and verify (the learner's own gradient check of it) ---------------------------------------------
 
 

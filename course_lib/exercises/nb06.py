@@ -318,7 +318,7 @@ def check_decay_prediction(fn) -> object:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# The ladder of issue 21: derive (momentum's distance in closed form; He's rule for leaky ReLU), predict (how far
+# The ladder: derive (momentum's distance in closed form; He's rule for leaky ReLU), predict (how far
 # AdamW and L2-inside-Adam move a weight with no loss gradient, four numbers measured by the checker).
 
 

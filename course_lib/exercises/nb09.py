@@ -27,6 +27,7 @@ from . import (
     _type_name,
     call_learner,
     check_function,
+    exact_number,
     fresh_rng,
     guard_checkers,
     random_sizes,
@@ -283,6 +284,99 @@ def check_concat_grads(fn) -> Result:
         if not res.passed:
             return res
     return Result(PASS, f"(G_a, G_b) agree with Eq. (9.2) on {len(cases)} test cases (rel. error < 1e-08)")
+
+
+# --- The ladder (issue 21): predict ∂L/∂x on a small graph by adding its roads (Eq. 9.2) ---------------------
+
+ROADS_X, ROADS_T = 1.0, 0.0
+ROADS_WEIGHTS = {("x", "a"): 2.0, ("x", "b"): 3.0, ("a", "y"): 5.0, ("b", "y"): -1.0, ("x", "y"): 0.5}
+ROADS_BIASES = {"a": -3.0, "b": 1.0, "y": 0.0}
+"""Exercise 9.1's graph: x → a (relu), x → b (identity), a → y, b → y and the skip x → y; y is an identity output
+with MSELoss(); one sample x = 1, target t = 0. Every layer has one unit."""
+
+
+def roads_graph() -> Graph:
+    """Exercise 9.1's graph as a course_lib Graph, with ROADS_WEIGHTS and ROADS_BIASES."""
+    g = Graph(seed=0)
+    g.add_input("x", 1)
+    g.add_hidden("a", 1, activation="relu")
+    g.add_hidden("b", 1, activation="identity")
+    g.add_output("y", 1, activation="identity", loss="mse")
+    for (src, dst), w in ROADS_WEIGHTS.items():
+        g.connect(src, dst)
+        g.edges[src, dst].W[:] = w
+    for name, bias in ROADS_BIASES.items():
+        g.nodes[name].b[:] = bias
+    return g
+
+
+def _roads_grad(weights=None) -> float:
+    g = roads_graph()
+    for key, w in (weights or {}).items():
+        g.edges[key].W[:] = w
+    g.forward({"x": np.array([[ROADS_X]])})
+    return float(g.backward({"y": np.array([[ROADS_T]])})["x"][0, 0])
+
+
+def check_roads_prediction(value) -> Result:
+    """value: your prediction of ∂L/∂x for exercise 9.1's graph, computed by hand before the next cell measures it.
+    Reference: course_lib.graph.Graph.backward on that graph (the next cell also checks it by finite differences).
+    """
+    name = "dL_dx"
+    if value is None or value is Ellipsis:
+        return _not_attempted(name)
+    number = exact_number(value)
+    if number is None or not np.isfinite(number):
+        return Result(FAIL, f"{name} should be a number, got {_short(value)}")
+    expected = _roads_grad()
+    if abs(number - expected) <= 1e-9 * abs(expected):
+        return Result(PASS, f"{name}: your prediction is the gradient Graph.backward computes (Eq. 9.2 summed over "
+                            "every road from x to y)")
+    y = -3.5  # ŷ for x = 1 (checked in the tests)
+    dy_dx = expected / (2 * (y - ROADS_T))
+    known = {
+        _roads_grad({("x", "y"): 0.0}): "the skip connection x → y is a road too: Eq. (9.2) adds every arrow "
+                                         "leaving x",
+        2 * (y - ROADS_T) * (dy_dx + 5.0 * 2.0): "the road through a carries relu'(z_a): is unit a active at x = 1?",
+        (y - ROADS_T) * dy_dx: "1/2 × the right answer: MSELoss() is the mean of (ŷ − t)², without ½",
+        2 * (y - ROADS_T) * (-3.0): "only the road through b: the skip connection x → y also reaches y",
+        -expected: "a sign error: ∂L/∂ŷ = 2(ŷ − t)",
+        dy_dx: "that is ∂ŷ/∂x; the loss adds the factor ∂L/∂ŷ = 2(ŷ − t)",
+    }
+    for k, why in known.items():
+        if abs(number - k) <= 1e-9 * max(1.0, abs(k)):
+            return Result(FAIL, f"{name}: not {number:g}: {why}")
+    return Result(FAIL, f"{name}: not {number:g}. Compute the forward pass first (which units are active?), then "
+                        "add the contribution of every road from x to y")
+
+
+HINTS = {
+    "roads_prediction": [
+        "Do the forward pass first, with numbers: z_a, a, b, then ŷ and L. Which roads lead from x to ŷ, and does "
+        "each of them let a change of x through?",
+        "Three roads: x → a → y, x → b → y and the skip x → y. ∂ŷ/∂x is the sum of the products of the weights "
+        "(and activation slopes) along each road; relu' is 0 where z_a < 0. Then multiply by ∂L/∂ŷ = 2(ŷ − t) "
+        "(MSELoss with B = n_out = 1).",
+    ],
+    "tied_weights_grad": [
+        "Pretend the two uses of W are different matrices W_a (X → A_1) and W_b (A_1 → Ŷ). Find ∇W_a and ∇W_b with "
+        "Eq. (9.3), then ask how L changes when both move together.",
+        "Δ_2 = (Ŷ − T) ⊙ (1 − Ŷ²) (the ½ cancels the 2), Δ_1 = (Δ_2 Wᵀ) ⊙ (1 − A_1²) by Eq. (9.2) and (5.1); "
+        "∇W_a = XᵀΔ_1, ∇W_b = A_1ᵀΔ_2, and a shared matrix gets their sum (not the average).",
+    ],
+    "concat_grads": [
+        "[A_a, A_b] W is the same as A_a W_top + A_b W_bottom, with W split by rows: which two edges of Eq. (9.1) "
+        "is that?",
+        "Two edges u → v with W_av = W[:n_a] and W_bv = W[n_a:]; Eq. (9.2) gives each parent G = Δ_v W_uvᵀ.",
+    ],
+    "topological_order": [
+        "A layer may be placed once all its parents are placed. Which layers can go first? (Don't forget a "
+        "layer with no connections at all.)",
+        "Kahn's algorithm: count each layer's incoming connections; repeatedly take a layer whose count is 0, "
+        "append it, and lower the count of each layer it feeds. Every name must appear exactly once.",
+    ],
+}
+"""Hints in tiers for each exercise of notebook 09: a nudge, then the key step (the solution is the third tier)."""
 
 
 guard_checkers(globals())

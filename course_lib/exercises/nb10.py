@@ -288,7 +288,7 @@ def check_jacobian(fn) -> Result:
 
 
 # ---------------------------------------------------------------------------------------------------
-# The ladder (issue 21): VJPs of primitives the notebook does not show, and a prediction of graph size
+# The ladder: VJPs of primitives the notebook does not show, and a prediction of graph size
 # ---------------------------------------------------------------------------------------------------
 
 

@@ -178,7 +178,7 @@ def check_s3_learning_rates(fn) -> Result:
 
 
 # ---------------------------------------------------------------------------------------------------
-# The ladder (issue 21): predict S2 on 7 outputs; a second unseen derivation; the expected S4-style floor
+# The ladder: predict S2 on 7 outputs; a second unseen derivation; the expected S4-style floor
 # ---------------------------------------------------------------------------------------------------
 
 _S2_SIZES, _S2_B = (1, 8, 8, 7), 10

@@ -199,7 +199,7 @@ def _signature(fn):
 
 
 # ---------------------------------------------------------------------------------------------------
-# The ladder (issue 21): predict the label-smoothing floor; build a softmax classifier from scratch
+# The ladder: predict the label-smoothing floor; build a softmax classifier from scratch
 # ---------------------------------------------------------------------------------------------------
 
 _SMOOTH_EPS, _SMOOTH_C = 0.1, 3
