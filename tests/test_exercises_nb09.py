@@ -86,3 +86,53 @@ def test_concat_wrong_answers_fail(name):
 def test_concat_none_returned_is_reported():
     res = nb09.check_concat_grads(lambda D, W, n_a: None)
     assert res.status == FAIL and "return" in res.message
+
+
+# --- The ladder: 9.1 predict ∂L/∂x by adding the roads of a small graph -----------------------------------------
+
+
+def test_roads_reference_by_hand_and_by_finite_differences():
+    """The reference (Graph.backward) against the hand computation and central differences of the graph's loss."""
+    from course_lib import numerical_grad
+    g = nb09.roads_graph()
+    x, t = np.array([[nb09.ROADS_X]]), np.array([[nb09.ROADS_T]])
+    assert g.forward({"x": x})["y"][0, 0] == -3.5  # z_a = −1 (a off), b = 4, ŷ = −4 + 0.5
+    assert nb09._roads_grad() == 17.5  # 2(ŷ − t) · (0 − 3 + 0.5)
+
+    def loss():
+        g.forward({"x": x})
+        return g.loss({"y": t})
+
+    assert abs(numerical_grad(loss, x)[0, 0] - 17.5) < 1e-6
+
+
+def test_roads_prediction_passes():
+    assert nb09.check_roads_prediction(17.5).passed
+    assert nb09.check_roads_prediction(np.float64(17.5)).passed
+    assert nb09.check_roads_prediction(None).status == NOT_ATTEMPTED
+
+
+@pytest.mark.parametrize(("value", "why"), [
+    (21.0, "skip connection"),      # only the road through b: the skip forgotten
+    (24.0, "skip connection"),      # the skip left out of the forward pass too (ŷ = −4)
+    (-52.5, "active"),              # the road through the inactive ReLU unit counted
+    (8.75, "without ½"),            # ½(ŷ − t)²: the derivative 1 × (ŷ − t)
+    (-17.5, "sign"),                # ∂L/∂ŷ = 2(t − ŷ)
+    (-2.5, "∂ŷ/∂x"),                # the loss's factor forgotten
+    (17.0, "forward pass first"),   # a near miss
+    (-7.0, "forward pass first"),   # ∂L/∂ŷ alone
+])
+def test_roads_wrong_predictions_fail(value, why):
+    res = nb09.check_roads_prediction(value)
+    assert res.status == FAIL and why in res.message, str(res)
+
+
+@pytest.mark.parametrize("value", ["17.5", np.array([17.5]), True, float("nan"), 10**400, [17.5]])
+def test_roads_odd_predictions_fail(value):
+    assert nb09.check_roads_prediction(value).status == FAIL
+
+
+def test_every_exercise_has_two_hint_tiers():
+    from course_lib.exercises.solutions import exercises
+    ids = [ex["id"] for ex in exercises("09")]
+    assert sorted(ids) == sorted(nb09.HINTS) and all(len(nb09.HINTS[i]) == 2 for i in ids)
