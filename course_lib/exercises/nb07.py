@@ -204,7 +204,7 @@ def check_train_noise_floor(fn) -> object:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# The ladder (issue 21): derive a learning rate for another loss convention, show how biases must scale for a
+# The ladder: derive a learning rate for another loss convention, show how biases must scale for a
 # ReLU network to stay homogeneous, predict the error on fresh noise, and train the gated network to a target.
 
 

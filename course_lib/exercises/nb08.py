@@ -237,7 +237,7 @@ def check_batch_prediction(better) -> Result:
 
 
 # ---------------------------------------------------------------------------------------------------------
-# The ladder (issue 21): predict how the largest stable learning rate of gradient descent on a linear
+# The ladder: predict how the largest stable learning rate of gradient descent on a linear
 # model's MSE scales with the data, then derive it (a "show that" with the measurement beside it).
 # ---------------------------------------------------------------------------------------------------------
 

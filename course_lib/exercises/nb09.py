@@ -286,7 +286,7 @@ def check_concat_grads(fn) -> Result:
     return Result(PASS, f"(G_a, G_b) agree with Eq. (9.2) on {len(cases)} test cases (rel. error < 1e-08)")
 
 
-# --- The ladder (issue 21): predict ∂L/∂x on a small graph by adding its roads (Eq. 9.2) ---------------------
+# --- The ladder: predict ∂L/∂x on a small graph by adding its roads (Eq. 9.2) ---------------------
 
 ROADS_X, ROADS_T = 1.0, 0.0
 ROADS_WEIGHTS = {("x", "a"): 2.0, ("x", "b"): 3.0, ("a", "y"): 5.0, ("b", "y"): -1.0, ("x", "y"): 0.5}
