@@ -441,3 +441,9 @@ def test_gated_learner_code_that_raises_or_hangs_gets_a_verdict(monkeypatch):
     assert nb07.check_train_gated(sol.gated_forward, sol.gated_backward, lambda X, T, s: "params").status == "fail"
     assert nb07.check_train_gated(sol.gated_forward, sol.gated_backward, lambda X, T, s: {"W1": object()}).status \
         == "fail"
+
+
+def test_every_exercise_has_two_hint_tiers():
+    from course_lib.exercises.solutions import exercises
+    ids = [ex["id"] for ex in exercises("07")]
+    assert sorted(ids) == sorted(nb07.HINTS) and all(len(nb07.HINTS[i]) == 2 for i in ids)
