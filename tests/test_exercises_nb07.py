@@ -261,7 +261,7 @@ def test_fresh_noise_reference_matches_monte_carlo():
 sol = _gated_solution()
 
 
-def _adam_train(X, T, seed, steps=1500, lr=0.02, h=32):
+def _adam_train(X, T, seed, steps=1500, lr=0.02, h=48):
     """The solution's training loop with its number of steps and learning rate as arguments (for wrong answers)."""
     rng = np.random.default_rng(seed)
     params = {"W1": rng.normal(0, 10, size=(1, h)), "b1": rng.uniform(-10, 10, size=h),

@@ -530,7 +530,7 @@ HINTS = {
         "S0's x lies in [0, 1] and the sine has frequency 20: the first-layer weights must become large (tens) "
         "before the units can bend often enough, so start them large (a normal with std about 10, biases spread "
         "over a similar range) rather than Glorot-small. Adam (Eq. 6.4–6.7, written in numpy over the six "
-        "arrays) with a learning rate around 0.01–0.02, full batch, 1000–2000 steps, h = 32 hidden units.",
+        "arrays) with a learning rate around 0.01–0.02, full batch, 1000–2000 steps, about 50 hidden units.",
     ],
 }
 """Hints in tiers for each exercise of notebook 07: a nudge, then the key step (the solution is the third tier)."""
