@@ -330,7 +330,7 @@ VANISH_EQ = ("LiveTrainer.grad_norms", "Session.grad_rms")  # before and after t
 
 
 def _better_batch():
-    ref = importlib.import_module("course_lib.exercises.nb08").val_after_examples_reference
+    ref = importlib.import_module("course_lib.exercises.nb08")._val_after_examples
     return 1 if ref(1, 3200) < ref(32, 3200) else 32
 
 
@@ -468,10 +468,10 @@ REGISTRY = {
              "inf": (math.inf, FAIL_), "negative": (-1.0, FAIL_), "not a power of ten": (0.3, FAIL_),
              "complex": (1j, FAIL_), "None": (None, NA)}),
     "nb08.check_vanishing_ratio": Entry(
-        lambda k: importlib.import_module("course_lib.exercises.nb08").vanishing_ratio_reference(k),
+        lambda k: importlib.import_module("course_lib.exercises.nb08")._vanishing_ratio(k),
         VANISH_EQ,
         {"inverse ratio": (lambda k: 1 / importlib.import_module("course_lib.exercises.nb08")
-                           .vanishing_ratio_reference(k), VANISH_EQ),
+                           ._vanishing_ratio(k), VANISH_EQ),
          "constant": (lambda k: 0.5, VANISH_EQ)},
         cheat=False, kind="slow function"),
     # ---- 09
@@ -654,10 +654,10 @@ FROM_OTHER_BRANCHES = {
         0, None, {"every unit": (64, "the measured count"), "half": (32, "the measured count")},
         kind="value", numeric=False),
     "nb08.check_val_after_examples": Entry(
-        lambda b, e: importlib.import_module("course_lib.exercises.nb08").val_after_examples_reference(b, e),
+        lambda b, e: importlib.import_module("course_lib.exercises.nb08")._val_after_examples(b, e),
         "Session.train",
         {"batch size ignored": (lambda b, e: importlib.import_module("course_lib.exercises.nb08")
-                                .val_after_examples_reference(1, e), "Session.train"),
+                                ._val_after_examples(1, e), "Session.train"),
          "a constant": (lambda b, e: 0.1, "Session.train")}, cheat=False, kind="slow function"),
     "nb08.check_batch_prediction": Entry(
         lambda: BETTER_BATCH(), None,

@@ -50,7 +50,7 @@ def test_diverging_lr():
 def test_vanishing_ratio():
     """The reference passes; layer 2 instead of layer 1 (an off-by-one) and the inverted ratio fail. (W_1 and W_L
     both have 32 entries here, so the Frobenius ratio equals the RMS ratio and is accepted.)"""
-    assert nb08.check_vanishing_ratio(nb08.vanishing_ratio_reference).passed
+    assert nb08.check_vanishing_ratio(nb08._vanishing_ratio).passed
     assert nb08.check_vanishing_ratio(None).status == nb08.NOT_ATTEMPTED
 
     def second_layer(n):
@@ -58,7 +58,7 @@ def test_vanishing_ratio():
         return g[1] / g[-1]
 
     def inverted(n):
-        return 1.0 / nb08.vanishing_ratio_reference(n)
+        return 1.0 / nb08._vanishing_ratio(n)
 
     assert not nb08.check_vanishing_ratio(second_layer).passed
     assert not nb08.check_vanishing_ratio(inverted).passed
@@ -66,7 +66,7 @@ def test_vanishing_ratio():
 
 def test_relu_kinks():
     """The reference passes; the wrong sign of the kink, counting the edges and counting every unit fail."""
-    assert nb08.check_relu_kinks(nb08.relu_kinks_reference).passed
+    assert nb08.check_relu_kinks(nb08._relu_kinks).passed
     assert nb08.check_relu_kinks(None).status == nb08.NOT_ATTEMPTED
 
     def wrong_sign(W1, b1, lo, hi):
@@ -98,7 +98,7 @@ def test_kinks_prediction():
 def test_val_after_examples_and_batch_prediction():
     """The reference passes; taking `examples` steps (not examples // batch) or the train loss fails; batch 1
     wins after 3200 examples (measured for seeds 0–4: 0.019–0.037 vs 0.077–0.096)."""
-    assert nb08.check_val_after_examples(nb08.val_after_examples_reference).passed
+    assert nb08.check_val_after_examples(nb08._val_after_examples).passed
     assert nb08.check_val_after_examples(None).status == nb08.NOT_ATTEMPTED
 
     def too_many_steps(b, examples):

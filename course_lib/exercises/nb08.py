@@ -114,7 +114,7 @@ def check_diverging_lr(lr) -> Result:
     return Result(PASS, f"lr = {lr:g} diverges within {DIVERGE_STEPS} steps and lr = {lr / 10:g} does not")
 
 
-def vanishing_ratio_reference(hidden_layers: int) -> float:
+def _vanishing_ratio(hidden_layers: int) -> float:
     """RMS(∇W_1) / RMS(∇W_L) at step 0 for a width-32 sigmoid network (Glorot init, default data, seed 0)."""
     g = Session(dict(hidden_layers=hidden_layers, width=32, activation="sigmoid", init="glorot")).grad_rms
     return float(g[0] / g[-1])
@@ -123,9 +123,9 @@ def vanishing_ratio_reference(hidden_layers: int) -> float:
 def check_vanishing_ratio(fn) -> Result:
     """fn(hidden_layers) -> RMS(∇W_1) / RMS(∇W_L) at step 0 (before any training) for a Session with
     `hidden_layers` sigmoid layers of width 32 and Glorot init (other settings default). Compared with
-    `vanishing_ratio_reference` for 1, 3 and 6 hidden layers."""
+    `_vanishing_ratio` for 1, 3 and 6 hidden layers."""
     extra = [(int(fresh_rng().choice([2, 4, 5, 7, 8, 9, 10])),)]
-    return check_function("vanishing_ratio", fn, vanishing_ratio_reference, [(1,), (3,), (6,)],
+    return check_function("vanishing_ratio", fn, _vanishing_ratio, [(1,), (3,), (6,)],
                           "Session.grad_rms", tol=1e-8, random_cases=extra, slow=_SLOW)
 
 
@@ -138,7 +138,7 @@ KINK_SETTING = dict(target="sin_s0", noise=0.0, n_samples=100_000, hidden_layers
 """Exercise 4's setting: S0's data on [0, 1] with one hidden layer of 64 ReLU units."""
 
 
-def relu_kinks_reference(W1, b1, lo, hi) -> int:
+def _relu_kinks(W1, b1, lo, hi) -> int:
     """How many first-layer ReLU units bend strictly inside (lo, hi): unit j of Z = x W_1 + b_1 (one input)
     bends where x W_1[0, j] + b_1[j] = 0, at x = −b_1[j] / W_1[0, j]; a unit with W_1[0, j] = 0 never bends."""
     W1, b1 = np.asarray(W1, dtype=np.float64).reshape(-1), np.asarray(b1, dtype=np.float64).reshape(-1)
@@ -163,11 +163,11 @@ def _kink_cases():
 
 def check_relu_kinks(fn) -> Result:
     """fn(W1, b1, lo, hi) -> the number of first-layer units whose kink x = −b_1[j] / W_1[0, j] lies strictly
-    between lo and hi (W1 of shape (1, n), b1 of shape (n,)). Compared with relu_kinks_reference."""
+    between lo and hi (W1 of shape (1, n), b1 of shape (n,)). Compared with _relu_kinks."""
     rng = fresh_rng()
     n = int(rng.integers(2, 40))
     extra = [(rng.normal(size=(1, n)), rng.normal(size=n), float(rng.uniform(-3, 0)), float(rng.uniform(0.5, 3)))]
-    return check_function("relu_kinks", fn, relu_kinks_reference, _kink_cases(), "x = −b_j / W_1[0, j]", tol=1e-12,
+    return check_function("relu_kinks", fn, _relu_kinks, _kink_cases(), "x = −b_j / W_1[0, j]", tol=1e-12,
                           random_cases=extra)
 
 
@@ -176,7 +176,7 @@ def kinks_measured(steps: int, seed: int = 0) -> int:
     s = Session(dict(KINK_SETTING, seed=seed))
     s.train(steps, record_every=max(1, steps))
     lin = s.model.linears[0]
-    return relu_kinks_reference(lin.W, lin.b, *s.target.x_range)
+    return _relu_kinks(lin.W, lin.b, *s.target.x_range)
 
 
 def check_kinks_prediction(at_start) -> Result:
@@ -200,7 +200,7 @@ BATCH_SETTING = dict(target="sinc", noise=0.1, n_samples=500, hidden_layers=2, w
 """Exercise 5's setting: the default sinc data and 1-32-32-1 tanh net with plain SGD at lr 0.05."""
 
 
-def val_after_examples_reference(batch_size: int, examples: int) -> float:
+def _val_after_examples(batch_size: int, examples: int) -> float:
     """Validation MSE after `examples` training examples seen in BATCH_SETTING with `batch_size` (examples //
     batch_size steps)."""
     s = Session(dict(BATCH_SETTING, batch_size=batch_size))
@@ -211,9 +211,9 @@ def val_after_examples_reference(batch_size: int, examples: int) -> float:
 
 def check_val_after_examples(fn) -> Result:
     """fn(batch_size, examples) -> the validation MSE after `examples` examples (examples // batch_size steps)
-    in BATCH_SETTING. Compared with val_after_examples_reference for batch sizes 1, 8 and 32."""
+    in BATCH_SETTING. Compared with _val_after_examples for batch sizes 1, 8 and 32."""
     extra = [(int(fresh_rng().choice([2, 4, 16, 20, 64])), 640)]  # batch sizes the lab offers
-    return check_function("val_after_examples", fn, val_after_examples_reference,
+    return check_function("val_after_examples", fn, _val_after_examples,
                           [(1, 640), (8, 640), (32, 640)], "Session.train(examples // batch_size)", tol=1e-9,
                           random_cases=extra, slow=_SLOW)
 
@@ -227,7 +227,7 @@ def check_batch_prediction(better) -> Result:
     if number is None or not isinstance(number, int) or number not in (1, 32):
         return Result(FAIL, f"better_batch should be 1 or 32, got {_short(better)}")
     better = number
-    v1, v32 = val_after_examples_reference(1, 3200), val_after_examples_reference(32, 3200)
+    v1, v32 = _val_after_examples(1, 3200), _val_after_examples(32, 3200)
     winner = 1 if v1 < v32 else 32
     if better == winner:
         return Result(PASS, f"batch {winner} reaches the lower validation MSE after 3200 examples: it takes "
@@ -377,9 +377,9 @@ HINTS = {
 """Hints in tiers for each exercise of notebook 08: a nudge, then the key step (the solution is the third tier)."""
 
 
-__all__ = ["check_abs_config", "check_diverging_lr", "check_vanishing_ratio", "vanishing_ratio_reference",
-           "DIVERGE_BASE", "PASS", "FAIL", "KINK_SETTING", "relu_kinks_reference", "check_relu_kinks",
-           "kinks_measured", "check_kinks_prediction", "BATCH_SETTING", "val_after_examples_reference",
+__all__ = ["check_abs_config", "check_diverging_lr", "check_vanishing_ratio",
+           "DIVERGE_BASE", "PASS", "FAIL", "KINK_SETTING", "check_relu_kinks",
+           "kinks_measured", "check_kinks_prediction", "BATCH_SETTING",
            "check_val_after_examples", "check_batch_prediction", "check_critical_lr", "LR_SCALE", "LR_REPEAT",
            "lr_scaling_data", "check_lr_scaling_prediction", "HINTS"]
 
