@@ -200,7 +200,16 @@ def _entries_04_06(Entry):
             call=lambda c, a: c(t5._gated_fwd, a), numeric=False),
         "nb05.check_gated_gradcheck": Entry(t5._gradcheck(), None, {
             "one-sided": (t5._gradcheck(central=False), "one-sided"),
-            "ignores forward": (t5._gradcheck(use_forward=False), "mirror")}, numeric=False),
+            "ignores forward": (t5._gradcheck(use_forward=False), "mirror"),
+            "absolute errors": (t5._gradcheck(error="norm"), "Eq. (2.4)"),
+            "x not restored": (t5._gradcheck(restore=False), "put back")}, numeric=False),
+        # 6.2 and 6.4 ask for a new array with the inputs left unchanged: editing them fails ("new array" named)
+        "nb06.check_nesterov": Entry(t6.nesterov, "Nesterov momentum", {
+            "plain momentum": (t6.nesterov_plain_momentum, "Nesterov momentum"),
+            "φ updated in place": (t6._nesterov_in_place, "new array")}, edits_ok=False),
+        "nb06.check_adamw": Entry(t6.adamw, "AdamW", {
+            "L2 inside Adam": (t6.adamw_l2_inside, "AdamW"),
+            "θ updated in place": (t6._adamw_in_place, "new array")}, edits_ok=False),
         "nb06.check_momentum_distance": Entry(t6.momentum_distance_right, "Eq. (6.3)", {
             "terminal size": (lambda g, lr, mu, n: n * lr * g / (1 - mu), "Eq. (6.3)"),
             "plain SGD": (lambda g, lr, mu, n: n * lr * g, "Eq. (6.3)")}, cheat=False),
@@ -220,7 +229,10 @@ def _entries_10_12(Entry, PASS_, FAIL_, NA):
             _normalize_vjp, "Eq. (10.1) for y = x / ‖x‖",
             {"norm treated as a constant": (lambda X, G: G / np.linalg.norm(X, axis=1, keepdims=True), "‖x‖"),
              "missing 1/‖x‖": (lambda X, G: _normalize_vjp(X, G) * np.linalg.norm(X, axis=1, keepdims=True),
-                               "Eq. (10.1) for y = x / ‖x‖")}),
+                               "Eq. (10.1) for y = x / ‖x‖"),
+             "row sum without keepdims": (lambda X, G: (G - X / np.linalg.norm(X, axis=1, keepdims=True) * np.sum(
+                 G * X / np.linalg.norm(X, axis=1, keepdims=True), axis=1)) / np.linalg.norm(X, axis=1, keepdims=True),
+                 "keepdims=True")}),
         "nb10.check_scale_shift_vjp": Entry(
             lambda X, g, b, G: (G * g, np.sum(G * X, axis=0), np.sum(G, axis=0)), "Eq. (10.",
             {"grad_gamma not summed": (lambda X, g, b, G: (G * g, G * X, G.sum(0)), "sum over the B rows"),

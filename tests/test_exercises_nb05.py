@@ -187,7 +187,8 @@ def test_gated_reference_matches_autograd_and_finite_differences():
         assert abs(MSELoss()(nb05._gated_forward_reference(params, X), T) - ag_loss(params, X, T)) < 1e-14
 
 
-def _gradcheck(central=True, h=1e-5, use_forward=True, restore=True, loss="mean", divide=None, on_copy=False):
+def _gradcheck(central=True, h=1e-5, use_forward=True, restore=True, loss="mean", divide=None, on_copy=False,
+               error="relative"):
     """A learner's gated_gradcheck, right (defaults) or with one plausible bug."""
     def numerical(f, x):
         grad = np.zeros(x.shape)
@@ -210,7 +211,9 @@ def _gradcheck(central=True, h=1e-5, use_forward=True, restore=True, loss="mean"
         fwd = forward if use_forward else nb05._gated_forward_reference
         reduce = np.mean if loss == "mean" else np.sum
         analytic = backward(params, X, T)
-        return {k: rel_error(analytic[k], numerical(lambda: reduce((fwd(params, X) - T) ** 2), v))
+        compare = {"relative": rel_error, "norm": lambda a, n: float(np.linalg.norm(a - n)),
+                   "max": lambda a, n: float(np.max(np.abs(a - n)))}[error]
+        return {k: compare(analytic[k], numerical(lambda: reduce((fwd(params, X) - T) ** 2), v))
                 for k, v in params.items()}
 
     return gated_gradcheck
@@ -316,10 +319,14 @@ def test_gated_gradcheck_verdicts():
     wrong_checks = {
         "one-sided differences, error O(h)": (_gradcheck(central=False), "one-sided"),
         "ignores the forward it is handed (its own network)": (_gradcheck(use_forward=False), "mirror"),
-        "entries not restored after the step": (_gradcheck(restore=False), "but that gradient is right"),
-        "sum of squares instead of the mean": (_gradcheck(loss="sum"), "but that gradient is right"),
-        "divides by h in a central difference": (_gradcheck(divide=1e-5), "but that gradient is right"),
-        "perturbs a copy that forward never reads": (_gradcheck(on_copy=True), "but that gradient is right"),
+        "entries not restored after the step": (_gradcheck(restore=False), "no longer holds the values"),
+        "sum of squares instead of the mean": (_gradcheck(loss="sum"), "sum of the squares"),
+        "divides by h in a central difference": (_gradcheck(divide=1e-5), "2 ×"),
+        "perturbs a copy that forward never reads": (_gradcheck(on_copy=True), "COPY"),
+        # the statement asks for {key: relative error (Eq. 2.4)}: an absolute error flags the planted bugs
+        # (> 1e-3) and passes the right gradients (< 1e-7), so only comparing the number itself rejects it
+        "absolute error ‖a − b‖": (_gradcheck(error="norm"), "absolute error ‖a − b‖"),
+        "largest absolute difference": (_gradcheck(error="max"), "max |a − b|"),
         "returns arrays, not one number per parameter": (
             lambda f, b, p, X, T: {k: np.abs(v) for k, v in b(p, X, T).items()}, "a relative error"),
         "says every gradient is right": (lambda f, b, p, X, T: {k: 0.0 for k in p}, "missed a planted bug"),
@@ -327,6 +334,36 @@ def test_gated_gradcheck_verdicts():
     for what, (wrong, named) in wrong_checks.items():
         res = nb05.check_gated_gradcheck(wrong)
         assert res.status == FAIL and named in res.message, (what, str(res))
+
+
+def test_absolute_errors_are_not_the_relative_errors_of_the_planted_bugs():
+    # why the absolute-error answers must fail: on the checker's seeded network, for every planted bug, the number
+    # they return for a wrong gradient is more than 5 % away from Eq. (2.4)'s relative error (computed here from
+    # the right and the planted gradients, which the checker knows), while both are above 1e-3
+    params, X, T = nb05._well_conditioned(np.random.default_rng(59), lambda rng: (4, 3, 5, 2))
+    right = nb05._variant_backward(True)(params, X, T)
+    for _, bug, keys in nb05._planted_backwards()[1:]:
+        wrong = nb05._variant_backward(True, bug)(params, X, T)
+        for k in keys:
+            rel = rel_error(wrong[k], right[k])
+            for absolute in (np.linalg.norm(wrong[k] - right[k]), np.max(np.abs(wrong[k] - right[k]))):
+                if abs(absolute - rel) > 0.05 * rel:
+                    break
+            else:
+                continue
+            return  # at least one (bug, key) separates them: the checker's comparison can reject both
+    raise AssertionError("no planted bug separates an absolute error from the relative one")
+
+
+def test_gated_gradcheck_right_check_reports_the_relative_errors_within_half_a_percent():
+    # the 5 % tolerance on the reported errors leaves a wide margin for a right check: its numbers match Eq. (2.4)
+    params, X, T = nb05._well_conditioned(np.random.default_rng(59), lambda rng: (4, 3, 5, 2))
+    right = nb05._variant_backward(True)(params, X, T)
+    for _, bug, keys in nb05._planted_backwards()[1:]:
+        report = _gradcheck()(nb05._variant_forward(True), nb05._variant_backward(True, bug), params, X, T)
+        for k in keys:
+            rel = rel_error(nb05._variant_backward(True, bug)(params, X, T)[k], right[k])
+            assert abs(report[k] - rel) < 0.005 * rel, (bug, k, report[k], rel)
 
 
 def test_central_differences_stay_far_below_the_threshold_on_random_networks():

@@ -136,15 +136,61 @@ def test_adamw_reference_with_zero_gradient_decays_geometrically():
                           nb06._run_optimiser(lambda p: nb06.Adam(p, lr=0.01), theta, grads))
 
 
-def test_checkers_do_not_let_the_answer_change_the_reference():
-    def mutating(theta, grads, lr, mu):
+def _nesterov_in_place(phi, grads, lr, mu):
+    """Right values, but φ updated in place (`phi -= …`): the text asks for a new array, inputs unchanged."""
+    b = np.zeros_like(phi)
+    for g in grads:
+        b = mu * b + g
+        phi -= lr * (g + mu * b)
+    return phi
+
+
+def _adamw_in_place(theta, grads, lr, beta1, beta2, eps, weight_decay):
+    """Right values, written back into the θ it was given."""
+    theta[...] = adamw(theta.copy(), grads, lr, beta1, beta2, eps, weight_decay)
+    return theta
+
+
+def test_optimiser_steps_that_edit_their_inputs_fail():
+    # 6.2 and 6.4 say "return the final … as a new array and leave the inputs unchanged"
+    def zeroes_grads_after(theta, grads, lr, mu):
         out = nesterov(theta.copy(), [g.copy() for g in grads], lr, mu)
-        theta[...] = 0
         for g in grads:
             g[...] = 0
         return out
 
-    assert nb06.check_nesterov(mutating).passed
+    def zeroes_phi_after(theta, grads, lr, mu):
+        out = nesterov(theta.copy(), grads, lr, mu)
+        theta[...] = 0
+        return out
+
+    rng = np.random.default_rng(0)
+    phi, grads = rng.normal(size=(3, 2)), [rng.normal(size=(3, 2)) for _ in range(3)]
+    assert np.allclose(_nesterov_in_place(phi.copy(), grads, 0.1, 0.9), nesterov(phi, grads, 0.1, 0.9))  # right values
+    for wrong, what in ((_nesterov_in_place, "the φ it was given"), (zeroes_phi_after, "the φ it was given"),
+                        (zeroes_grads_after, "the list of gradients")):
+        res = nb06.check_nesterov(wrong)
+        assert res.status == _FAIL and what in res.message and "leave the inputs unchanged" in res.message, str(res)
+    res = nb06.check_adamw(_adamw_in_place)
+    assert res.status == _FAIL and "the θ it was given" in res.message and "new array" in res.message, str(res)
+
+
+def test_checkers_do_not_let_the_answer_change_the_reference():
+    # an answer that zeroes its inputs BEFORE computing is judged on its (wrong) values, never on a spoilt reference
+    def zero_first(theta, grads, lr, mu):
+        for g in grads:
+            g[...] = 0
+        return nesterov(theta, grads, lr, mu)
+
+    res = nb06.check_nesterov(zero_first)
+    assert res.status == _FAIL and "rel. error" in res.message, str(res)
+
+
+def test_optimiser_messages_name_the_failing_case():
+    res = nb06.check_nesterov(nesterov_sign)
+    assert "(case 1: 1 step, lr = 0.1, mu = 0.9)" in res.message, str(res)
+    res = nb06.check_adamw(adamw_no_decay)
+    assert "(case 1: 1 step, lr = 0.01" in res.message and "weight_decay = 0.1" in res.message, str(res)
 
 
 # ---- the ladder: 6.1 momentum's distance (closed form), 6.3 leaky He, 6.5 decay numbers ----------
@@ -222,6 +268,19 @@ CASES_LADDER = {
 }
 (test_ladder_reference_passes, test_ladder_none_reads_not_attempted, test_ladder_template_reads_not_attempted,
  test_ladder_wrong_answers_fail) = standard_checker_tests(CASES_LADDER)
+
+
+def test_scalar_messages_name_the_inputs_and_a_sign_error():
+    # the learner trial's message "leaky_he_std (case 2) fails …: rel. error 2.5e-05 (you have 1.41421)" hid the
+    # inputs: He's √(2/fan_in) is right at a = 0 and fails first at fan_in = 1, a = 0.01, where Eq. (6.8)'s
+    # argument gives √(2/1.0001) = 1.41414
+    res = nb06.check_leaky_he_std(lambda fan_in, a: np.sqrt(2.0 / fan_in))
+    assert res.status == _FAIL and "fan_in = 1, a = 0.01" in res.message and "1.41414" in res.message, str(res)
+    assert abs(leaky_he_right(1, 0.01) - 1.41414) < 1e-5
+    # the signed change of θ, −ηg on the first step, instead of the distance ηg = 0.1
+    res = nb06.check_momentum_distance(lambda g, lr, mu, n: -momentum_distance_right(g, lr, mu, n))
+    assert res.status == _FAIL and "−1 ×" in res.message and "sign error" in res.message, str(res)
+    assert "g = 1, lr = 0.1, mu = 0.9, n = 1" in res.message, str(res)
 
 
 def test_momentum_distance_by_simulation_runs_out_of_time(monkeypatch):

@@ -11,9 +11,9 @@ from exercise_support import Value
 from course_lib.exercises import FAIL, NOT_ATTEMPTED, PASS, nb10
 
 
-def make_pow(da, db, assign=False):
+def make_pow(da, db, assign=False, parents="ab"):
     def value_pow(a, b):
-        out = Value(a.data**b.data, (a, b))
+        out = Value(a.data**b.data, tuple({"a": a, "b": b}[p] for p in parents))
 
         def _backward():
             if assign:
@@ -34,7 +34,29 @@ POW_WRONG = {
     "b.grad without ln a": make_pow(RIGHT_DA, lambda a, b: a**b),
     "a.grad as b·a^b (off by one power)": make_pow(lambda a, b: b * a**b, RIGHT_DB),
     "b.grad forgotten": make_pow(RIGHT_DA, lambda a, b: 0.0),
+    # parents (a,) only: right while b is a leaf (b.grad is set by the closure), but a b computed from other
+    # Values is never visited by backward(), so its inputs get no gradient
+    "parents (a,) only": make_pow(RIGHT_DA, RIGHT_DB, parents="a"),
+    "parents (b,) only": make_pow(RIGHT_DA, RIGHT_DB, parents="b"),
 }
+
+
+def test_value_pow_with_parents_a_only_fails_on_a_computed_b():
+    # the learner trial's case: L = value_pow(Value(1.5), c·d) gives c.grad = 0; by hand, with b = c·d = 1,
+    # ∂L/∂c = ∂(a^b)/∂b · d = a^b ln a · d = 1.5 · ln 1.5 · 2
+    c, d = Value(0.5), Value(2.0)
+    make_pow(RIGHT_DA, RIGHT_DB, parents="a")(Value(1.5), c * d).backward()
+    assert c.grad == 0.0  # the bug the checker must see
+    c2, d2 = Value(0.5), Value(2.0)
+    make_pow(RIGHT_DA, RIGHT_DB)(Value(1.5), c2 * d2).backward()
+    assert abs(c2.grad - 1.5 * math.log(1.5) * 2.0) < 1e-12
+    res = nb10.check_value_pow(make_pow(RIGHT_DA, RIGHT_DB, parents="a"), Value)
+    assert res.status == FAIL and "parents" in res.message and "(a, b)" in res.message, res
+
+
+def test_value_pow_assignment_is_named():
+    res = nb10.check_value_pow(POW_WRONG["assigns instead of adding"], Value)
+    assert res.status == FAIL and "(=) instead of adding" in res.message and "(+=)" in res.message, res
 
 
 def test_value_pow_reference_passes():
@@ -118,6 +140,40 @@ NORMALIZE_WRONG = {
     "hard-coded to the fixed shapes": lambda X, G: (normalize_right(X, G) if X.shape in ((4, 3), (1, 6), (5, 2))
                                                     else np.zeros((4, 3))),
 }
+
+
+def normalize_jacobian_per_row(X, G):
+    """Right values, but builds the n × n Jacobian (I − y yᵀ)/‖x‖ of each row: the exercise forbids it."""
+    out = np.empty_like(X)
+    for i, x in enumerate(X):
+        r = np.linalg.norm(x)
+        y = x / r
+        out[i] = ((np.eye(len(x)) - np.outer(y, y)) / r).T @ G[i]
+    return out
+
+
+def normalize_no_keepdims(X, G):
+    """The row sum without keepdims=True: (B,) meets (B, n)."""
+    N = np.linalg.norm(X, axis=1, keepdims=True)
+    Y = X / N
+    return (G - Y * np.sum(G * Y, axis=1)) / N
+
+
+def test_normalize_vjp_per_row_jacobian_fails_on_memory():
+    assert rel_error_ok(normalize_jacobian_per_row)  # its values are right: only the memory can reject it
+    res = nb10.check_normalize_vjp(normalize_jacobian_per_row)
+    assert res.status == FAIL and "n × n" in res.message, res
+
+
+def test_normalize_vjp_names_keepdims():
+    res = nb10.check_normalize_vjp(normalize_no_keepdims)
+    assert res.status == FAIL and "keepdims=True" in res.message and "(B,)" in res.message, res
+
+
+def rel_error_ok(fn):
+    rng = np.random.default_rng(0)
+    X, G = rng.normal(size=(5, 4)), rng.normal(size=(5, 4))
+    return np.allclose(fn(X, G), normalize_right(X, G), rtol=1e-12, atol=1e-14)
 
 
 def test_normalize_vjp_reference_passes():
@@ -204,6 +260,26 @@ def make_sigmoid(stable=True):
         return out
 
     return value_sigmoid
+
+
+def sigmoid_numpy_naive(v):
+    """float(1/(1 + np.exp(−z))): right values (np.exp(1000) = inf, 1/(1 + inf) = 0), but numpy warns of an
+    overflow, which the exercise rules out ("without overflow for any v.data")."""
+    s = float(1.0 / (1.0 + np.exp(-v.data)))
+    out = Value(s, (v,))
+
+    def _backward():
+        v.grad += s * (1.0 - s) * out.grad
+
+    out._backward = _backward
+    return out
+
+
+def test_value_sigmoid_numpy_overflow_warning_fails():
+    with np.errstate(over="ignore"):
+        assert abs(sigmoid_numpy_naive(Value(-1000.0)).data) == 0.0  # the value is right: only the warning shows
+    res = nb10.check_value_sigmoid(sigmoid_numpy_naive, Value)
+    assert res.status == FAIL and "overflow" in res.message and "Eq. (3.4)" in res.message, res
 
 
 def test_value_sigmoid_stable_passes_naive_fails_at_minus_1000():

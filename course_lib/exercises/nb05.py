@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..convention import column_to_row, row_to_column
+from ..gradcheck import rel_error
 from ..layers import Linear
 from ..network import MLP
 from . import (
@@ -566,6 +567,65 @@ def _read_report(name, got):
     return out, None
 
 
+def _not_restored(handed, params):
+    """'params['W1']' (say) if the dict the learner handed to backward ends with values other than the ones it was
+    given (a perturbed entry not put back), else ''. A restore by x[i] += h; x[i] −= h may leave a rounding error;
+    1e-9 relative is far above that and far below the h = 1e-5 of a step left in place."""
+    for p in handed[:1]:
+        if not isinstance(p, dict):
+            return ""
+        for k in GATED_KEYS:
+            try:
+                now = np.asarray(p.get(k), dtype=np.float64)
+                if now.shape == params[k].shape and np.any(np.abs(now - params[k]) > 1e-9 * (1 + np.abs(params[k]))):
+                    return f"params[{k!r}]"
+            except (TypeError, ValueError):
+                return ""
+    return ""
+
+
+def _why_right_flagged(where, report, bad, fine, swapped, n_entries):
+    """The message for a check that flags a right gradient: the pattern of its errors names the slip."""
+    k = bad[0]
+    head = (f"{where}: it reports {k}'s relative error as {report[k]:.1g}, but that gradient is right: a good check "
+            f"gives less than {_GOOD:g} there")
+    errs = np.array([report[j] for j in fine])
+    if len(bad) == len(fine) and np.all(np.abs(errs - 1.0) < 1e-6):
+        return (head + "; every right gradient shows a relative error of exactly 1, so every numerical gradient "
+                "is 0: the loss did not change when you perturbed an entry. Do you perturb a COPY of params[key] "
+                "(.copy(), .flatten(), np.array(…)) that forward never reads? Perturb the array inside params")
+    if len(bad) == len(fine) and np.ptp(errs) <= 1e-4 * np.mean(errs) and np.mean(errs) < 1.0:
+        e = float(np.mean(errs))
+        c = (1.0 + e) / (1.0 - e)  # rel. error of a and c·a
+        if abs(c - n_entries) <= 1e-3 * n_entries:
+            return (head + "; every right gradient is off by the same factor B·n_out: your loss is the sum of the "
+                    "squares, not their mean over all B·n_out entries (course_lib's MSELoss)")
+        return (head + f"; every right gradient is off by the same factor ({_fraction_text(c)} or its inverse): "
+                "check the loss (the mean over all B·n_out entries) and the divisor 2h of Eq. (2.3)")
+    if _GOOD <= report[k] < 1e-3:
+        return head + ("; one-sided differences (f(x + h) − f(x))/h are only O(h) accurate: use central ones, "
+                       "Eq. (2.3)")
+    if swapped:
+        return head + ("; this network is the mirror H = σ(XW1 + b1) ⊙ tanh(XW2 + b2): a check must differentiate "
+                       "the forward pass it is handed")
+    return head
+
+
+def _fraction_text(c):
+    r = round(c)
+    return f"{r} ×" if abs(c - r) < 1e-3 * c else f"{c:.3g} ×"
+
+
+def _which_error(reported, a, b):
+    """Name an absolute error reported in place of the relative one of Eq. (2.4)."""
+    diff = np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64)
+    for value, what in ((np.linalg.norm(diff), "the absolute error ‖a − b‖"),
+                        (np.max(np.abs(diff)), "the largest absolute difference max |a − b|")):
+        if value > 0 and abs(reported - value) <= 0.05 * value:
+            return f"; your number is {what}: divide ‖a − b‖ by ‖a‖ + ‖b‖"
+    return "; a relative error is ‖a − b‖ / (‖a‖ + ‖b‖)"
+
+
 def check_gated_gradcheck(fn, forward_fn=None, backward_fn=None) -> Result:
     """Exercise 5.6: `fn(forward, backward, params, X, T) -> {key: relative error}`, the learner's own gradient
     check: central differences (Eq. 2.3) of L = mean((forward(params, X) − T)²) for every entry of every
@@ -586,28 +646,45 @@ def check_gated_gradcheck(fn, forward_fn=None, backward_fn=None) -> Result:
              _well_conditioned(fresh, lambda rng: (int(rng.integers(2, 7)), *random_sizes(rng, 3, 1, 6, False)))]
     for i, (params, X, T) in enumerate(cases):
         swapped = i == 0  # the mirror network σ ⊙ tanh: a check must differentiate the forward it is handed
+        right = _variant_backward(swapped)(*_copied((params, X, T)))
         for what, bug, wrong_keys in _planted_backwards():
-            args = (_variant_forward(swapped), _variant_backward(swapped, bug), params, X, T)
+            planted = _variant_backward(swapped, bug)
+            handed = []  # the params dict the learner hands to backward (its copy): is it put back afterwards?
+
+            def backward(p, X_, T_, planted=planted, handed=handed):
+                handed.append(p)
+                return planted(p, X_, T_)
+
+            args = (_variant_forward(swapped), backward, params, X, T)
             got, verdict = call_learner(name, fn, args, slow=2.0)
             if verdict is not None:
                 return verdict
             report, verdict = _read_report(name, got)
             if verdict is not None:
                 return verdict
-            for k in GATED_KEYS:
-                if k in wrong_keys and not report[k] > _BAD:
+            where = f"{name} (network {i + 1}) handed a backward pass with {what}"
+            moved = _not_restored(handed, params)
+            fine = [k for k in GATED_KEYS if k not in wrong_keys]
+            bad_fine = [k for k in fine if not report[k] < _GOOD]
+            if bad_fine or moved:
+                if moved:
+                    return Result(FAIL, f"{where}: after your check, {moved} no longer holds the values it was "
+                                        "handed: each perturbed entry must be put back exactly (x[i] = old) before "
+                                        "the next one is perturbed, or every later difference is taken at a moved "
+                                        "point")
+                return Result(FAIL, _why_right_flagged(where, report, bad_fine, fine, swapped, T.size))
+            truth = _copied(right)
+            for k in wrong_keys:
+                expected = rel_error(planted(*_copied((params, X, T)))[k], truth[k])
+                if not report[k] > _BAD:
                     return Result(FAIL, f"{name} (network {i + 1}) missed a planted bug: handed a backward pass with "
                                         f"{what}, it reports {k}'s relative error as {report[k]:.1g}; a check "
                                         f"must show more than {_BAD:g} there")
-                if k not in wrong_keys and not report[k] < _GOOD:
-                    why = ("; one-sided differences (f(x + h) − f(x))/h are only O(h) accurate: use central "
-                           "ones, Eq. (2.3)") if _GOOD <= report[k] < 1e-3 else ""
-                    if swapped and not why:
-                        why = ("; this network is the mirror H = σ(XW1 + b1) ⊙ tanh(XW2 + b2): a check must "
-                               "differentiate the forward pass it is handed")
-                    return Result(FAIL, f"{name} (network {i + 1}) handed a backward pass with {what}: it reports "
-                                        f"{k}'s relative error as {report[k]:.1g}, but that gradient is right: a "
-                                        f"good check gives less than {_GOOD:g} there{why}")
+                if abs(report[k] - expected) > 0.05 * expected:
+                    which = _which_error(report[k], planted(*_copied((params, X, T)))[k], truth[k])
+                    return Result(FAIL, f"{where}: it reports {k}'s relative error as {report[k]:.3g}, but Eq. (2.4) "
+                                        f"gives {expected:.3g} for that planted bug (the checker knows the right "
+                                        f"gradient){which}")
     verdict_text = ("your gradient check passes the right gradients (< 1e-7) and catches all three planted bugs "
                     "(> 1e-3)")
     if forward_fn is None and backward_fn is None:

@@ -5,6 +5,10 @@ Each checker compares a learner's function with course_lib (the reference) on se
 
 from __future__ import annotations
 
+import re
+import tracemalloc
+import warnings
+
 import numpy as np
 
 from ..layers import Sigmoid
@@ -13,6 +17,7 @@ from . import (
     PASS,
     Result,
     _explain_exception,
+    _first_line,
     _not_attempted,
     _type_name,
     call_learner,
@@ -28,9 +33,11 @@ from . import (
 HINTS = {
     "normalize_vjp": [
         "Work with one row x first. y = x/‖x‖ depends on x twice: through the numerator and through ‖x‖. "
-        "Write ∂y_k/∂x_j for both parts, then form the VJP x̄ = Jᵀ ḡ of Eq. (10.1).",
+        "Write ∂y_k/∂x_j for both parts, then form the VJP x̄ = Jᵀ ḡ of Eq. (10.1). For the \"show that\": what does "
+        "scaling x by (1 + ε) do to y, and so to L?",
         "∂‖x‖/∂x_j = x_j/‖x‖ = y_j, so ∂y_k/∂x_j = (δ_kj − y_k y_j)/‖x‖: J = (I − y yᵀ)/‖x‖ is symmetric. Then "
-        "x̄ = (g − y (g·y))/‖x‖; for the batch, g·y is a row sum (keepdims=True) and ‖x‖ a (B, 1) column.",
+        "x̄ = (g − y (g·y))/‖x‖; for the batch, g·y is a row sum (keepdims=True) and ‖x‖ a (B, 1) column. For the "
+        "\"show that\", take the dot product x̄·x and use y·x = ‖x‖.",
     ],
     "scale_shift_vjp": [
         "Y = X ⊙ γ + β is element-wise in X, but γ and β are broadcast: each of their entries is used by all "
@@ -56,7 +63,8 @@ HINTS = {
         "Two partial derivatives: of a^b with respect to a (b fixed: a power rule) and with respect to b (a fixed: "
         "an exponential, a^b = e^(b ln a)). Each parent's .grad gets its own term times out.grad.",
         "∂(a^b)/∂a = b·a^(b−1) and ∂(a^b)/∂b = a^b·ln a. Add (+=) both, times out.grad: the checker uses a "
-        "twice, L = a^b·a, so an assignment loses a contribution.",
+        "twice, L = a^b·a, so an assignment loses a contribution. Parents (a, b): backward() visits only the "
+        "parents a node lists, so an a or b computed from other Values and left out never passes its gradient on.",
     ],
     "jacobian": [
         "One VJP with u = e_i gives row i of J; one JVP with v = e_j gives column j. Which is fewer: n_out rows "
@@ -101,6 +109,21 @@ def _sigma_prime(z):
 
 
 def check_value_sigmoid(fn, Value) -> Result:
+    """Exercise 10.3: see _check_value_sigmoid. The exercise asks for σ(v.data) "without overflow for any v.data":
+    a numpy RuntimeWarning while the learner's code runs (np.exp(1000) overflows to inf with a warning, and
+    1/(1 + inf) still gives the right 0) fails, naming Eq. (3.4), as notebook 03's stable_sigmoid does."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = _check_value_sigmoid(fn, Value)
+    overflow = [w for w in caught if issubclass(w.category, RuntimeWarning)]
+    if result.passed and overflow:
+        return Result(FAIL, f"value_sigmoid gives the right values and gradients, but numpy warned: "
+                            f"{_first_line(overflow[0].message)}. The exercise asks for no overflow at any v.data: "
+                            "use the stable form of Eq. (3.4), whose exp never sees a large positive argument")
+    return result
+
+
+def _check_value_sigmoid(fn, Value) -> Result:
     """Exercise 3: a sigmoid operation for the notebook's scalar `Value` class, Eq. (10.2) with Eq. (3.3).
 
     `fn(v)` takes a Value and returns a new Value holding σ(v.data) whose backward adds σ'·out.grad to
@@ -185,23 +208,38 @@ def check_torch_layout(fn) -> Result:
 # ---------------------------------------------------------------------------------------------------
 
 
-def check_value_pow(fn, Value) -> Result:
-    """Exercise 5: `fn(a, b)` → a new Value holding a.data ** b.data (a > 0), both a and b Values.
+_POW_W = 0.7  # the leaf w in L = (a ** b) · w: out.grad = w ≠ 1
 
-    The checker builds L = (a ** b) · a, so a is used twice, runs L.backward() and compares the gradients
-    with the derivatives of a^(b+1): ∂L/∂a = (b + 1)·a^b and ∂L/∂b = a^(b+1)·ln a. A _backward that assigns
-    (=) instead of adding (+=) loses the contribution of the second use (Eq. 10.4).
+
+def _pow_expected(u, v, c, d):
+    """The gradients of L = a^b · w with a = u·v and b = c·d (a > 0), by hand: ∂L/∂a = b a^(b−1) w and
+    ∂L/∂b = a^b ln a · w, then the product rule for a = u·v and b = c·d."""
+    a, b = u * v, c * d
+    g_a = b * a ** (b - 1.0) * _POW_W
+    g_b = a**b * np.log(a) * _POW_W
+    return g_a * v, g_a * u, g_b * d, g_b * c
+
+
+def check_value_pow(fn, Value) -> Result:
+    """Exercise 10.5: `fn(a, b)` → a new Value holding a.data ** b.data (a > 0), both a and b Values.
+
+    Two graphs per case. (1) L = (a ** b) · a with a and b leaves, so a is used twice: ∂L/∂a = (b + 1)·a^b and
+    ∂L/∂b = a^(b+1)·ln a; a _backward that assigns (=) instead of adding (+=) loses the second use (Eq. 10.4).
+    (2) L = (a ** b) · w with a = u·v and b = c·d, neither a leaf, and out.grad = w ≠ 1: the gradient reaches
+    u, v, c, d only if the new Value lists BOTH a and b as parents (the backward walk visits parents only, so
+    a parent left out never runs its _backward: its inputs get 0).
     """
     if fn is None:
         return _not_attempted("value_pow")
     fresh = fresh_rng()
     pairs = np.array([[1.7, 2.0], [0.6, -1.3], [2.5, 0.5], [1.1, 3.2],
                       [float(fresh.uniform(0.3, 3.0)), float(fresh.uniform(-2.0, 3.0))]])
-    data, grads_a, grads_b = [], [], []
+    data, grads_a, grads_b, nested = [], [], [], []
     for a_val, b_val in pairs:
         a, b = Value(float(a_val)), Value(float(b_val))
+        u, v, c, d = Value(float(a_val) / 1.3), Value(1.3), Value(float(b_val) / 0.8), Value(0.8)
 
-        def attempt(a=a, b=b):
+        def attempt(a=a, b=b, u=u, v=v, c=c, d=d):
             out = fn(a, b)
             if out is None:
                 return None, "value_pow returned None (did you forget `return`?)"
@@ -209,6 +247,11 @@ def check_value_pow(fn, Value) -> Result:
                 return None, f"value_pow should return a Value, got {_type_name(out)}"
             loss = out * a  # a is used a second time: its gradient must accumulate
             loss.backward()
+            a2, b2 = u * v, c * d  # not leaves: their own _backward must run after value_pow's
+            inner = fn(a2, b2)
+            if not isinstance(inner, Value):
+                return None, f"value_pow should return a Value, got {_type_name(inner)}"
+            (inner * Value(_POW_W)).backward()
             return out, None
 
         try:
@@ -224,6 +267,7 @@ def check_value_pow(fn, Value) -> Result:
         data.append(out.data)
         grads_a.append(a.grad)
         grads_b.append(b.grad)
+        nested.append((u.grad, v.grad, c.grad, d.grad))
     A, Bv = pairs[:, 0], pairs[:, 1]
     for name, got, expected, eq in (
         ("(a ** b).data", data, A**Bv, "the power a^b"),
@@ -232,8 +276,26 @@ def check_value_pow(fn, Value) -> Result:
     ):
         res = check_array(name, np.array(got), expected, eq)
         if not res.passed:
+            if name.startswith("a.grad") and "rel. error" in res.message \
+                    and np.allclose(np.array(got, dtype=np.float64), Bv * A**Bv, rtol=1e-6, atol=1e-12):
+                res = Result(FAIL, res.message + ": your _backward sets a.grad (=) instead of adding to it (+=), so "
+                                                  "the other use of a is lost (Eq. 10.4)")
             return res
-    return Result(PASS, f"a ** b: value and both gradients agree on {len(pairs) - 1} cases (rel. error < 1e-08)")
+    got = np.array(nested)
+    expected = np.array([_pow_expected(a_val / 1.3, 1.3, b_val / 0.8, 0.8) for a_val, b_val in pairs])
+    labels = ("u.grad and v.grad (a = u·v)", "c.grad and d.grad (b = c·d)")
+    for cols, label in zip(((0, 1), (2, 3)), labels):
+        res = check_array(f"{label} for L = a^b · w", got[:, cols], expected[:, cols],
+                          "the chain rule through a and b, Eq. (10.2)")
+        if not res.passed:
+            parent = "a" if cols == (0, 1) else "b"
+            if "all zeros" in res.message:
+                res = Result(FAIL, res.message + f": no gradient reaches the inputs of {parent} when {parent} is "
+                                                 f"not a leaf: list both a and b as parents, Value(…, (a, b)), so the "
+                                                 f"backward walk visits {parent} and runs its _backward")
+            return res
+    return Result(PASS, f"a ** b: value and both gradients agree on {len(pairs) - 1} cases, also in "
+                        "L = a^b · w with a and b computed from other Values (rel. error < 1e-08)")
 
 
 def check_jacobian(fn) -> Result:
@@ -299,6 +361,51 @@ def _normalize_vjp_reference(X, G):
     return (G - Y * np.sum(G * Y, axis=1, keepdims=True)) / N
 
 
+_BIG_N, _BIG_ROWS = 1000, 3
+_NN_BYTES = 8 * _BIG_N * _BIG_N
+
+
+def _no_n_by_n(fn, passed: Result) -> Result:
+    """The exercise says: no n × n matrix. Measured, not guessed (as notebook 12's softmax_vjp): the peak memory
+    numpy allocates (tracemalloc) while fn runs on 3 rows of n = 1000 stays far below one 8 MB n × n matrix
+    without one (the broadcast solution needs a few (3, 1000) arrays, 24 kB each); a Jacobian built per row,
+    even one row at a time, reaches it."""
+    rng = np.random.default_rng(1011)
+    X, G = rng.standard_normal((_BIG_ROWS, _BIG_N)), rng.standard_normal((_BIG_ROWS, _BIG_N))
+    started = not tracemalloc.is_tracing()
+    if started:
+        tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        base = tracemalloc.get_traced_memory()[0]
+        _, verdict = call_learner("normalize_vjp", fn, (X, G))
+        peak = tracemalloc.get_traced_memory()[1] - base
+    finally:
+        if started:
+            tracemalloc.stop()
+    if verdict is not None:
+        return verdict
+    if peak >= _NN_BYTES // 2:
+        return Result(FAIL, f"normalize_vjp gives the right values, but for rows of n = {_BIG_N} entries it needs as "
+                            f"much memory as an n × n matrix ({_NN_BYTES // 10**6} MB each): the exercise asks for "
+                            "none, not even one row's Jacobian at a time. Use (g − y (y·g)) / ‖x‖ with row sums and "
+                            "broadcasting")
+    return passed
+
+
+def _keepdims_hint(res: Result) -> Result:
+    """A (B,) row sum that met a (B, n) array: name keepdims=True instead of "a missing transpose or sum?"."""
+    shapes = [tuple(int(s) for s in m.split(",") if s.strip())
+              for m in re.findall(r"\((\d+(?:,\s*\d+)*),?\)", res.message.split("numpy says:")[-1])]
+    rows = {s[0] for s in shapes if len(s) == 2 and s[0] != s[1]}
+    if any(len(s) == 1 and s[0] in rows for s in shapes):
+        return Result(FAIL, "normalize_vjp combined a (B,) array with a (B, n) one: a row sum such as "
+                            "np.sum(G * Y, axis=1) drops the axis, and numpy then lines the B sums up with the n "
+                            "columns. Keep it as a (B, 1) column with keepdims=True so it broadcasts along each row. "
+                            + res.message.split(". ", 1)[-1])
+    return res
+
+
 def check_normalize_vjp(fn) -> Result:
     """Exercise 10.1: `fn(X, G)` → X̄ for Y = X / ‖X‖ row by row (each row scaled to length 1), G = ∂L/∂Y.
 
@@ -313,7 +420,11 @@ def check_normalize_vjp(fn) -> Result:
     extra = [(fresh.normal(size=(B, n)), fresh.normal(size=(B, n)))]
     res = check_function("normalize_vjp", fn, _normalize_vjp_reference, cases, "Eq. (10.1) for y = x / ‖x‖",
                          random_cases=extra)
-    if res.passed or "rel. error" not in res.message:
+    if res.passed:
+        return _no_n_by_n(fn, res)
+    if "broadcast" in res.message:
+        return _keepdims_hint(res)
+    if "rel. error" not in res.message:
         return res
     # name the usual slip: the norm treated as a constant (only the diagonal 1/‖x‖ of the Jacobian)
     for X, G in cases:
