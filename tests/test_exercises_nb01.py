@@ -182,3 +182,19 @@ def test_hints_cover_every_exercise_of_notebook_01():
     for ex_id in ids:
         nudge, key = nb01.HINTS[ex_id]
         assert nudge and key and nudge != key
+
+
+# ---- the learner trial's messages (1.1, 1.4) ------------------------------------------------------------------
+
+def test_hand_forward_prediction_message_reads_for_one_or_both_samples():
+    # Ŷ = [[−1], [5]] (the right answer above); one wrong sample is named, two wrong ones are "each sample".
+    one = nb01.check_hand_forward_prediction([[-1.0], [6.0]])
+    assert one.status == "fail" and "for sample 2, row by row" in one.message, one
+    both = nb01.check_hand_forward_prediction([[5.0], [-1.0]])
+    assert both.status == "fail" and "for each sample" in both.message and "that sample" not in both.message, both
+
+
+def test_abs_network_message_names_the_points_as_the_text_does():
+    # The exercise text says "401 points of [−5, 5] and at ±1000"; the verdict must say the same.
+    result = nb01.check_abs_network((np.array([[1.0, -1.0]]), np.zeros(2), np.array([[1.0], [1.0]]), np.zeros(1)))
+    assert result.passed and "401 points of [−5, 5] and at ±1000" in result.message, result

@@ -186,7 +186,7 @@ def check_abs_network(weights) -> Result:
             hint = " (a missing or extra transpose?)" if a.shape == shape[::-1] else ""
             return Result(FAIL, f"{key} has shape {a.shape}, but Eq. (1.2) for a 1-2-1 network needs {shape}{hint}")
     x = np.concatenate([np.linspace(-5.0, 5.0, 401), [-1000.0, 1000.0]])[:, None]
-    return check_array(f"{name}'s output on 403 points of [-5, 5] and ±1000", _abs_net_output(*arrays, x),
+    return check_array(f"{name}'s output on 401 points of [−5, 5] and at ±1000", _abs_net_output(*arrays, x),
                        np.abs(x), "|x|", tol=1e-12)
 
 
@@ -310,9 +310,11 @@ def check_hand_forward_prediction(prediction) -> Result:
         if np.allclose(got, value, rtol=0, atol=1e-9):
             return Result(FAIL, f"{name} is off: {why}")
     right = [bool(np.isclose(g, t, rtol=0, atol=1e-9)) for g, t in zip(got[:, 0], truth[:, 0], strict=True)]
-    which = {(True, False): "sample 1 is right, sample 2 is not", (False, True): "sample 2 is right, sample 1 is not",
-             (False, False): "both samples are off"}[tuple(right)]
-    return Result(FAIL, f"{name} fails Eq. (1.2)–(1.4): {which}; write Z_1, A_1 and Z_2 for that sample row by row")
+    which = {(True, False): "sample 1 is right, sample 2 is not; write Z_1, A_1 and Z_2 for sample 2, row by row",
+             (False, True): "sample 2 is right, sample 1 is not; write Z_1, A_1 and Z_2 for sample 1, row by row",
+             (False, False): "both samples are off; write Z_1, A_1 and Z_2 for each sample (one row each)"
+             }[tuple(right)]
+    return Result(FAIL, f"{name} fails Eq. (1.2)–(1.4): {which}")
 
 
 def _fold_cases(seed: int | None = 105):
@@ -371,19 +373,21 @@ HINTS = {
     "folded_standardisation": [
         "Write the layer on the standardised input, ((X − 1μᵀ)/s) W + 1bᵀ, and expand it until it reads "
         "X·(something) + 1·(something)ᵀ. Which index of W meets s_i?",
-        "Dividing column i of X by s_i is X·diag(1/s), so W_raw = diag(1/s) W: row i of W divided by s_i "
-        "(in numpy, W / s[:, None]). The constant part is −(μ/s)ᵀ W, a row of n_1 numbers, added to bᵀ.",
+        "Split the standardised input into two parts, X·diag(1/s) and −1(μ/s)ᵀ, and multiply each by W on its own. "
+        "Then read off which matrix multiplies X (that is W_raw) and which row is added to every sample (with b, "
+        "that is b_rawᵀ); write the shape under each.",
     ],
     "merged_linear": [
         "Substitute the first layer into the second and multiply out; keep the order of the factors (matrix "
         "products do not commute) and write the shape under each term.",
-        "(X W1 + 1 b1ᵀ) W2 = X (W1 W2) + 1 (b1ᵀ W2): the bias of the first layer goes through W2 too. "
-        "In numpy the row b1ᵀ W2 is b1 @ W2, shape (n_2,).",
+        "Multiply (X W1 + 1 b1ᵀ) by W2 term by term, keeping each product in its order (matrix products do not "
+        "commute), then group: what multiplies X is W, and every row added to all samples, 1·(row), belongs to bᵀ. "
+        "Check how many terms land in the second group.",
     ],
     "abs_network": [
         "What are ReLU(x) and ReLU(−x) for x > 0 and for x < 0? Can two hidden units give you those two?",
-        "ReLU(x) + ReLU(−x) = |x| for every x. Unit 1 computes ReLU(x), unit 2 ReLU(−x): that fixes W1 (1×2) and "
-        "b1; the output adds them, which fixes W2 (2×1) and b2.",
+        "Compare ReLU(x) and ReLU(−x) on each side of 0 and add them. Then choose W1 and b1 so that the two hidden "
+        "units receive x and −x, and W2 and b2 so that the output combines them as that sum does.",
     ],
 }
 
