@@ -271,33 +271,36 @@ HINTS = {
     "dead_units_prediction": [
         "A unit whose pre-activation is −100 + (something small) outputs 0 for every sample, and ReLU′ is 0 there. "
         "Which column of H, and which column of Δ_U, does that make zero?",
-        "Column k of Δ_U = 0 makes column k of ∇W = XᵀΔ_U zero (n_x entries) and entry k of ∇b1 = Δ_Uᵀ1 zero; column k "
-        "of H = 0 makes row k of ∇S = HᵀG_Y zero (n_y entries). Count these for the two dead units; nothing else is "
-        "exactly 0 with random data.",
+        "Follow one dead unit k through the backward pass: which column of H and which column of Δ_U are zero for "
+        "every sample? Then read (4.9), (4.6) and (4.11): which column, row or entry of each gradient is built "
+        "from that column alone, and how many entries does it hold? With random data nothing else is exactly 0.",
     ],
     "tanh_mean_grads": [
         "Only two things change from (4.5)–(4.11): the loss's gradient G_Y = ∂L/∂Y, and f′ in (4.8). Write each for "
         "this loss and this activation.",
-        "L = (1/B) Σ_r Σ_j (Y_rj − T_rj)², so G_Y = 2(Y − T)/B (no 1/n_y); tanh′(U) = 1 − tanh²(U) = 1 − H². The rest "
-        "is (4.6)–(4.11) unchanged: dS = HᵀG_Y, db2 = G_Yᵀ1, Δ_U = (G_Y Sᵀ) ⊙ (1 − H²), dW = XᵀΔ_U, db1 = Δ_Uᵀ1.",
+        "Differentiate L = (1/B) Σ_r Σ_j (Y_rj − T_rj)² by one Y_rj to get G_Y (which count does the mean divide "
+        "by?), and write tanh′(U) in terms of H. Put these two into (4.6)–(4.11); nothing else changes.",
     ],
     "homogeneity": [
         "ReLU(cu) = c ReLU(u) for c > 0. What happens to Y when W is replaced by cW? Now differentiate L(cW) with "
         "respect to c at c = 1, once directly and once by the chain rule through W.",
-        "Y(cW) = c Y(W), so dL/dc at c = 1 is ⟨G_Y, Y⟩ = Σ_rj (G_Y)_rj Y_rj; by the chain rule through W it is "
-        "⟨∇_W L, W⟩. So ⟨W, ∇_W L⟩ = ⟨Y, 2(Y − T)⟩, and the same argument with S gives ⟨S, ∇_S L⟩ the same value.",
+        "With Y(cW) = c·Y(W) for c > 0, differentiate L(cW) with respect to c at c = 1 in two ways: by the chain "
+        "rule through the entries of W (a sum of W_ij times an entry of ∇_W L), and through Y (a sum of Y_rj times "
+        "an entry of G_Y). Set the two equal, substitute G_Y from (4.5), and repeat the argument with S.",
     ],
     "tied_weights_grad": [
         "Give the two uses of W two names: W_a = W in the encoder and M = Wᵀ in the decoder. How does a variable that "
         "feeds several places collect its gradient (Eq. 2.7)?",
-        "∇M = Hᵀ G_Y by (4.6) and M = Wᵀ, so the decoder adds (Hᵀ G_Y)ᵀ = G_Yᵀ H (n × h); the encoder adds "
-        "Xᵀ[(G_Y W) ⊙ ReLU′(XW)] by (4.7)–(4.9), with G_H = G_Y Mᵀ = G_Y W. ∇W is the sum of the two.",
+        "Name the two uses: W in the encoder, M = Wᵀ in the decoder. Find ∇M with (4.6) and the encoder's ∇W with "
+        "(4.7)–(4.9) as if they were different matrices; then bring ∇M to W's shape (M = Wᵀ) and add the two, as "
+        "(2.7) adds paths.",
     ],
     "per_sample_grads": [
         "(4.9) is a sum over samples of outer products, Σ_r x_r δ_rᵀ. Which row of X and which row of Δ_U make "
         "sample r's term?",
-        "Compute Δ_U (B, n_h) as in (4.5), (4.7), (4.8) (with the biases); then entry [r] = outer(X[r], Δ_U[r]), "
-        "all at once by broadcasting X[:, :, None] * Delta_U[:, None, :] (or np.einsum('ri,rj->rij', …)).",
+        "Compute Δ_U (B, n_h) as in (4.5), (4.7), (4.8), biases included. Sample r's term of (4.9) is the outer "
+        "product of row r of X with row r of Δ_U; build all B of them at once by giving each array a singleton "
+        "axis so that they broadcast to (B, n_x, n_h).",
     ],
 }
 
