@@ -126,12 +126,20 @@ def _entries_01_03(Entry, sig):
         # ---- 02
         "nb02.check_rel_error_prediction": Entry(
             (0.5, 1 / 3), "2.4",
-            {"divided by ‖b‖ only": ((2.0, 0.5), "2.4"), "swapped": ((1 / 3, 0.5), "2.4")},
+            {"divided by ‖b‖ only": ((2.0, 0.5), "2.4"), "swapped": ((1 / 3, 0.5), "wrong order")},
             kind="value"),
         "nb02.check_mixing_layer_grads": Entry(
             lambda M, X, W, D: ((M @ X).T @ D, M.T @ D @ W.T), "Eq. (2.",
             {"no transpose on M": (lambda M, X, W, D: ((M @ X).T @ D, M @ D @ W.T), "Eq. (2.7)"),
              "M ignored": (lambda M, X, W, D: (X.T @ D, D @ W.T), "Eq. (2.5)")}),
+        "nb02.check_column_layer_grads": Entry(
+            lambda x, V, t: (V.T @ ((np.tanh(V @ x) - t) * (1 - np.tanh(V @ x) ** 2)),
+                             np.outer((np.tanh(V @ x) - t) * (1 - np.tanh(V @ x) ** 2), x)), "Eq. (2.",
+            {"section 3's table with V for W": (
+                lambda x, V, t: (V @ ((np.tanh(V @ x) - t) * (1 - np.tanh(V @ x) ** 2)),
+                                 np.outer(x, (np.tanh(V @ x) - t) * (1 - np.tanh(V @ x) ** 2))), "Eq. (2.8)"),
+             "tanh' dropped": (lambda x, V, t: (V.T @ (np.tanh(V @ x) - t), np.outer(np.tanh(V @ x) - t, x)),
+                               "Eq. (2.8)")}),
         "nb02.check_ridge_minimiser": Entry(
             lambda X, Y, lam: np.linalg.solve(X.T @ X + lam * np.eye(X.shape[1]), X.T @ Y), "∂L/∂W = 0",
             {"2λ": (lambda X, Y, lam: np.linalg.solve(X.T @ X + 2 * lam * np.eye(X.shape[1]), X.T @ Y), "∂L/∂W = 0"),
@@ -169,8 +177,9 @@ def _entries_01_03(Entry, sig):
             {"p on everything": (lambda Z, T, p: p * (sig(Z) - T) / Z.size, "the pos-weighted BCE gradient"),
              "p ignored": (lambda Z, T, p: (sig(Z) - T) / Z.size, "the pos-weighted BCE gradient")}),
         "nb03.check_bce_curvature": Entry(
-            lambda Z, T: sig(Z) * (1 - sig(Z)), "the derivative of Eq. (3.10)",
+            lambda Z, T: _stable_sig(Z) * _stable_sig(-Z), "the derivative of Eq. (3.10)",
             {"first derivative": (lambda Z, T: sig(Z) - T, "the derivative of Eq. (3.10)"),
+             "1 − σ(z) rounds to 0 at large z": (lambda Z, T: _stable_sig(Z) * (1 - _stable_sig(Z)), "entry by entry"),
              "depends on t": (lambda Z, T: np.where(T > 0.5, sig(Z) * (1 - sig(Z)), sig(Z)), "Eq. (3.10)")}),
     })
     return NEW_ENTRIES

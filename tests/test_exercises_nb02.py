@@ -109,7 +109,7 @@ def test_rel_error_prediction_right_answer_passes_and_none_is_not_attempted():
         ((1 / 3, 0.5), "3g"),  # the two numbers swapped
         (0.5, "should be two numbers"),  # one number where two are asked for
         (("0.5", "0.33"), "should be a number"),  # strings
-        ((float("nan"), 1 / 3), "should be a number"),  # NaN can never be within 1e-3
+        ((float("nan"), 1 / 3), "finite number, got nan"),  # NaN can never be within 1e-3
     ],
 )
 def test_rel_error_prediction_wrong_answers_fail(prediction, match):
@@ -376,7 +376,7 @@ def test_hints_cover_every_exercise_of_notebook_02():
 
     ids = [ex["id"] for ex in exercises("02")]
     assert ids == ["rel_error_prediction", "jacobian", "mixing_layer_grads", "ridge_grad", "ridge_minimiser",
-                   "fixed_grads", "numerical_grad", "ridge_verification"]
+                   "column_layer_grads", "numerical_grad", "ridge_verification"]
     for ex_id in ids:
         nudge, key = nb02.HINTS[ex_id]
         assert nudge and key and nudge != key
@@ -403,3 +403,165 @@ def test_jacobian_wrong_answers_fail(wrong):
 
 def test_jacobian_right_passes():
     assert nb02.check_jacobian(jacobian_right).passed
+
+
+# ---- the learner trial's false passes and messages (2.1, 2.2, 2.7, 2.8) --------------------------------------
+
+def test_rel_error_prediction_accepts_any_pair_of_real_numbers():
+    # The right values in the forms a learner writes them: a numpy array, exact fractions, ints mixed with floats.
+    from fractions import Fraction
+
+    assert nb02.check_rel_error_prediction(np.array([0.5, 1 / 3])).passed
+    assert nb02.check_rel_error_prediction((Fraction(1, 2), Fraction(1, 3))).passed
+    assert nb02.check_rel_error_prediction([np.float32(0.5), 1 / 3]).passed
+
+
+def test_rel_error_prediction_names_a_swapped_pair():
+    # (1/3, 1/2) holds both right numbers in the wrong order: the message says so rather than "off by 1e-3".
+    result = nb02.check_rel_error_prediction(np.array([1 / 3, 0.5]))
+    assert result.status == "fail" and "wrong order" in result.message, result
+
+
+def jacobian_by_finite_differences(W, b, x, h=1e-6):  # what the exercise forbids: (2.3) column by column
+    J = np.zeros((W.shape[1], x.size))
+    for i in range(x.size):
+        e = np.zeros_like(x)
+        e[i] = h
+        J[:, i] = (np.tanh(W.T @ (x + e) + b) - np.tanh(W.T @ (x - e) + b)) / (2 * h)
+    return J
+
+
+def test_jacobian_by_finite_differences_is_rejected_and_named():
+    # Central differences agree to ~1e-10 (rounding/h + h²), an analytic Jacobian to ~1e-15; the exercise asks for
+    # the chain rule, and the checker's 1e-11 separates the two.
+    case = nb02._jacobian_cases()[0]
+    err = rel_error(jacobian_by_finite_differences(*case), jacobian_right(*case))
+    assert 1e-11 < err < 1e-5
+    result = nb02.check_jacobian(jacobian_by_finite_differences)
+    assert result.status == "fail" and "finite differences" in result.message, result
+
+
+def test_jacobian_other_analytic_forms_pass():
+    # sech² and the diag product: the same analytic answer, rounded differently (still ~1e-15).
+    assert nb02.check_jacobian(lambda W, b, x: np.diag(1 / np.cosh(W.T @ x + b) ** 2) @ W.T).passed
+
+
+def numgrad_no_argument(f, x, h=1e-5):  # calls f() the way course_lib.numerical_grad does
+    grad = np.zeros(x.shape)
+    for idx in np.ndindex(x.shape):
+        old = x[idx]
+        x[idx] = old + h
+        f_plus = f()
+        x[idx] = old - h
+        f_minus = f()
+        x[idx] = old
+        grad[idx] = (f_plus - f_minus) / (2 * h)
+    return grad
+
+
+def test_numerical_grad_calling_f_without_x_is_told_how_to_call_it():
+    result = nb02.check_numerical_grad(numgrad_no_argument)
+    assert result.status == "fail" and "f takes x: call f(x)" in result.message, result
+    assert "_Probe" not in result.message
+
+
+def _verify_with(measure):
+    def verify(grad_fn, X, W, Y, lam):
+        def loss(W_):
+            return np.sum((X @ W_ - Y) ** 2) + lam * np.sum(W_**2)
+
+        a, num = grad_fn(X, W, Y, lam), numgrad_right(loss, W.copy())
+        return measure(a, num)
+
+    return verify
+
+
+@pytest.mark.parametrize(
+    "measure",
+    [
+        lambda a, num: np.linalg.norm(a - num),  # an absolute error: tiny for the right gradient, not Eq. (2.4)
+        lambda a, num: np.sum((a - num) ** 2),  # a sum of squares
+        lambda a, num: np.max(np.abs(a - num)),  # the largest entry of the difference
+        lambda a, num: abs(np.mean(a - num)),  # the mean difference
+        lambda a, num: np.linalg.norm(a - num) / np.linalg.norm(num),  # ‖a − n‖/‖n‖: 1/2 for the half, not 1/3
+    ],
+)
+def test_ridge_verification_rejects_numbers_that_are_not_the_relative_error(measure):
+    # Each is < 1e-6 for the right gradient and > 1e-4 for the wrong ones, so a threshold alone passes it; but for
+    # the half gradient Eq. (2.4) is exactly 1/3 whatever the data, and none of these gives 1/3 ± 5 %.
+    result = nb02.check_ridge_verification(_verify_with(measure), ridge_right)
+    assert result.status == "fail" and "Eq. (2.4)" in result.message, result
+
+
+def test_ridge_verification_planted_errors_are_what_eq_2_4_says():
+    # The checker's own measurement: the half gradient is 1/3 by Eq. (2.4) (a = g/2, b = g), independently of g.
+    for X, W, Y, lam in nb02._ridge_cases(211):
+        assert abs(nb02._true_error(nb02._ridge_wrong("half"), X, W, Y, lam) - 1 / 3) < 1e-8
+        assert nb02._true_error(nb02._ridge_wrong("no λ term"), X, W, Y, lam) > 1e-3 or lam == 0
+
+
+def test_ridge_verification_with_a_stub_numerical_grad_names_exercise_2_7():
+    def stub_numgrad(f, x, h=1e-5):
+        raise NotImplementedError()
+
+    def verify(grad_fn, X, W, Y, lam):
+        return rel_error(grad_fn(X, W, Y, lam), stub_numgrad(lambda W_: 0.0, W.copy()))
+
+    result = nb02.check_ridge_verification(verify, ridge_right)
+    assert result.status == NOT_ATTEMPTED and "2.7" in result.message and "stub_numgrad" in result.message, result
+
+
+@pytest.mark.parametrize("value, shown", [(float("nan"), "got nan"), (-0.3, "got −0.3")])
+def test_ridge_verification_names_a_nan_or_negative_number(value, shown):
+    result = nb02.check_ridge_verification(lambda grad_fn, X, W, Y, lam: value, ridge_right)
+    assert result.status == "fail" and shown in result.message, result
+
+
+# ---- 2.6 in the column convention: section 3's table, copied with V for W, is the bug -------------------------
+
+def column_right(x, V, t):
+    a = np.tanh(V @ x)
+    d = (a - t) * (1 - a**2)
+    return V.T @ d, np.outer(d, x)
+
+
+def test_column_reference_matches_finite_differences():
+    for x, V, t in nb02._column_cases():
+        x, V = x.copy(), V.copy()
+
+        def loss(x=x, V=V, t=t):
+            return 0.5 * np.sum((np.tanh(V @ x) - t) ** 2)
+
+        dx, dV = nb02._column_reference(x, V, t)  # central differences reach ~1e-8 here; a wrong formula ≥ 1e-2
+        assert rel_error(numerical_grad(loss, x), dx) < 1e-7
+        assert rel_error(numerical_grad(loss, V), dV) < 1e-7
+
+
+def test_column_right_passes_and_none_is_not_attempted():
+    assert nb02.check_column_layer_grads(column_right).passed
+    assert nb02.check_column_layer_grads(None).status == NOT_ATTEMPTED
+
+
+def _column_with(dx_of, dV_of):
+    def grads(x, V, t):
+        a = np.tanh(V @ x)
+        d = (a - t) * (1 - a**2)
+        return dx_of(x, V, d), dV_of(x, V, d)
+
+    return grads
+
+
+@pytest.mark.parametrize(
+    "wrong",
+    [
+        _column_with(lambda x, V, d: V @ d, lambda x, V, d: np.outer(x, d)),  # the printed bug: the table with V for W
+        _column_with(lambda x, V, d: V.T @ d, lambda x, V, d: np.outer(x, d)),  # only step 2 fixed: ∂L/∂V is (V's)ᵀ
+        _column_with(lambda x, V, d: V @ d, lambda x, V, d: np.outer(d, x)),  # only step 3 fixed: J not transposed
+        lambda x, V, t: (V.T @ (np.tanh(V @ x) - t), np.outer(np.tanh(V @ x) - t, x)),  # tanh' dropped from δ
+        lambda x, V, t: (V.T @ ((np.tanh(V @ x) - t) * (1 - (V @ x) ** 2)),  # 1 − z² for tanh'(z) = 1 − a²
+                         np.outer((np.tanh(V @ x) - t) * (1 - (V @ x) ** 2), x)),
+    ],
+)
+def test_column_wrong_answers_fail(wrong):
+    # Two fixed cases have a square V, where every one of these runs; the others are caught by their values.
+    assert nb02.check_column_layer_grads(wrong).status == "fail"

@@ -8,9 +8,11 @@ Usage in the notebook: `from course_lib.exercises import nb02; nb02.check_grad_W
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy as np
 
-from ..gradcheck import rel_error
+from ..gradcheck import numerical_grad, rel_error
 from ..layers import Linear, Tanh
 from . import (
     FAIL,
@@ -44,15 +46,28 @@ def _jacobian_reference(W, b, x):
     return Tanh.derivative(z)[:, None] * W.T
 
 
+_ANALYTIC_TOL = 1e-11  # an analytic Jacobian agrees to ~1e-15; central differences reach ~1e-9 at best
+
+
 def check_jacobian(fn):
-    """Exercise 2.1: `fn(W, b, x)` returns the Jacobian of x ↦ tanh(Wᵀx + b) at x, Eq. (2.1).
+    """Exercise 2.2: `fn(W, b, x)` returns the Jacobian of x ↦ tanh(Wᵀx + b) at x, Eq. (2.1).
 
     One sample in the row convention: x is (n_in,), W is (n_in, n_out), b is (n_out,). The answer is
     (n_out, n_in) in numerator layout, J[j, i] = ∂a_j/∂x_i. Compared with diag(tanh'(z)) Wᵀ built from
-    `course_lib.Tanh.derivative`, on four seeded cases (one with a square W).
+    `course_lib.Tanh.derivative`, on four seeded cases (one with a square W), to 1e-11: the exercise asks for the
+    chain rule, and an analytic answer is exact to rounding (~1e-15) while finite differences (2.3) are off by
+    1e-10 or more (rounding over h plus h²), so an error between 1e-11 and 1e-5 is named as finite differences.
     """
-    return check_function("your Jacobian", fn, _jacobian_reference, _jacobian_cases(), "Eq. (2.1)",
-                          random_cases=_jacobian_cases(None))
+    res = check_function("your Jacobian", fn, _jacobian_reference, _jacobian_cases(), "Eq. (2.1)",
+                         tol=_ANALYTIC_TOL, random_cases=_jacobian_cases(None))
+    if res.passed or "rel. error" not in res.message or "entry by entry" in res.message:
+        return res
+    loose = check_function("your Jacobian", fn, _jacobian_reference, _jacobian_cases(), "Eq. (2.1)", tol=1e-5)
+    if loose.passed:
+        return Result(FAIL, "your Jacobian is close to Eq. (2.1) but not exact (rel. error between 1e-11 and 1e-5), "
+                            "as finite differences (2.3) are: derive it with the chain rule, Eq. (2.8); an analytic "
+                            "Jacobian agrees to rounding, about 1e-15")
+    return res
 
 
 # (B, n_in, n_out) for the layer-gradient exercises.
@@ -211,12 +226,70 @@ def check_fixed_grads(fn):
     return Result(PASS, f"both gradients agree with Eq. (2.8) and (2.2) on {len(cases)} cases (rel. error < 1e-08)")
 
 
+def _column_reference(x, V, t):
+    # The column convention z = V x is the row convention's z = Wᵀx with W = Vᵀ: run course_lib's Linear and Tanh
+    # with W = Vᵀ on the row xᵀ, loss ½‖a − t‖² (∂L/∂a = a − t). ∂L/∂x is x's shape either way; ∂L/∂V, in V's shape
+    # (2.2), is the transpose of ∂L/∂W.
+    lin, act = Linear(V.shape[1], V.shape[0], bias=False), Tanh()
+    lin.W[...] = V.T
+    a = act.forward(lin.forward(x[None, :]))
+    dx = lin.backward(act.backward(a - t[None, :]))
+    return dx[0], lin.dW.T.copy()
+
+
+def _column_cases(seed: int | None = 213):
+    rng = np.random.default_rng(seed) if seed is not None else fresh_rng()
+    shapes = [(3, 3), (2, 4), (5, 2), (4, 4)] if seed is not None else [tuple(random_sizes(rng, 2, 2, 8))]
+    return [(rng.normal(size=n_in), rng.normal(size=(n_out, n_in)), rng.normal(size=n_out)) for n_out, n_in in shapes]
+
+
+def check_column_layer_grads(fn) -> Result:
+    """Exercise 2.6 (derive, find the bug): `fn(x, V, t)` returns (∂L/∂x, ∂L/∂V) for one tanh layer in the COLUMN
+    convention, z = V x with V (n_out, n_in), a = tanh(z), L = ½‖a − t‖².
+
+    Reference: with δ = (a − t) ⊙ (1 − a²), ∂L/∂x = Vᵀδ (n_in,) and ∂L/∂V = δ xᵀ (n_out, n_in), V's shape (2.2),
+    computed through course_lib's Linear with W = Vᵀ. Section 3's table (z = Wᵀx: W r and x rᵀ), copied with V for
+    W, is the printed bug: it runs only when V is square, and two of the cases are square.
+    """
+    return check_function("your (dL_dx, dL_dV)", fn, _column_reference, _column_cases(), "Eq. (2.8) and (2.2)",
+                          labels=("dL/dx", "dL/dV"),
+                          equations=("Eq. (2.8) right, with J_zx = V", "Eq. (2.2), in V's shape"),
+                          random_cases=_column_cases(None))
+
+
 # ---------------------------------------------------------------------------------------------------------
 # The ladder: predict a relative error; derive a sample-mixing layer and the ridge minimiser; build
 # a central-difference gradient check and verify a derived gradient with it.
 # ---------------------------------------------------------------------------------------------------------
 
 _REL_FACTORS = (3.0, 0.5)  # the prediction exercise: err(3g, g) and err(g/2, g), Eq. (2.4)
+
+
+def _real_pair(prediction):
+    """Two finite floats from a tuple, list or length-2 numeric array of real numbers (int, float, numpy scalars,
+    Fraction); None if it is not a pair, a failing Result if an entry is not a finite real number."""
+    if isinstance(prediction, np.ndarray):
+        if prediction.shape != (2,) or prediction.dtype.kind not in "iuf":
+            return None
+        items = [prediction[0], prediction[1]]
+    elif isinstance(prediction, (tuple, list)) and len(prediction) == 2:
+        items = list(prediction)
+    else:
+        return None
+    numbers = []
+    for item in items:
+        number = exact_number(item)
+        if number is None and type(item) is Fraction:
+            try:
+                number = float(item)
+            except OverflowError:  # Fraction(10**400): not a number a prediction can be compared as
+                number = float("inf")
+        if number is None:
+            return Result(FAIL, f"each prediction should be a number, got {_type_name(item)}")
+        if not np.isfinite(number):
+            return Result(FAIL, f"each prediction should be a finite number, got {number}")
+        numbers.append(float(number))
+    return numbers
 
 
 def check_rel_error_prediction(prediction) -> Result:
@@ -228,15 +301,19 @@ def check_rel_error_prediction(prediction) -> Result:
     name = "your pair of predictions"
     if prediction is None or prediction is Ellipsis:
         return _not_attempted(name)
-    if not isinstance(prediction, (tuple, list)) or len(prediction) != 2:
+    pair = _real_pair(prediction)
+    if pair is None:
         return Result(FAIL, f"{name} should be two numbers (err for 3g, err for g/2), got "
                             f"{_describe(prediction)}")
+    if isinstance(pair, Result):
+        return pair
     g = fresh_rng().normal(size=(4, 3))
-    for k, guess in zip(_REL_FACTORS, prediction, strict=True):
-        truth = rel_error(k * g, g)
-        number = exact_number(guess)
-        if number is None or not np.isfinite(number):
-            return Result(FAIL, f"each prediction should be a number, got {_type_name(guess)}")
+    truths = [rel_error(k * g, g) for k in _REL_FACTORS]
+    if all(abs(p - t) > 1e-3 for p, t in zip(pair, truths, strict=True)) and \
+            all(abs(p - t) <= 1e-3 for p, t in zip(pair, truths[::-1], strict=True)):
+        return Result(FAIL, f"{name} has the right two numbers in the wrong order: the first is err(3g, g), the "
+                            "second err(g/2, g)")
+    for k, number, truth in zip(_REL_FACTORS, pair, truths, strict=True):
         if abs(number - truth) > 1e-3:
             what = "3g" if k == 3.0 else "g/2"
             why = (" (that is ‖a − b‖/‖b‖: Eq. (2.4) divides by ‖a‖ + ‖b‖)" if abs(number - abs(k - 1)) < 1e-3
@@ -313,7 +390,9 @@ class _Probe:
         self.x = rng.uniform(-1.0, 1.0, self.shape)
         self.target, self.foreign = None, False  # the array handed to the learner; was f given another one?
 
-    def __call__(self, x):
+    def __call__(self, x=None):
+        if x is None:
+            raise TypeError("f takes x: call f(x)")
         if self.target is not None and not (isinstance(x, np.ndarray) and np.shares_memory(x, self.target)):
             self.foreign = True
         x = np.asarray(x)
@@ -436,30 +515,76 @@ def _as_error(name, value):
     number = exact_number(value)
     if number is None and isinstance(value, np.ndarray) and value.shape == () and value.dtype.kind == "f":
         number = float(value)
-    if number is None or not np.isfinite(number) or number < 0:
+    if number is None:
         return None, Result(FAIL, f"{name} should return the relative error (2.4), a number ≥ 0, got "
                                   f"{_type_name(value)}")
+    if not np.isfinite(number) or number < 0:
+        shown = f"{number:.2g}".replace("-", "−")
+        return None, Result(FAIL, f"{name} should return the relative error (2.4), a number ≥ 0, got {shown}")
     return number, None
+
+
+def _stub_owner(verify):
+    """Call-through wrapper for `verify` that records which function raised NotImplementedError: the name of the
+    innermost frame, so a stub of my_numerical_grad (2.7) called by a written verify (2.8) can be told apart."""
+    seen = {}
+
+    def wrapped(*args):
+        try:
+            return verify(*args)
+        except NotImplementedError as exc:
+            tb = exc.__traceback__
+            while tb.tb_next is not None:
+                tb = tb.tb_next
+            seen["code"] = tb.tb_frame.f_code
+            raise
+
+    wrapped.__wrapped__ = verify  # so that a message naming the parameters reads the learner's signature
+    return wrapped, seen
+
+
+def _not_yet(name, verify, seen, ridge_grad=None):
+    """The not-attempted verdict, naming the function that is still a stub when it is not verify itself."""
+    code = seen.get("code")
+    if code is None or code is getattr(verify, "__code__", None):
+        return _not_attempted(name)
+    if ridge_grad is not None and code is getattr(ridge_grad, "__code__", None):
+        return Result(NOT_ATTEMPTED, f"{name} works; now write my_ridge_grad (exercise 2.4) and run this again")
+    return Result(NOT_ATTEMPTED, f"{name} calls {code.co_name}, which is not written yet: exercise 2.7 "
+                                 "(my_numerical_grad) is not attempted; write it first, then run this again")
+
+
+def _true_error(grad_fn, X, W, Y, lam):
+    """Eq. (2.4) between grad_fn's answer and the checker's own central differences (2.3) of the ridge loss."""
+    W_ = W.copy()
+    numerical = numerical_grad(lambda: _ridge_loss(X, W_, Y, lam), W_)
+    return rel_error(grad_fn(X, W.copy(), Y, lam), numerical)
 
 
 def check_ridge_verification(verify, ridge_grad=None) -> Result:
     """Exercise 2.8 (build and verify): `verify(grad_fn, X, W, Y, lam)` returns the relative error (2.4) between
     grad_fn(X, W, Y, lam) and the learner's own central-difference gradient of L(W) = ‖XW − Y‖² + λ‖W‖².
 
-    It must accept a right gradient (error < 1e-6) and reject three wrong ones (error > 1e-4): without the 2λW
-    term, half the gradient, the λ term subtracted; on non-square cases and one drawn at call time. Then, if
+    For a right gradient the number must be below 1e-6. For three wrong ones (half the gradient, without the 2λW
+    term, the λ term subtracted), whose relative errors are large (1/3 for the half) and which the checker measures
+    itself (Eq. 2.4 against its own central differences), the number must be that relative error to 5 % — so a
+    norm of the difference, a sum of squares or a largest entry (numbers that merely pass a threshold) fail. On
+    non-square cases and one drawn at call time. If my_numerical_grad (2.7) is still a stub, that is said. Then, if
     `ridge_grad` (the learner's answer to 2.4) is given, the learner's check is run on it and its verdict reported.
     """
     name = "verify_ridge_grad"
     if verify is None or verify is Ellipsis:
         return _not_attempted(name)
+    if not callable(verify):
+        return Result(FAIL, f"{name} should be a function, got {_type_name(verify)}")
+    wrapped, seen = _stub_owner(verify)
     right = _ridge_reference_grad
     cases = _ridge_cases(211) + _ridge_cases(None)
     cases = [c for c in cases if c[3] > 0]  # the λ term must matter
     for X, W, Y, lam in cases:
-        value, verdict = call_learner(name, verify, (right, X, W, Y, lam), slow=2.0)
+        value, verdict = call_learner(name, wrapped, (right, X, W, Y, lam), slow=2.0)
         if verdict is not None:
-            return verdict
+            return _not_yet(name, verify, seen) if verdict.status == NOT_ATTEMPTED else verdict
         err, verdict = _as_error(name, value)
         if verdict is not None:
             return verdict
@@ -467,23 +592,32 @@ def check_ridge_verification(verify, ridge_grad=None) -> Result:
             return Result(FAIL, f"{name} rejects a RIGHT gradient (your check gives rel. error {err:.2g}): is your L "
                                 "exactly ‖XW − Y‖² + λ‖W‖² (both terms, squared, no 1/2), differentiated with respect "
                                 "to W, not X?")
-        for kind in ("no λ term", "half", "λ term subtracted"):
-            value, verdict = call_learner(name, verify, (_ridge_wrong(kind), X, W, Y, lam), slow=2.0)
+        for kind in ("half", "no λ term", "λ term subtracted"):
+            wrong = _ridge_wrong(kind)
+            truth = _true_error(wrong, X, W, Y, lam)
+            value, verdict = call_learner(name, wrapped, (wrong, X, W, Y, lam), slow=2.0)
             if verdict is not None:
-                return verdict
+                return _not_yet(name, verify, seen) if verdict.status == NOT_ATTEMPTED else verdict
             err, verdict = _as_error(name, value)
             if verdict is not None:
                 return verdict
             if err <= 1e-4:
                 return Result(FAIL, f"{name} accepts a WRONG gradient ({kind}: rel. error {err:.2g} ≤ 1e-4); "
                                     "compare grad_fn's answer with your numerical gradient of the whole loss")
+            if abs(err - truth) > 0.05 * truth:
+                what = (f"returns {err:.2g} for a wrong gradient (half the right one) whose relative error (2.4) is "
+                        "1/3" if kind == "half" else f"returns a number that is not the relative error (2.4) of a "
+                        f"wrong gradient ({kind})")
+                return Result(FAIL, f"{name} {what}: return ‖a − n‖ / (‖a‖ + ‖n‖), Eq. (2.4), with a = grad_fn's "
+                                    "answer and n your numerical gradient (rel_error computes it), not a norm, sum or "
+                                    "largest entry of the difference")
     if ridge_grad is None:
-        return Result(PASS, f"{name} accepts the right ridge gradient and rejects 3 wrong ones")
+        return Result(PASS, f"{name} accepts the right ridge gradient and measures the relative error of 3 wrong ones")
     X, W, Y, lam = _ridge_cases(212)[0]
-    value, verdict = call_learner(name, verify, (ridge_grad, X, W, Y, lam), slow=2.0)
+    value, verdict = call_learner(name, wrapped, (ridge_grad, X, W, Y, lam), slow=2.0)
     if verdict is not None:
         if verdict.status == NOT_ATTEMPTED:
-            return Result(NOT_ATTEMPTED, f"{name} works; now write my_ridge_grad (exercise 2.4) and run this again")
+            return _not_yet(name, verify, seen, ridge_grad)
         return Result(FAIL, f"{name} could not check your my_ridge_grad: {verdict.message}")
     err, verdict = _as_error(name, value)
     if verdict is not None:
@@ -491,8 +625,8 @@ def check_ridge_verification(verify, ridge_grad=None) -> Result:
     if err > 1e-6:
         return Result(FAIL, f"{name} is right, and it rejects your my_ridge_grad of exercise 2.4 (rel. error "
                             f"{err:.2g}): the derivation of 2.4 has a mistake")
-    return Result(PASS, f"{name} accepts the right ridge gradient, rejects 3 wrong ones, and your own my_ridge_grad "
-                        "passes your own check (rel. error < 1e-6)")
+    return Result(PASS, f"{name} accepts the right ridge gradient, measures the relative error of 3 wrong ones, and "
+                        "your own my_ridge_grad passes your own check (rel. error < 1e-6)")
 
 
 def _ridge_reference_grad(X, W, Y, lam):
@@ -502,36 +636,49 @@ def _ridge_reference_grad(X, W, Y, lam):
 HINTS = {
     "rel_error_prediction": [
         "Put a = k·g and b = g into Eq. (2.4). Norms scale: ‖k·g‖ = |k|·‖g‖.",
-        "err(k·g, g) = |k − 1|·‖g‖ / ((|k| + 1)·‖g‖): the norm of g cancels. Now take k = 3 and k = 1/2.",
+        "Write ‖a − b‖ = ‖(k − 1) g‖ and ‖a‖ + ‖b‖ = ‖k g‖ + ‖g‖, and pull each scalar out of its norm (‖c g‖ = "
+        "|c|·‖g‖). ‖g‖ cancels and leaves a number that depends on k alone; evaluate it at both k.",
     ],
     "jacobian": [
         "The layer is two steps, z = Wᵀx + b and a = tanh(z). Find the Jacobian of each step (section 1) and "
         "combine them with the chain rule in matrix form, Eq. (2.8).",
-        "J_az = diag(tanh'(z)) with tanh' = 1 − tanh², and J_zx = Wᵀ; J_ax = J_az J_zx, of shape n_out × n_in. "
-        "Multiplying by a diagonal matrix scales the rows of Wᵀ.",
+        "Write the Jacobian of each step on its own: z = Wᵀx + b is linear in x, so its Jacobian is its matrix; a "
+        "= tanh(z) acts entry by entry, so only the entries (j, j) of its Jacobian are nonzero, each tanh′(z_j) in "
+        "terms of a_j. Multiply them in the order of Eq. (2.8), left form, and check the shape n_out × n_in.",
     ],
     "mixing_layer_grads": [
         "For dL/dW, name P = M X and this is section 6 again. For dL/dX, write Z_rj = Σ_s Σ_i M_rs X_si W_ij and "
         "apply (2.7): which index does the sum run over now that samples are mixed?",
-        "∂Z_rj/∂X_si = M_rs W_ij, so ∂L/∂X_si = Σ_r Σ_j M_rs Δ_rj W_ij = (Mᵀ Δ Wᵀ)_si: the sum over r puts a "
-        "transpose on M, the sum over j one on W. And ∂L/∂W = (MX)ᵀ Δ by (2.5).",
+        "dL/dW: P = MX plays X's role in (2.5). dL/dX: differentiate Z_rj = Σ_s Σ_i M_rs X_si W_ij by one entry "
+        "X_si, multiply by Δ_rj and sum over r and j (2.7). Then read each sum over a shared index as a matrix "
+        "product, deciding for each factor whether its indices appear in the order of a transpose.",
     ],
     "ridge_grad": [
         "Two terms. For the first, Z = XW and L is a sum of squares of the entries of Z − Y: what is ∂L/∂Z entry by "
         "entry? For the second, differentiate Σ λW_ij² with respect to one W_ij.",
-        "Δ = ∂/∂Z Σ(Z − Y)² = 2(Z − Y), so the first term gives Xᵀ Δ by (2.5); the second gives 2λW. Add them; "
-        "both have W's shape n_in × n_out.",
+        "Take the two terms separately. First: with Z = XW, write ∂L/∂Z entry by entry (the derivative of a sum of "
+        "squares), then carry it to W with (2.5). Second: differentiate λ Σ W_ij² by one W_ij. Add the two and "
+        "check that both have W's shape.",
     ],
     "ridge_minimiser": [
         "Set your gradient of 2.4 to zero and collect the terms with W on one side.",
-        "2Xᵀ(XW − Y) + 2λW = 0 gives (XᵀX + λI) W = XᵀY, with I the n_in × n_in identity. Solve this linear system "
-        "(np.linalg.solve) rather than inverting a matrix.",
+        "Set ∂L/∂W = 0, expand the product, and collect the terms in W on one side, writing λW as λIW so that W "
+        "factors out on the right. That is a linear system A W = C; show vᵀAv > 0 for v ≠ 0 (so A is invertible "
+        "even when B < n_in), and solve the system (np.linalg.solve) rather than forming an inverse.",
     ],
     "fixed_grads": [
         "Check each line's shape first: what shape must ∂L/∂x and ∂L/∂W have in denominator layout (2.2)? Which "
         "form of the chain rule, (2.8) left or right, gives a gradient?",
-        "∂L/∂x = J_zxᵀ δ = (Wᵀ)ᵀ δ = W δ (2.8, right), and ∂L/∂W_ij = x_i δ_j, so ∂L/∂W = x δᵀ = np.outer(x, d). "
-        "Step 1 is right.",
+        "Step 1 stands. In step 2, a gradient (denominator layout) is the TRANSPOSED Jacobian times δ, Eq. (2.8) "
+        "right: transpose J_zx and check that the result has n_in entries. In step 3, ∂L/∂W_ij = x_i δ_j must sit "
+        "in position (i, j), W's shape (2.2): which outer product puts x's index first?",
+    ],
+    "column_layer_grads": [
+        "V is not section 3's W: z = V x is z = Wᵀx with W = Vᵀ. Which shapes must ∂L/∂x and ∂L/∂V have (2.2), and "
+        "what shapes do the printed lines give when V is not square?",
+        "Redo the derivation in this convention instead of translating the table: J_zx is V, and a gradient is the "
+        "TRANSPOSED Jacobian times δ (2.8, right). For V, ∂z_j/∂V_jk = x_k, so ∂L/∂V_jk = δ_j x_k must sit in "
+        "position (j, k): which outer product puts δ's index first?",
     ],
     "numerical_grad": [
         "Loop over every entry of x, whatever its shape (np.ndindex(x.shape) gives the index tuples); nudge that "

@@ -16,15 +16,49 @@ from . import (
     FAIL,
     PASS,
     Result,
+    _copied,
     _describe,
     _not_attempted,
     _type_name,
+    call_learner,
+    check_array,
     check_function,
     exact_number,
     fresh_rng,
     guard_checkers,
     random_sizes,
 )
+
+
+def _check_cases(name, fn, reference, cases, random_cases, equation, *, entrywise=None, tol=1e-8,
+                 random_labels=None) -> Result:
+    """check_function's loop, with the cases drawn at call time named "(the case drawn at random)" instead of a
+    number past the count the pass message gives; a failure entry by entry gets `_LARGE_Z` appended."""
+    if fn is None or fn is Ellipsis:
+        return _not_attempted(name)
+    cases, random_cases = list(cases), list(random_cases)
+    labels = [f"(case {i + 1})" for i in range(len(cases))]
+    labels += random_labels or ["(the case drawn at random)"] * len(random_cases)
+    for label, args in zip(labels, cases + random_cases, strict=True):
+        expected = reference(*_copied(tuple(args)))
+        got, verdict = call_learner(name, fn, args)
+        if verdict is not None:
+            if verdict.status == FAIL:
+                verdict = Result(FAIL, f"{verdict.message} ({equation} gives an array of shape {expected.shape})")
+            return verdict
+        res = check_array(f"{name} {label}", got, expected, equation, tol, entrywise=entrywise)
+        if not res.passed:
+            if "entry by entry" in res.message:
+                return Result(FAIL, res.message + _LARGE_Z)
+            return res
+    return Result(PASS, f"{name} agrees with {equation} on {len(cases)} test cases (rel. error < {tol:.0e}, and "
+                        f"every entry to {entrywise:.0e} of its own size)" if entrywise else
+                  f"{name} agrees with {equation} on {len(cases)} test cases (rel. error < {tol:.0e})")
+
+
+_LARGE_Z = (". At large |z| the exact values are tiny but not zero, and float64 holds them to full relative "
+            "accuracy: compute each factor so that it never rounds to 0 or 1 there (the stable σ of Eq. 3.4, "
+            "σ(−z) for 1 − σ(z)), and do not cut them off at some |z|")
 
 
 def _pairs(seed, shapes, scale=1.0, targets="normal"):
@@ -104,26 +138,38 @@ def _elu_derivative_reference(Z, alpha):
     return np.where(Z > 0, 1.0, alpha * np.exp(np.minimum(Z, 0.0)))
 
 
-def check_elu_derivative(fn) -> Result:
-    """Exercise 3.4: `fn(Z, alpha) -> ELU'(Z)` for ELU(z) = z (z > 0), α(eᶻ − 1) (z ≤ 0).
+def _elu_right_at_zero(Z, alpha):
+    return np.where(Z >= 0, 1.0, alpha * np.exp(np.minimum(Z, 0.0)))
 
-    Reference: 1 for z > 0, α eᶻ for z ≤ 0 (at z = 0 the left value α, as PyTorch does). The cases avoid
-    nothing: they include z = 0, z = 1000 (where eᶻ overflows if it is computed on every entry without
-    care), several α and a random shape drawn at call time. A numpy RuntimeWarning (overflow in exp)
-    counts as a failure, as the notebook asks: "do not let an unused branch overflow".
+
+def check_elu_derivative(fn) -> Result:
+    """Exercise 3.3: `fn(Z, alpha) -> ELU'(Z)` for ELU(z) = z (z > 0), α(eᶻ − 1) (z ≤ 0).
+
+    Reference: 1 for z > 0, α eᶻ for z ≤ 0 (at z = 0 the left value α, as PyTorch does; taking the right-hand
+    value 1 there is named). The cases include z = 0 with α ≠ 1, z = 1000 (where eᶻ overflows if it is computed on
+    every entry without care), z between −25 and −600 (where α eᶻ is tiny but a normal float: every entry must be
+    right to 1e-9 of its own size, so cutting eᶻ off below some z fails), several α and a random shape drawn at
+    call time. A numpy RuntimeWarning (overflow in exp) counts as a failure, as the notebook asks.
     """
     rng = np.random.default_rng(34)
     cases = [
         (rng.standard_normal((4, 3)), 1.0),
         (3.0 * rng.standard_normal(7), 0.5),
         (np.array([[-20.0, -1.0, 0.0, 1e-3, 2.0, 30.0], [-1000.0, -750.0, -0.5, 710.0, 1000.0, 5.0]]), 2.0),
+        (np.array([-600.0, -300.0, -45.0, -25.0, 0.0, 25.0]), 0.7),
     ]
     fresh = fresh_rng()
     extra = [(5.0 * fresh.standard_normal(tuple(random_sizes(fresh, 2, 2, 9))), float(fresh.uniform(0.2, 3.0)))]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        result = check_function("elu_derivative", fn, _elu_derivative_reference, cases, "the ELU derivative",
-                                random_cases=extra)
+        result = _check_cases("elu_derivative", fn, _elu_derivative_reference, cases, extra, "the ELU derivative",
+                              entrywise=1e-9)
+    if not result.passed and "rel. error" in result.message and not caught:
+        at_zero = _check_cases("elu_derivative", fn, _elu_right_at_zero, cases, [], "the ELU derivative",
+                               entrywise=1e-9)
+        if at_zero.passed:
+            return Result(FAIL, "elu_derivative takes the right-hand value 1 at z = 0; the exercise's convention is "
+                                "the left-hand value α (z ≤ 0 is the exponential branch, as in PyTorch)")
     overflow = [w for w in caught if issubclass(w.category, RuntimeWarning)]
     if result.passed and overflow:
         return Result(FAIL, f"elu_derivative gives the right values but numpy warned: {overflow[0].message} "
@@ -215,8 +261,8 @@ def check_silu_derivative(fn) -> Result:
               .repeat(int(fresh.integers(2, 4)), axis=0),)]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        result = check_function("silu_derivative", fn, _silu_derivative_reference, cases, "the SiLU derivative",
-                                random_cases=extra, entrywise=1e-9)
+        result = _check_cases("silu_derivative", fn, _silu_derivative_reference, cases, extra,
+                              "the SiLU derivative", entrywise=1e-9)
     overflow = [w for w in caught if issubclass(w.category, RuntimeWarning)]
     if result.passed and overflow:
         return Result(FAIL, f"silu_derivative gives the right values but numpy warned: {overflow[0].message} "
@@ -267,61 +313,73 @@ def _curvature_cases(seed: int | None = 38):
         T = rng.random((B, n)) if k == 2 else (rng.random((B, n)) < 0.5).astype(np.float64)  # soft targets once
         cases.append((Z, T))
         cases.append((Z.copy(), 1.0 - T))  # the same logits with the targets flipped: the answer must not move
-    cases.append((np.array([[-60.0, -20.0, 0.0, 20.0, 60.0]]), np.array([[1.0, 0.0, 1.0, 0.0, 1.0]])))
+    if seed is not None:  # saturated logits: σ(z)(1 − σ(z)) is tiny but a normal float up to |z| ≈ 700
+        cases.append((np.array([[-60.0, -20.0, 0.0, 20.0, 60.0], [-300.0, -40.0, 38.0, 45.0, 300.0]]),
+                      np.array([[1.0, 0.0, 1.0, 0.0, 1.0], [0.0, 1.0, 0.0, 1.0, 0.5]])))
     return cases
 
 
 def _curvature_reference(Z, T):
-    # ∂ℓ/∂z = σ(z) − t (3.10, sum reduction); differentiate once more: ∂²ℓ/∂z² = σ'(z) = σ(z)(1 − σ(z)) (3.3)
-    s = Sigmoid.fn(Z)
-    return s * (1.0 - s)
+    # ∂ℓ/∂z = σ(z) − t (3.10, sum reduction); differentiate once more: ∂²ℓ/∂z² = σ'(z) = σ(z)(1 − σ(z)) (3.3).
+    # 1 − σ(z) = σ(−z) exactly; written so, with the stable σ of (3.4), both factors keep their digits at large |z|
+    # (1 − σ(z) itself rounds to 0 from z ≈ 37).
+    return Sigmoid.fn(Z) * Sigmoid.fn(-Z)
 
 
 def check_bce_curvature(fn) -> Result:
     """Exercise 3.6 (derive, show that): `fn(Z, T) -> ∂²ℓ/∂z²` entry by entry for ℓ(z, t) of Eq. (3.9).
 
-    Reference: σ(z)(1 − σ(z)), the same for every t. Each case is tried with the targets T and with 1 − T (and one
-    with soft targets), so an answer that depends on t fails; plus saturated logits and one case drawn at call time.
+    Reference: σ(z)σ(−z) = σ(z)(1 − σ(z)) with the stable σ of (3.4), the same for every t. Each case is tried with
+    the targets T and with 1 − T (and one with soft targets), so an answer that depends on t fails; plus saturated
+    logits up to ±300, where every entry must be right to 1e-9 of its own size (so s(1 − s), which is 0 from z ≈ 37,
+    and a cut-off at some |z| fail), and a case drawn at call time, with its targets flipped too.
     """
-    return check_function("bce_curvature", fn, _curvature_reference, _curvature_cases(),
-                          "the derivative of Eq. (3.10)", random_cases=_curvature_cases(None)[:2])
+    return _check_cases("bce_curvature", fn, _curvature_reference, _curvature_cases(), _curvature_cases(None)[:2],
+                        "the derivative of Eq. (3.10)", entrywise=1e-9,
+                        random_labels=["(the case drawn at random)", "(the case drawn at random, targets flipped)"])
 
 
 HINTS = {
     "leaky_kink_prediction": [
         "At z = 0 with h = 1e-6, z + h is on the right of the kink and z − h on the left. Which formula of (3.2) "
         "applies to each?",
-        "(f(z + h) − f(z − h))/2h with f(z + h) = z + h and f(z − h) = α(z − h) gives (1 − α) z/(2h) + (1 + α)/2. "
-        "Put in α = 0.1, h = 1e-6 and the two values of z.",
+        "At both points z − h < 0 < z + h. Write f(z + h) with the right branch (slope 1) and f(z − h) with the "
+        "left branch (slope α), subtract, divide by 2h, and simplify as a function of z before you put numbers in.",
     ],
     "silu_derivative": [
         "SiLU is a product of z and σ(z): use the product rule, and (3.3) for σ'. Then think about which σ you "
         "call at z = −1000.",
-        "SiLU'(z) = σ(z) + z σ(z)(1 − σ(z)) = σ(z)(1 + z(1 − σ(z))). Compute σ with the stable form (3.4) (or "
-        "Sigmoid.fn) once and reuse it; never exponentiate a large positive number.",
+        "Product rule on z·σ(z): (derivative of z)·σ(z) + z·σ′(z), with σ′ from (3.3); then factor σ(z) out. In "
+        "code, compute σ once with the stable form (3.4) (or Sigmoid.fn) and reuse it, so no entry exponentiates a "
+        "large positive number.",
     ],
     "elu_derivative": [
         "Differentiate each branch of ELU on its own. Then make sure the exponential is never evaluated at a large "
         "positive z, even on entries whose branch is not used (np.where evaluates both).",
-        "ELU'(z) = 1 for z > 0 and α eᶻ for z ≤ 0. Evaluate eᶻ on np.minimum(Z, 0) so that it is at most 1 "
-        "everywhere; continuity at 0 needs α e⁰ = 1.",
+        "Differentiate each branch on its own; at 0 use the left branch. In code, np.where evaluates both branches "
+        "on every entry, so hand the exponential an argument that is never large and positive (cap it at 0, which "
+        "changes nothing where its branch is used). Compute the small values directly, not as a difference of "
+        "numbers near α.",
     ],
     "weighted_mse_grad": [
         "Differentiate the sum entry by entry: which terms contain Ŷ_rj? Then think about the shape of w and the "
         "axis it has to stretch along.",
-        "∂L/∂Ŷ_rj = 2 w_r (Ŷ_rj − T_rj)/(B·n_out): w_r scales the whole row r. In numpy w[:, None] (B × 1) "
-        "broadcasts along the columns; w alone would broadcast along the rows.",
+        "Differentiate the double sum by one entry Ŷ_rj: only one term contains it, and w_r is a constant there. "
+        "In code, w has one entry per row (sample): give it a shape that stretches along the columns.",
     ],
     "pos_weight_bce_grad": [
         "Follow section 4: write ℓ in terms of log σ(z) and log(1 − σ(z)), differentiate each (no division by σ), "
         "then collect terms. Which entries does p multiply?",
-        "d/dz log σ(z) = 1 − σ(z) and d/dz log(1 − σ(z)) = −σ(z), so ∂ℓ/∂z = −p t (1 − σ) + (1 − t) σ. Divide by "
-        "B·n_out; p has one entry per column, so it broadcasts down the rows as it is.",
+        "Differentiate log σ(z) and log(1 − σ(z)) with σ′ = σ(1 − σ) (3.3): each simplifies to a single term with "
+        "no division by σ. Put both into ℓ, expand, and collect the terms with σ; p multiplies only the t log σ "
+        "term. Then divide by B·n_out, with p (one entry per column) broadcast down the rows.",
     ],
     "bce_curvature": [
         "Start from the gradient (3.10) for one entry, with the sum reduction: ∂ℓ/∂z = σ(z) − t. Differentiate it "
         "once more.",
-        "t is a constant, so its derivative is 0: ∂²ℓ/∂z² = σ'(z) = σ(z)(1 − σ(z)) ≥ 0, the same for every target.",
+        "Differentiate the sum-reduced gradient σ(z) − t once more with respect to z (t is a constant), and use "
+        "(3.3); a product of two numbers in [0, 1] is never negative. In code, write the factor 1 − σ(z) in a form "
+        "that does not round to 0 at large z: by the symmetry of σ it equals σ at −z.",
     ],
 }
 
