@@ -210,7 +210,8 @@ def test_decay_prediction_may_not_call_the_measurement():
     for leak in (lambda th, lr, wd, n: nb06.measure_decay(th, lr, wd, n), lambda *a: measure_decay(*a)):
         res = nb06.check_decay_prediction(leak)
         assert res.status == FAIL and "measure_decay" in res.message
-    assert measure_decay(1.0, 1e-3, 0.1, 100).shape == (2,)  # still usable in the notebook's "measure" cell
+    with pytest.raises(RuntimeError, match="retired"):  # it would answer the new 6.5 (decay_numbers)
+        measure_decay(1.0, 1e-3, 0.1, 100)
 
     def adamw_zero(theta0, lr, wd, n):  # case 1's AdamW distance (1e-3) hides in the pair's norm (0.1)
         return [0.0, min(abs(theta0), n * lr)]

@@ -35,6 +35,7 @@ from __future__ import annotations
 import functools
 import inspect
 import itertools
+import re
 import signal
 import threading
 from dataclasses import dataclass
@@ -261,6 +262,14 @@ def _arg_shapes(fn, args) -> str:
     return ", ".join(f"{n} {_describe(a)}" for n, a in zip(names, args))
 
 
+def _dropped_axis(numpy_text: str) -> bool:
+    """True if numpy's broadcast error pairs a (B,) array with a (B, n) one, n ≠ B: a row sum without keepdims."""
+    shapes = [tuple(int(v) for v in m.split(",") if v.strip())
+              for m in re.findall(r"\((\d+(?:,\s*\d+)*),?\)", numpy_text)]
+    rows = {sh[0] for sh in shapes if len(sh) == 2 and sh[0] != sh[1]}
+    return any(len(sh) == 1 and sh[0] in rows for sh in shapes)
+
+
 def _explain_exception(name: str, fn, args, exc: BaseException, slow: float = 1.0) -> str:
     if isinstance(exc, LearnerTimeout):
         return f"{name} did not finish within {_seconds(slow)} (an endless loop?)"
@@ -269,6 +278,11 @@ def _explain_exception(name: str, fn, args, exc: BaseException, slow: float = 1.
         return (f"{name} hit a shape mismatch in a matrix product (a missing transpose?). "
                 f"Your inputs: {_arg_shapes(fn, args)}; numpy says: {text}")
     if isinstance(exc, ValueError) and "broadcast" in text:
+        if _dropped_axis(text):
+            return (f"{name} combined a (B,) array with a (B, n) one: a sum or mean over axis=1 drops that axis, "
+                    f"and numpy then lines the B values up with the n columns. Keep it as a (B, 1) column with "
+                    f"keepdims=True (or [:, None]) so it broadcasts along each row. "
+                    f"Your inputs: {_arg_shapes(fn, args)}; numpy says: {text}")
         return (f"{name} combined arrays whose shapes do not fit (a missing transpose or sum?). "
                 f"Your inputs: {_arg_shapes(fn, args)}; numpy says: {text}")
     if isinstance(exc, SystemExit):

@@ -327,13 +327,10 @@ class _AnswerLeak(Exception):
 
 
 def measure_decay(theta0, lr, weight_decay, n_steps):
-    """Measured with course_lib: how far a weight whose loss gradient is 0 moves in n_steps, under
-    AdamW (decoupled decay) and under Adam with L2 inside the gradient (g = 0 + λθ, Eq. 6.2).
-
-    For the notebook's "then measure" step; a prediction checked by check_decay_prediction may not call it."""
-    if _CHECKING["learner"]:
-        raise _AnswerLeak("measure_decay is the measurement your prediction is compared with")
-    return _measured_decay(theta0, lr, weight_decay, n_steps)
+    """Retired: the old notebook 06 measured its decay prediction with it. It would now hand out the answer of
+    exercise 6.5 (decay_numbers), so it only says where the measurement went."""
+    raise RuntimeError("nb06.measure_decay was retired in a course update: notebook 06 now measures the two "
+                       "distances in the cell after exercise 6.5. Run `make lab` to bring your copy up to date.")
 
 
 def _measured_decay(theta0, lr, weight_decay, n_steps):
