@@ -23,6 +23,10 @@ def excerpt(X, W1, b1, W2, T, *, bug=None):
         return -(X.T @ (G1 * (1 - A1**2)))
     if bug == "transposed":
         return (X.T @ (G1 * (1 - A1**2))).T
+    if bug == "T as (B,)":
+        G1 = (2 * (A1 @ W2 - T.ravel()) / len(X)) @ W2.T
+    if bug == "W2 not transposed":
+        G1 = dY @ W2
     if bug == "tanh' left out":
         return X.T @ G1
     return X.T @ (G1 * (1 - A1**2))
@@ -72,26 +76,47 @@ def test_s3_factors_are_measured_not_typed():
 
 
 # ------------------------------------------------------------------ the ladder: 11.1 predict, 11.2 and 11.5 derive
-def test_s2_error_prediction_verdicts():
+def test_half_mean_fix_prediction_verdicts():
+    # section 4: S2's step is ∇(½Σ/B); ½·mean = ½Σ/(B·n_out), so k = n_out = 6 and e = |k − 1| = 5
     k, e = nb11._s2_measured()
-    assert abs(k - 3.5) < 1e-9 and abs(e - 2.5) < 1e-9  # Eq. (11.5) with n_out = 7, then Eq. (11.1)
-    assert nb11.check_s2_error_prediction((3.5, 2.5)).status == PASS
-    assert nb11.check_s2_error_prediction([3.5, 2.5]).status == PASS
-    assert nb11.check_s2_error_prediction(None).status == NOT_ATTEMPTED
+    assert abs(k - 6) < 1e-9 and abs(e - 5) < 1e-9
+    assert nb11.check_half_mean_fix_prediction((6.0, 5.0)).status == PASS
+    assert nb11.check_half_mean_fix_prediction([6, 5]).status == PASS
+    assert nb11.check_half_mean_fix_prediction(None).status == NOT_ATTEMPTED
     wrong = {
-        "one output's factor (0.5, 0.5)": (0.5, 0.5),
-        "the factor inverted (2/7)": (2 / 7, 5 / 7),
-        "e as the symmetric error of Eq. (2.4)": (3.5, 2.5 / 4.5),
-        "e = k": (3.5, 3.5),
-        "k = n_out": (7.0, 6.0),
-        "a single number": 3.5,
-        "a string": "3.5, 2.5",
-        "infinite": (float("inf"), 2.5),
+        "Eq. (11.5) as printed, n_out/2 against mean": (3.0, 2.0),
+        "the fix believed to work": (1.0, 0.0),
+        "the factor inverted (1/6)": (1 / 6, 5 / 6),
+        "e = k": (6.0, 6.0),
+        "one output's factor": (0.5, 0.5),
+        "the old question's answer (7 outputs against mean)": (3.5, 2.5),
+        "a single number": 6.0,
+        "a string": "6, 5",
+        "infinite": (float("inf"), 5.0),
     }
     for name, answer in wrong.items():
-        res = nb11.check_s2_error_prediction(answer)
+        res = nb11.check_half_mean_fix_prediction(answer)
         assert res.status == FAIL, (name, res)
-    assert "error e is not" in nb11.check_s2_error_prediction((3.5, 3.5)).message
+        assert "6.0" not in res.message and "= 5" not in res.message  # never gives it away
+    assert "error e is not" in nb11.check_half_mean_fix_prediction((6.0, 6.0)).message
+    assert "not 1" in nb11.check_half_mean_fix_prediction((1.0, 0.0)).message
+
+
+def test_the_cell_after_11_1_does_not_show_the_answer():
+    """The measuring cell's source holds neither number (it prints them when run); the exercise's text neither."""
+    import json
+    from pathlib import Path
+
+    nb = json.loads(Path(__file__).parents[1].joinpath("notebooks", "11_reading_derivations_critically.ipynb")
+                    .read_text(encoding="utf-8"))
+    cells = nb["cells"]
+    i = next(j for j, c in enumerate(cells) if "check_half_mean_fix_prediction" in "".join(c["source"]))
+    after = "".join(cells[i + 1]["source"])
+    assert "_s2_measured" not in after
+    for number in ("6.0", "5.0", "- 6", "- 5", "== 6", "== 5"):
+        assert number not in after, number
+    before = "".join(cells[i - 1]["source"])
+    assert "k = 6" not in before and "e = 5" not in before
 
 
 def bce_grads(X, W1, b1, w2, b2, T, *, bug=None):
@@ -103,6 +128,15 @@ def bce_grads(X, W1, b1, w2, b2, T, *, bug=None):
     if bug == "the excerpt as printed: ∂L/∂p for ∂L/∂z":
         with np.errstate(all="ignore"):
             dz = dz / (p * (1 - p))
+    if bug == "separate chain: ÷ p(1 − p), then × p(1 − p)":
+        with np.errstate(all="ignore"):
+            dz = dz / (p * (1 - p)) * (p * (1 - p))
+    if bug == "separate chain with the textbook sigmoid":
+        with np.errstate(all="ignore"):
+            p = 1 / (1 + np.exp(-z))
+            dz = (p - T) / (p * (1 - p)) * (p * (1 - p)) / len(X)
+    if bug == "T as (B,)":
+        dz = (p - T.ravel()) / len(X)
     if bug == "missing 1/B":
         dz = dz * len(X)
     if bug == "sign (t − p)":
@@ -116,7 +150,62 @@ def bce_grads(X, W1, b1, w2, b2, T, *, bug=None):
 
 
 BCE_BUGS = ["the excerpt as printed: ∂L/∂p for ∂L/∂z", "missing 1/B", "sign (t − p)", "relu' left out",
-            "∇b1 over the wrong axis"]
+            "∇b1 over the wrong axis", "separate chain: ÷ p(1 − p), then × p(1 − p)",
+            "separate chain with the textbook sigmoid"]
+
+
+def test_bce_case_5_has_logits_where_sigma_rounds_to_one():
+    """Case 5's logits are all above 40: σ(z) is exactly 1.0 in float64 there (1 − σ(z) = e^−z/(1 + e^−z) < 2^−53),
+    so the separate chain divides 0 by 0."""
+    rng = np.random.default_rng(114)
+    B, n0, n1 = 7, 2, 3
+    X, W1, b1 = rng.normal(size=(B, n0)), rng.normal(size=(n0, n1)), rng.normal(size=n1) * 0.1
+    w2 = rng.normal(size=(n1, 1))
+    z = np.maximum(X @ W1 + b1, 0) @ w2 + 60.0
+    assert z.min() > 40 and np.all(1 / (1 + np.exp(-z)) == 1.0)
+
+
+@pytest.mark.parametrize("bug", ["separate chain: ÷ p(1 − p), then × p(1 − p)",
+                                 "separate chain with the textbook sigmoid"])
+def test_bce_separate_chain_is_named(bug):
+    res = nb11.check_bce_excerpt_grads(lambda *a: bce_grads(*a, bug=bug))
+    assert res.status == FAIL and "NaN" in res.message and "fused" in res.message and "Eq. (3.10)" in res.message
+
+
+def test_s3_learning_rates_say_which_is_wrong():
+    msg = nb11.check_s3_learning_rates(lambda lr: (2 * lr, 4 * lr)).message
+    assert "swapped" in msg
+    msg = nb11.check_s3_learning_rates(lambda lr: (4 * lr, lr)).message
+    assert msg.startswith("(a) is right, (b) is not")
+    msg = nb11.check_s3_learning_rates(lambda lr: (lr, 2 * lr)).message
+    assert msg.startswith("(b) is right, (a) is not")
+    msg = nb11.check_s3_learning_rates(lambda lr: (lr, lr)).message
+    assert "both (a) and (b)" in msg
+
+
+def test_a_broadcast_to_b_by_b_is_named_not_a_transpose():
+    """T.ravel() in ∂L/∂Ŷ: (B, 1) − (B,) broadcasts to (B, B), then the product with W2ᵀ fails for B > 1 only."""
+    res = nb11.check_excerpt_grad_W1(lambda *a: excerpt(*a, bug="T as (B,)"))
+    assert res.status == FAIL and "(B, B)" in res.message and "transpose" not in res.message, res
+    # a real missing transpose still reads as one (it fails for one sample too)
+    res = nb11.check_excerpt_grad_W1(lambda *a: excerpt(*a, bug="W2 not transposed"))
+    assert res.status == FAIL and "transpose" in res.message and "(B, B)" not in res.message, res
+
+
+@pytest.mark.parametrize("name", ["check_bce_excerpt_grads", "check_excerpt_grad_W1", "check_s3_learning_rates",
+                                  "check_expected_floor"])
+def test_an_endless_loop_is_stopped(name, monkeypatch):
+    """Every 11.x checker calls the learner through call_learner's time limit (an endless loop fails, no hang)."""
+    import course_lib.exercises as ex
+
+    monkeypatch.setattr(ex, "TIME_LIMIT", 0.2)
+
+    def endless(*a):
+        while True:
+            pass
+
+    res = getattr(nb11, name)(endless)
+    assert res.status == FAIL and "did not finish" in res.message, res
 
 
 def test_bce_excerpt_reference_passes():
@@ -193,6 +282,11 @@ FLOOR_WRONG = {
 
 def test_expected_floor_reference_passes():
     assert nb11.check_expected_floor(floor_closed_form).status == PASS
+
+
+def test_expected_floor_accurate_quadrature_passes():
+    """The statement says so: 8 digits are what is checked; an accurate integral is not sampling."""
+    assert nb11.check_expected_floor(floor_by_quadrature).status == PASS
 
 
 @pytest.mark.parametrize("answer", [None, lambda lo, hi: (_ for _ in ()).throw(NotImplementedError())])

@@ -15,6 +15,7 @@ from . import (
     PASS,
     Result,
     _not_attempted,
+    call_learner,
     check_array,
     check_function,
     exact_number,
@@ -24,10 +25,12 @@ from . import (
 )
 
 HINTS = {
-    "s2_error_prediction": [
-        "Eq. (11.5) relates S2's step to the gradient of the loss it reports, with a factor that depends on the "
-        "number of outputs. Then apply Eq. (11.1) to two parallel vectors.",
-        "k = n_out/2 = 3.5 for 7 outputs. With g_S2 = k·g, Eq. (11.1) gives ‖k·g − g‖/‖g‖ = |k − 1|.",
+    "half_mean_fix_prediction": [
+        "Section 4 says which loss S2's step is the exact gradient of. Write that loss and ½·mean((ŷ − y)²) with the "
+        "same sum Σ(ŷ − y)² over the B·n_out entries, and compare the factors in front.",
+        "S2's step is ∇(½Σ(ŷ − y)²/B), and ½·mean((ŷ − y)²) = ½Σ(ŷ − y)²/(B·n_out): the same sum over another "
+        "denominator. Which factor turns one gradient into the other? For parallel vectors Eq. (11.1) gives "
+        "e = ‖k·g − g‖/‖g‖ = |k − 1|.",
     ],
     "bce_excerpt_grads": [
         "Check each line's shape, then each local derivative against notebook 03: the derivative of the loss with "
@@ -142,9 +145,24 @@ def check_excerpt_grad_W1(fn) -> Result:
                  rng.normal(size=(n1, 1)), rng.normal(size=(B, 1))) for B, n0, n1 in sizes]
 
     fresh = fresh_rng()
-    return check_function("∇W₁", fn, _excerpt_reference, make(_rng(15), ((6, 2, 4), (3, 3, 3), (9, 1, 5))),
-                          "the chain rule through tanh (Eq. 5.1 with Eq. 3.5)",
-                          random_cases=make(fresh, [random_sizes(fresh, 3, 1, 9)]))
+    res = check_function("∇W₁", fn, _excerpt_reference, make(_rng(15), ((6, 2, 4), (3, 3, 3), (9, 1, 5))),
+                         "the chain rule through tanh (Eq. 5.1 with Eq. 3.5)",
+                         random_cases=make(fresh, [random_sizes(fresh, 3, 1, 9)]))
+    one = make(_rng(16), ((1, 2, 4),))[0]  # one sample: a (B,) vector and a (B, 1) column broadcast harmlessly there
+    return _broadcast_hint("∇W₁", fn, res, one, _excerpt_reference)
+
+
+def _broadcast_hint(name, fn, res: Result, one_sample, reference) -> Result:
+    """A shape error on batches that disappears on one sample: a (B,) vector met a (B, 1) column and broadcast to
+    (B, B) (for B = 1 both are (1, 1)), which call_learner can only call "a missing transpose?". Named here."""
+    if res.passed or not any(w in res.message for w in ("shape mismatch", "do not fit")):
+        return res
+    got, verdict = call_learner(name, fn, one_sample)
+    if verdict is not None or not check_array(name, got, reference(*one_sample), "").passed:
+        return res
+    return Result(FAIL, f"{name} is right for one sample but hits a shape error on a batch: somewhere a (B,) vector "
+                        "meets a (B, 1) column and broadcasts to (B, B) (T.ravel(), a sum without keepdims=True?); "
+                        "keep every per-sample quantity a (B, 1) column like T")
 
 
 def _s3_factors():
@@ -173,20 +191,57 @@ def check_s3_learning_rates(fn) -> Result:
 
     cases = [(1.0,), (0.1,), (0.03,)]
     extra = [(float(fresh_rng().uniform(0.001, 0.5)),)]
-    return check_function("(effective lr, equivalent lr)", fn, reference, cases, "Eq. (11.6)", tol=1e-6,
-                          random_cases=extra)
+    res = check_function("(effective lr, equivalent lr)", fn, reference, cases, "Eq. (11.6)", tol=1e-6,
+                         random_cases=extra)
+    if res.passed or "fails Eq. (11.6)" not in res.message:
+        return res
+    which = _which_rate_is_wrong(fn, reference, cases + extra)
+    if which == "both":
+        return Result(FAIL, res.message + "; both (a) and (b) are off: write S3's step lr · 2(y − t) and each loss's "
+                                          "gradient as multiples of (y − t)")
+    return which or res
+
+
+def _which_rate_is_wrong(fn, reference, cases):
+    """For a pair that fails: which of (a), (b) is wrong at the first case where the pair is wrong, or swapped."""
+    for args in cases:
+        got, verdict = call_learner("s3_learning_rates", fn, args)
+        if verdict is not None or not isinstance(got, (tuple, list, np.ndarray)) or len(got) != 2:
+            return None
+        a, b = (exact_number(v) for v in got)
+        if a is None or b is None:
+            return None
+        want_a, want_b = reference(*args)
+
+        def near(x, w):
+            return abs(x - w) <= 1e-6 * abs(w)
+
+        if near(a, want_a) and near(b, want_b):
+            continue
+        if near(a, want_b) and near(b, want_a):
+            return Result(FAIL, "(a) and (b) are swapped: (a) is the rate against S3's printed loss ((y − t)/2)², "
+                                "(b) the rate that makes the same steps with the pair ½(y − t)², y − t (Eq. (11.6))")
+        if near(a, want_a):
+            return Result(FAIL, "(a) is right, (b) is not: which learning rate makes the step of the pair "
+                                "½(y − t)², y − t equal to S3's step lr · 2(y − t)? (Eq. (11.6))")
+        if near(b, want_b):
+            return Result(FAIL, "(b) is right, (a) is not: (a) is S3's step lr · 2(y − t) divided by the gradient of "
+                                "the loss it prints, ((y − t)/2)² (Eq. (11.6))")
+        return "both"
+    return None
 
 
 # ---------------------------------------------------------------------------------------------------
 # The ladder: predict S2 on 7 outputs; a second unseen derivation; the expected S4-style floor
 # ---------------------------------------------------------------------------------------------------
 
-_S2_SIZES, _S2_B = (1, 8, 8, 7), 10
+_S2_SIZES, _S2_B = (1, 8, 8, 6), 10
 
 
-def _s2_measured(sizes=_S2_SIZES, B=_S2_B, seed=7):
-    """S2's step against the gradient of the loss it reports, mean((ŷ − y)²), on a network with sizes[-1] outputs:
-    (ratio ⟨g_S2, g⟩/⟨g, g⟩, error Eq. 11.1). Measured with course_lib.sources and the course's MLP."""
+def _s2_measured(sizes=_S2_SIZES, B=_S2_B, seed=7, scale=0.5):
+    """S2's step against the gradient of scale · mean((ŷ − y)²) on a network with sizes[-1] outputs (scale ½: the
+    "report ½·mean" fix of the S2 pitfall; scale 1: the loss S2 reports): (ratio ⟨g_S2, g⟩/⟨g, g⟩, error Eq. 11.1).
+    Measured with course_lib.sources and the course's MLP."""
     from ..losses import MSELoss
     from ..network import MLP
     from ..sources import s2_backward, s2_forward, s2_init
@@ -202,14 +257,15 @@ def _s2_measured(sizes=_S2_SIZES, B=_S2_B, seed=7):
     for lin, W, b in zip(net.linears, Ws, bs, strict=True):
         lin.W[...] = W
         lin.b[...] = b.ravel()
-    net.backward(MSELoss().grad(net.forward(X), Y))
+    net.backward(scale * MSELoss().grad(net.forward(X), Y))
     g = np.concatenate([lin.dW.ravel() for lin in net.linears] + [lin.db for lin in net.linears])
     return float(g_s2 @ g / (g @ g)), float(np.linalg.norm(g_s2 - g) / np.linalg.norm(g))
 
 
-def check_s2_error_prediction(prediction) -> Result:
-    """Exercise 11.1 (predict): S2's step on a network with 7 outputs, against the gradient of the loss it reports:
-    (the factor k with g_S2 = k·g, the error e of Eq. 11.1). Measured here with S2's own backward pass; 1e-3."""
+def check_half_mean_fix_prediction(prediction) -> Result:
+    """Exercise 11.1 (predict): the S2 pitfall's first fix, "report ½·mean((ŷ − y)²)", on a network with 6 outputs:
+    (the factor k with g_S2 = k·∇(½·mean), the error e of Eq. 11.1). Measured here with S2's own backward pass
+    (k = n_out = 6: S2's step is the gradient of ½Σ/B, and ½·mean divides that sum by B·n_out); 1e-3 relative."""
     if prediction is None or prediction is Ellipsis:
         return _not_attempted("my_prediction")
     if isinstance(prediction, (str, bytes, dict, set)) or not isinstance(prediction, (tuple, list, np.ndarray)) \
@@ -225,8 +281,12 @@ def check_s2_error_prediction(prediction) -> Result:
     if ok_k:
         return Result(FAIL, "the factor k is right, the error e is not: for g_claimed = k·g_true, what is "
                             "‖k·g − g‖ / ‖g‖ (Eq. 11.1)?")
-    return Result(FAIL, "the factor k is not right: which part of Eq. (11.5) depends on the number of outputs, and "
-                        "what is it for 7?" + (" (the error e is not right either)" if not ok_e else ""))
+    if abs(k - 1.0) <= 1e-3:
+        return Result(FAIL, "the factor k is not 1: the fix works for S2's one output only. Which loss is S2's step "
+                            "the exact gradient of (section 4), and how does ½·mean((ŷ − y)²) divide it?")
+    return Result(FAIL, "the factor k is not right: S2's step is the exact gradient of which loss (section 4), and "
+                        "what does ½·mean((ŷ − y)²) divide by with 6 outputs?"
+                        + (" (the error e is not right either)" if not ok_e else ""))
 
 
 def _bce_reference(X, W1, b1, w2, b2, T):
@@ -246,7 +306,8 @@ def check_bce_excerpt_grads(fn) -> Result:
 
     X (B, n0), W1 (n0, n1), b1 (n1,), w2 (n1, 1), b2 (1,), T (B, 1) of 0/1 labels. The excerpt's wrong line is
     ∂L/∂z = (p − t)/(B p(1 − p)), which is ∂L/∂p; the chain rule through σ multiplies it by σ'(z) = p(1 − p).
-    Cases include logits of ±30, where the excerpt's line divides by a p(1 − p) of 1e-13.
+    Case 5 has logits above 40 (σ rounds to 1.0): there both the excerpt's line and its separate-chain repair
+    (p − t)/(p(1 − p)) · p(1 − p) give 0/0 = NaN; only the fused (p − t)/B stays finite.
     """
     def make(rng, sizes, scale=1.0):
         return [(rng.normal(size=(B, n0)), rng.normal(size=(n0, n1)) * scale, rng.normal(size=n1) * 0.1,
@@ -255,12 +316,19 @@ def check_bce_excerpt_grads(fn) -> Result:
 
     fresh = fresh_rng()
     cases = make(_rng(112), ((5, 3, 4), (1, 2, 6), (8, 4, 2))) + make(_rng(113), ((6, 3, 5),), scale=4.0)
-    return check_function("bce_excerpt_grads", fn, _bce_reference, cases, "the chain rule through σ and ReLU",
+    big = make(_rng(114), ((7, 2, 3),))[0]  # every logit between 50 and 70: σ(z) rounds to 1.0, p(1 − p) to 0
+    cases.append(big[:4] + (np.array([60.0]),) + big[5:])
+    res = check_function("bce_excerpt_grads", fn, _bce_reference, cases, "the chain rule through σ and ReLU",
                           labels=("∇W1", "∇b1"),
                           equations=("∇W1 = Xᵀ Δ1 with ∂L/∂z = (σ(z) − t)/B (Eq. 3.10)",
                                      "∇b1 = Σ_rows Δ1 with ∂L/∂z = (σ(z) − t)/B (Eq. 3.10)"),
                           common="∂L/∂z = (σ(z) − t)/B, Eq. (3.10)",
                           random_cases=make(fresh, [random_sizes(fresh, 3, 2, 8)]))
+    if "NaN or Inf" in res.message:
+        return Result(FAIL, res.message + "; case 5 has logits above 40, where σ(z) rounds to 1.0 and p(1 − p) to 0, "
+                                          "so dividing by p(1 − p) and multiplying it back gives 0/0 = NaN: cancel it "
+                                          "on paper and use the fused form (σ(z) − t)/B, Eq. (3.10) (the S3 pitfall)")
+    return res
 
 
 def _norm_cdf(x):

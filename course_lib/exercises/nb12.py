@@ -271,6 +271,51 @@ def _classifier_case(rng, B, n0, n1, C, scale=1.0):
     return params, rng.normal(size=(B, n0)), rng.integers(0, C, size=B)
 
 
+_OVERFLOW = ("case 4 has logits of about 1000, where exp overflows to inf: subtract each row's maximum before exp, "
+             "the shift of Eq. 12.5, for the loss and for P")
+
+
+def _changed_inputs(seen, originals) -> str:
+    """Which of the arguments fn received (its private copies, in `seen`) it changed: "params['W1']", "X", … or ""."""
+    if len(seen) != 3:
+        return ""
+    params, X, y = seen
+    names = []
+    if isinstance(params, dict):
+        names += [f"params[{k!r}]" for k in _NAMES if k not in params or not (isinstance(params[k], np.ndarray)
+                  and params[k].shape == originals[0][k].shape and np.array_equal(params[k], originals[0][k]))]
+    for name, a, b in (("X", X, originals[1]), ("y", y, originals[2])):
+        if not (isinstance(a, np.ndarray) and a.shape == b.shape and np.array_equal(a, b)):
+            names.append(name)
+    return ", ".join(names)
+
+
+def _shape_error_hint(fn, verdict: Result, cases, i) -> Result:
+    """A shape error, explained where the cases can tell: a class count hard-coded to 3 (case 1, 3 classes, ran,
+    this case has another C), or a (B,) vector meeting a (B, 1) column (the same case cut to one sample runs)."""
+    msg = verdict.message
+    if verdict.status != FAIL or not any(w in msg for w in ("shape mismatch", "do not fit", "IndexError",
+                                                           "out of bounds")):
+        return verdict
+    params, X, y = cases[i - 1]
+    C = params["W2"].shape[1]
+    numpy_says = msg.split("numpy says: ", 1)
+    # the numpy text only: call_learner's guess, "a missing transpose?", is what this replaces
+    msg = "numpy says: " + numpy_says[1] if len(numpy_says) == 2 else msg.split(" (", 1)[0]
+    if i > 1 and C != 3:
+        return Result(FAIL, f"classifier_loss_grad ran on case 1 (3 classes) but fails on case {i}, which has "
+                            f"{'another number of' if i == len(cases) else C} classes: is 3 hard-coded (np.eye(3), a "
+                            f"3 in a shape)? Read C from W2.shape[1] or use y directly. {msg}")
+    if X.shape[0] > 1:
+        _, one = call_learner("classifier_loss_grad", fn, (params, X[:1], y[:1]))
+        if one is None:
+            return Result(FAIL, "classifier_loss_grad runs on one sample but not on a batch: a per-sample quantity "
+                                "is a (B,) vector where it should be a (B, 1) column (keepdims=True). A (B,) vector "
+                                "lines up with the last axis: against (B, C) it does not fit, against a (B, 1) column "
+                                f"it broadcasts to (B, B). {msg}")
+    return verdict
+
+
 def check_classifier_loss_grad(fn) -> Result:
     """Exercise 12.4 (build): `fn(params, X, y)` → (L, grads) for the one-hidden-layer ReLU softmax classifier.
 
@@ -284,13 +329,20 @@ def check_classifier_loss_grad(fn) -> Result:
         return _not_attempted("classifier_loss_grad")
     rng, fresh = np.random.default_rng(1204), fresh_rng()
     cases = [_classifier_case(rng, 5, 2, 4, 3), _classifier_case(rng, 1, 3, 6, 4), _classifier_case(rng, 7, 4, 3, 2),
-             _classifier_case(rng, 6, 2, 8, 3, scale=12.0)]  # logits of several hundred: naive exp overflows
+             _classifier_case(rng, 6, 2, 8, 3, scale=12.0)]
+    cases[3][0]["b2"] += np.array([0.0, 0.0, 600.0])  # logits from −1183 to about +1000: an unshifted exp overflows
     cases.append(_classifier_case(fresh, *random_sizes(fresh, 3, 2, 9), int(fresh.integers(2, 6))))
     for i, (params, X, y) in enumerate(cases, start=1):
         want_L, want_g = _classifier_reference(params, X, y)
-        got, verdict = call_learner("classifier_loss_grad", fn, (params, X, y))
+        seen = []
+        got, verdict = call_learner("classifier_loss_grad", _spy(fn, seen) if callable(fn) else fn, (params, X, y))
         if verdict is not None:
-            return verdict
+            return _shape_error_hint(fn, verdict, cases, i)
+        changed = _changed_inputs(seen, (params, X, y))
+        if changed:
+            return Result(FAIL, f"classifier_loss_grad changed {changed} (case {i}): it must leave params, X and y "
+                                "as it found them and return the gradients in new arrays; the step belongs to the "
+                                "training loop of 12.5")
         if not isinstance(got, (tuple, list)) or len(got) != 2 or not isinstance(got[1], dict):
             return Result(FAIL, f"classifier_loss_grad should return a pair (L, grads) with grads a dict of "
                                 f"{', '.join(_NAMES)}; got {_type_name(got)}")
@@ -302,8 +354,7 @@ def check_classifier_loss_grad(fn) -> Result:
         res = check_array(f"L {where}", L, want_L, "Eq. (12.4), the mean cross-entropy")
         if not res.passed:
             if "NaN or Inf" in res.message or "nan" in res.message.lower():
-                return Result(FAIL, res.message + " (case 4 has logits of several hundred: use the stable log-softmax, "
-                                                  "Eq. 12.5)")
+                return Result(FAIL, res.message + f" ({_OVERFLOW})")
             return res
         res = check_arrays(f"classifier_loss_grad {where}", [grads[k] for k in _NAMES], [want_g[k] for k in _NAMES],
                            ["∇W1", "∇b1", "∇W2", "∇b2"],
@@ -312,7 +363,7 @@ def check_classifier_loss_grad(fn) -> Result:
                            upstream=[2, 3, 0, 1],
                            common="Δ = (P − T)/B, Eq. (12.7)")
         if not res.passed:
-            return res
+            return Result(FAIL, res.message + f" ({_OVERFLOW})") if "NaN or Inf" in res.message else res
     return Result(PASS, f"classifier_loss_grad: L and all four gradients agree on {len(cases) - 1} test cases "
                         "(rel. error < 1e-08)")
 
@@ -321,6 +372,12 @@ SPIRAL = dict(n_per_class=100, n_classes=3, noise=0.2, turns=1.0)
 TARGET_ACCURACY = 0.90
 """Held-out accuracy the trained classifier must reach (the course's solution: 0.98 or more on every seed tried)."""
 _TRAIN_SLOW = 6.0  # the learner's training may take 6 × TIME_LIMIT (30 s by default); the solution takes about 0.5 s
+_CHECK_TURNS, _CHECK_NOISE = (0.8, 1.2), (0.12, 0.22)
+"""The checker's spirals: mirrored (the arms wind the other way), rotated by a random angle, with a number of turns
+and a noise drawn from these ranges at call time. A model of section 5's spiral scores at most 0.38 on them (any
+angle, turns 0.8–1.2, measured in tests/test_exercises_nb12.py), so an answer that ignores its X, y fails; the
+course's solution reaches 0.98 on them."""
+_SEED_POINTS = 10  # per class: the small spiral on which seeded reproducibility is checked (three quick calls)
 
 
 def classifier_accuracy(params, X, y) -> float:
@@ -328,22 +385,65 @@ def classifier_accuracy(params, X, y) -> float:
     return float(np.mean(_forward(params, X)[2].argmax(axis=1) == y))
 
 
-def check_trained_classifier(fn) -> Result:
-    """Exercise 12.5 (build): `fn(X, y, seed)` trains the classifier of 12.4 on a three-class spiral and returns its
-    params dict. Run here on a training spiral drawn with a seed chosen at call time; the held-out accuracy on a
-    second spiral (another seed, never shown to fn) must reach TARGET_ACCURACY."""
+def checker_spiral(rng, n_per_class=100, seeds=None):
+    """Spirals of one distribution drawn from rng (by default two: training and held-out): section 5's spiral
+    mirrored, rotated by an angle in [0, 2π), with turns and noise drawn from _CHECK_TURNS, _CHECK_NOISE.
+    Returns (X, y) for each seed, flattened: (X, y, X_test, y_test) by default."""
     from ..data import make_spiral
 
-    if fn is None or fn is Ellipsis:
-        return _not_attempted("train_classifier")
-    seed = int(fresh_rng().integers(1, 10**6))
-    X, y = make_spiral(**SPIRAL, seed=seed)
-    X_test, y_test = make_spiral(**SPIRAL, seed=seed + 1)
-    got, verdict = call_learner("train_classifier", fn, (X, y, seed), slow=_TRAIN_SLOW)
-    if verdict is not None:
-        return verdict
-    if not isinstance(got, dict) or any(k not in got for k in _NAMES):
-        return Result(FAIL, f"train_classifier should return the params dict (W1, b1, W2, b2); got {_type_name(got)}")
+    angle, turns, noise = rng.uniform(0.0, 2.0 * np.pi), rng.uniform(*_CHECK_TURNS), rng.uniform(*_CHECK_NOISE)
+    R = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]]) @ np.diag([-1.0, 1.0])
+    seeds = seeds if seeds is not None else [int(s) for s in rng.integers(1, 10**6, size=2)]
+    out = []
+    for s in seeds:
+        X, y = make_spiral(n_per_class, 3, noise=noise, turns=turns, seed=s)
+        out += [X @ R.T, y]
+    return tuple(out)
+
+
+def _spy(fn, seen):
+    """fn, with the arguments it received (call_learner's private copies) kept in `seen`, so the checker can see
+    whether fn changed them."""
+    def spy(*args):
+        seen[:] = args
+        return fn(*args)
+
+    sig = _signature(fn)
+    if sig is not None:
+        spy.__signature__ = sig
+    return spy
+
+
+def _timed_call(name, fn, args, slow):
+    """call_learner, and the wall-clock time of the call also enforced afterwards: where the alarm of run_limited
+    cannot be armed (another timer runs, not the main thread), a call past the limit still fails, once it returns."""
+    import time
+
+    from . import TIME_LIMIT
+
+    t0 = time.perf_counter()
+    got, verdict = call_learner(name, fn, args, slow=slow)
+    if verdict is None and time.perf_counter() - t0 > TIME_LIMIT * slow:
+        return None, Result(FAIL, f"{name} took longer than {TIME_LIMIT * slow:g} s, the exercise's limit: fewer steps "
+                                  "or a larger learning rate, and no Python loop over the samples")
+    return got, verdict
+
+
+_IN_WORDS = {"W1": "(2, n1): one row per input, one column per hidden unit",
+             "b1": "(n1,): one number per hidden unit",
+             "W2": "(n1, 3): one row per hidden unit, one column per class",
+             "b2": "(3,): one number per class"}
+
+
+def _read_params(got, name="train_classifier"):
+    """The four arrays of a returned params dict as float64, or a Result saying which entry is missing or wrong."""
+    if not isinstance(got, dict):
+        return None, Result(FAIL, f"{name} should return the params dict (W1, b1, W2, b2); got {_type_name(got)}")
+    missing = [k for k in _NAMES if k not in got]
+    if missing:
+        verb = "is" if len(missing) == 1 else "are"
+        return None, Result(FAIL, f"{name} returned params without {', '.join(missing)}: "
+                                  f"{' and '.join(missing)} {verb} missing (the dict needs W1, b1, W2, b2)")
     params = {}
     for k in _NAMES:
         try:
@@ -351,26 +451,122 @@ def check_trained_classifier(fn) -> Result:
         except KeyboardInterrupt:
             raise
         except BaseException:  # noqa: BLE001 - a ragged list, an object whose __float__ or __array__ raises
-            return Result(FAIL, f"params[{k!r}] is not a numeric array")
-        if not np.all(np.isfinite(a)):
-            return Result(FAIL, f"params[{k!r}] contains NaN or Inf: the training diverged (learning rate too high?)")
+            return None, Result(FAIL, f"params[{k!r}] is not a numeric array")
         params[k] = a
-    n1 = params["b1"].shape[0] if params["b1"].ndim == 1 else -1  # the hidden width, read from b1
+    return params, None
+
+
+def _shape_verdict(params):
+    """None if the shapes fit 2 inputs, one hidden layer of some width n1 and 3 classes; else a Result naming only
+    the wrong entries. n1 is the width most entries agree on."""
+    votes = []
+    if params["W1"].ndim == 2:
+        votes.append(params["W1"].shape[1])
+    if params["b1"].ndim == 1:
+        votes.append(params["b1"].shape[0])
+    if params["W2"].ndim == 2:
+        votes.append(params["W2"].shape[0])
+    n1 = max(set(votes), key=votes.count) if votes else 0
     want = {"W1": (2, n1), "b1": (n1,), "W2": (n1, 3), "b2": (3,)}
-    bad = [f"{k} {params[k].shape} (expected {want[k]})" for k in _NAMES if params[k].shape != want[k]]
-    if n1 < 1 or bad:
-        return Result(FAIL, "the params have the wrong shapes for 2 inputs, one hidden layer and 3 classes: "
-                            + ("; ".join(bad) if bad else f"b1 {params['b1'].shape} should be (n1,)"))
-    acc_train, acc_test = classifier_accuracy(params, X, y), classifier_accuracy(params, X_test, y_test)
-    if acc_test >= TARGET_ACCURACY:
-        return Result(PASS, f"train_classifier: held-out accuracy at least {TARGET_ACCURACY:.2f} on a spiral drawn "
-                            "at call time")
-    why = (" (training accuracy is low too: the model has not learned; check the gradient with 12.4's checker and "
-           "train longer or with a larger learning rate)" if acc_train < TARGET_ACCURACY + 0.03 else
-           " (training accuracy is high: the model fits the training points but not the arms; more hidden units or "
-           "less training?)")
-    return Result(FAIL, f"train_classifier: held-out accuracy {acc_test:.2f}, below the target "
-                        f"{TARGET_ACCURACY:.2f}{why}")
+    bad = [k for k in _NAMES if params[k].shape != want[k]]
+    if not bad and n1 >= 1:
+        return None
+    if not bad:
+        return Result(FAIL, "the hidden layer has no units: n1 must be at least 1")
+    parts = [f"{k} has shape {params[k].shape}; it should be {_IN_WORDS[k]}" for k in bad]
+    return Result(FAIL, "wrong shape: " + "; ".join(parts) + (f" (n1 = {n1} here)" if n1 >= 1 else ""))
+
+
+def check_trained_classifier(fn) -> Result:
+    """Exercise 12.5 (build): `fn(X, y, seed)` trains the classifier of 12.4 and returns its params dict.
+
+    Run here on a spiral that is not section 5's: mirrored, rotated by a random angle, turns and noise drawn at call
+    time (checker_spiral), so an answer that ignores its X, y and trains on the notebook's spiral fails; scored on
+    held-out points of that same distribution, never shown to fn. The call may take _TRAIN_SLOW × TIME_LIMIT
+    seconds. Then, as the exercise says to initialise from `seed`, three quick calls on a small spiral: the same
+    seed twice must give the same params, another seed other params. A failure is diagnosed: divergence
+    (non-finite or huge parameters, a loss above the uniform guess's log 3) → a smaller learning rate; identical
+    hidden units → symmetry; a changed X → the model must work on the points as given.
+    """
+    if fn is None or fn is Ellipsis:
+        return _not_attempted("train_classifier")
+    rng = fresh_rng()
+    X, y, X_test, y_test = checker_spiral(rng)
+    seed = int(rng.integers(1, 10**6))
+    seen = []
+    got, verdict = _timed_call("train_classifier", _spy(fn, seen) if callable(fn) else fn, (X, y, seed), _TRAIN_SLOW)
+    if verdict is not None:
+        return verdict
+    params, verdict = _read_params(got)
+    if verdict is not None:
+        return verdict
+    if not all(np.all(np.isfinite(params[k])) for k in _NAMES):
+        bad = ", ".join(k for k in _NAMES if not np.all(np.isfinite(params[k])))
+        return Result(FAIL, f"params {bad} contain NaN or Inf: the training diverged; use a smaller learning rate")
+    verdict = _shape_verdict(params)
+    if verdict is not None:
+        return verdict
+    acc_test = classifier_accuracy(params, X_test, y_test)
+    if acc_test < TARGET_ACCURACY:
+        return Result(FAIL, f"train_classifier: held-out accuracy {acc_test:.2f}, below the target "
+                            f"{TARGET_ACCURACY:.2f}" + _why_low(params, X, y, seen))
+    return _seed_verdict(fn, rng)
+
+
+def _why_low(params, X, y, seen) -> str:
+    """The likeliest reason a trained classifier misses the target, read from its parameters and its training set."""
+    X_seen = seen[0] if len(seen) == 3 and isinstance(seen[0], np.ndarray) else X
+    if X_seen.shape == X.shape and not np.array_equal(X_seen, X):
+        acc_own = classifier_accuracy(params, X_seen, y)
+        if acc_own >= TARGET_ACCURACY:
+            return (f" on the points it was given, although it scores {acc_own:.2f} on the X it changed in place "
+                    "(standardised it?): the model must work on the raw points, as a user calls it. Don't change X "
+                    "(the spiral already lies in [−1, 1]), or fold the scaling into W1 and b1 before returning")
+        return " (and it changed its X in place: leave X as it is)"
+    with np.errstate(all="ignore"):
+        big = max(float(np.max(np.abs(params[k]))) for k in _NAMES)
+        loss = _classifier_reference(params, X, y)[0]
+    acc_train = classifier_accuracy(params, X, y)
+    if big > 100.0 or not np.isfinite(loss):
+        what = "parameters larger than 100" if big > 100.0 else "a training loss that overflows"
+        return f" (the training diverged: {what}, not a model that learned slowly; use a smaller learning rate)"
+    W1, b1 = params["W1"], params["b1"]
+    if W1.shape[1] > 1 and np.allclose(W1, W1[:, :1]) and np.allclose(b1, b1[0]):
+        return (" (every hidden unit has the same weights and bias: units that start equal, a zero initialisation "
+                "say, get equal gradients and stay equal — the symmetry is never broken, and the layer acts as one "
+                "unit. Initialise W1 and W2 randomly from seed)")
+    if acc_train < TARGET_ACCURACY + 0.03:
+        return (" (training accuracy is low too: the model has not learned the points it was given — does it "
+                "train on its X, y? Check the gradient with 12.4's checker, then train longer or with a larger "
+                "learning rate)")
+    return (" (training accuracy is high: the model fits the training points but not the arms; more hidden units "
+            "or less training?)")
+
+
+def _seed_verdict(fn, rng) -> Result:
+    """The exercise says to initialise from `seed`: the same seed twice gives the same params, another seed others."""
+    X, y = checker_spiral(rng, n_per_class=_SEED_POINTS, seeds=[int(rng.integers(1, 10**6))])
+    s = int(rng.integers(1, 10**6))
+    runs = []
+    for seed in (s, s, s + 1):
+        got, verdict = _timed_call("train_classifier", fn, (X, y, seed), _TRAIN_SLOW)
+        if verdict is not None:
+            return verdict
+        params, verdict = _read_params(got)
+        if verdict is not None:
+            return verdict
+        runs.append(params)
+    same = [all(np.array_equal(a[k], b[k], equal_nan=True) for k in _NAMES) for a, b in ((runs[0], runs[1]),
+                                                                                      (runs[0], runs[2]))]
+    if not same[0]:
+        return Result(FAIL, "train_classifier reaches the target, but two calls with the same seed return different "
+                            "params: draw every random number from a generator made from seed "
+                            "(np.random.default_rng(seed)), not from numpy's global state")
+    if same[1]:
+        return Result(FAIL, "train_classifier reaches the target, but two different seeds return identical params: "
+                            "the initialisation ignores seed (the exercise asks you to use it)")
+    return Result(PASS, f"train_classifier: held-out accuracy at least {TARGET_ACCURACY:.2f} on a spiral drawn at call "
+                        "time, and the same seed gives the same params")
 
 
 guard_checkers(globals())
