@@ -49,6 +49,12 @@ def _train_cls(X, y, seed, steps=1000):
     return p
 
 
+def _cls_steps_inside(params, X, y):
+    L, g = _cls_loss_grad(params, X, y)
+    params["W1"] -= 0.1 * g["W1"]  # a training step inside the loss function: params must stay as handed
+    return L, g
+
+
 def _bce(X, W1, b1, w2, b2, T, printed=False, factor=1.0):
     Z1 = X @ W1 + b1
     z = np.maximum(Z1, 0) @ w2 + b2
@@ -249,8 +255,9 @@ def _entries_10_12(Entry, PASS_, FAIL_, NA):
         "nb10.check_graph_size_prediction": Entry(
             431, None, {"the printed 2-3-1 count": (124, "2-3-1"), "off by one": (432, "number of nodes")},
             kind="value", numeric=False),
-        "nb11.check_s2_error_prediction": Entry(
-            (3.5, 2.5), None, {"one output's factor": ((0.5, 0.5), "factor k"), "e = k": ((3.5, 3.5), "error e")},
+        "nb11.check_half_mean_fix_prediction": Entry(
+            (6.0, 5.0), None, {"Eq. (11.5)'s n_out/2, against mean": ((3.0, 2.0), "factor k"),
+                               "the fix believed to work": ((1.0, 0.0), "not 1"), "e = k": ((6.0, 6.0), "error e")},
             kind="value", numeric=False),
         "nb11.check_bce_excerpt_grads": Entry(
             _bce, "Eq. (3.10)",
@@ -269,12 +276,14 @@ def _entries_10_12(Entry, PASS_, FAIL_, NA):
             _cls_loss_grad, None,
             {"missing 1/B": (lambda p, X, y: (_cls_loss_grad(p, X, y)[0], _cls_loss_grad(p, X, y, X.shape[0])[1]),
                              "Eq. (12.7)"),
-             "missing relu'": (lambda p, X, y: _cls_loss_grad(p, X, y, relu_grad=False), "relu'")},
-            numeric=False, cheat=False, own_triage=True),
+             "missing relu'": (lambda p, X, y: _cls_loss_grad(p, X, y, relu_grad=False), "relu'"),
+             "a step inside (params['W1'] -= …)": (_cls_steps_inside, "new array")},
+            numeric=False, cheat=False, own_triage=True, edits_ok=False),
         "nb12.check_trained_classifier": Entry(
             _train_cls, None,
             {"untrained": (lambda X, y, s: _train_cls(X, y, s, steps=0), "below the target"),
-             "a list": (lambda X, y, s: list(_train_cls(X, y, s, steps=0).values()), "params dict")},
+             "a list": (lambda X, y, s: list(_train_cls(X, y, s, steps=0).values()), "params dict"),
+             "ignores the seed": (lambda X, y, s: _train_cls(X, y, 0), "ignores seed")},
             kind="slow function", numeric=False),
     }
 
