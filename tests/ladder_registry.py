@@ -13,6 +13,8 @@ import numpy as np
 import test_exercises_nb04 as t4
 import test_exercises_nb05 as t5
 import test_exercises_nb06 as t6
+import test_exercises_nb07 as t7
+import test_exercises_nb08 as t8
 
 
 def _normalize_vjp(X, G):
@@ -288,9 +290,42 @@ def _entries_10_12(Entry, PASS_, FAIL_, NA):
     }
 
 
+def _entries_07_09(Entry, PASS_, FAIL_, NA):
+    return {
+        "nb07.check_sum_loss_lr": Entry(
+            t7.sum_loss_lr, ("η ∇L_sum = η_mean ∇MSE", "×"),
+            {"Eq. (7.2) copied (no B)": (t7.sum_lr_eq_7_2, "1/B ×"), "½ not cancelled": (t7.sum_lr_no_half, "2 ×"),
+             "inverted": (t7.sum_lr_inverted, "inverse")}, cheat=False),
+        "nb07.check_bias_scaling": Entry(
+            t7.bias_factors, ("Z_l = A_{l−1} W_l + 1 b_lᵀ", "b_"),
+            {"own layer's c only": (t7.bias_own_layer, "b_2"), "product below only": (t7.bias_product_below, "b_1"),
+             "unscaled": (t7.bias_unscaled, "b_1")}, cheat=False),
+        "nb07.check_fresh_noise_prediction": Entry(
+            1 + 8 / 30, None, {"the training MSE": (22 / 30, "training MSE"), "σ² alone": (1.0, "Eq. 7.3")},
+            kind="value", numeric=False),
+        "nb07.check_train_gated": Entry(
+            t7.sol.train_gated, None,
+            {"untrained": (t7._train_untrained, "below 0.05"), "W3 transposed": (t7._train_returns_W3_transposed,
+                                                                                  "transpose")},
+            call=lambda c, a: c(t7.sol.gated_forward, t7.sol.gated_backward, a), kind="slow function",
+            numeric=False),
+        "nb08.check_critical_lr": Entry(
+            t8.critical_lr, ("|1 − η·(2/B)·λ| ≤ 1", "×", "eigenvalue"),
+            {"no 1/B": (t8.critical_no_mean, "1/B ×"), "no 2": (t8.critical_no_two, "2 ×"),
+             "smallest eigenvalue": (t8.critical_smallest, "smallest eigenvalue")}),
+        "nb08.check_lr_scaling_prediction": Entry(
+            1 / 9, None, {"scale counted once": (1 / 3, "twice, not once"), "inverted": (9.0, "inverse")},
+            kind="value", numeric=False),
+        "nb09.check_roads_prediction": Entry(
+            17.5, None, {"skip forgotten": (21.0, "skip connection"), "inactive road counted": (-52.5, "active")},
+            kind="value", numeric=False),
+    }
+
+
 def entries(Entry, sig, PASS_, FAIL_, NA):
     """Every ladder checker's entry, keyed "nbNN.check_name"."""
     found = _entries_01_03(Entry, sig)
     found.update(_entries_04_06(Entry))
+    found.update(_entries_07_09(Entry, PASS_, FAIL_, NA))
     found.update(_entries_10_12(Entry, PASS_, FAIL_, NA))
     return found
