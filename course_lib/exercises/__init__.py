@@ -38,6 +38,7 @@ import itertools
 import re
 import signal
 import threading
+import tracemalloc
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -315,6 +316,25 @@ def call_learner(name: str, fn, args, slow: float = 1.0):
     if got is None:
         return None, Result(FAIL, f"{name} returned None (did you forget `return`?)")
     return got, None
+
+
+def call_learner_measuring_memory(name: str, fn, args):
+    """call_learner, also measuring the peak memory numpy allocates while fn runs (tracemalloc), in bytes.
+
+    Returns (verdict or None, peak bytes). For exercises that forbid a large intermediate (an n × n Jacobian):
+    measured, not guessed from the code."""
+    started = not tracemalloc.is_tracing()
+    if started:
+        tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        base = tracemalloc.get_traced_memory()[0]
+        _, verdict = call_learner(name, fn, args)
+        peak = tracemalloc.get_traced_memory()[1] - base
+    finally:
+        if started:
+            tracemalloc.stop()
+    return verdict, peak
 
 
 def _fraction(k: float) -> str:

@@ -6,7 +6,6 @@ Each checker compares a learner's function with course_lib (the reference) on se
 from __future__ import annotations
 
 import re
-import tracemalloc
 import warnings
 
 import numpy as np
@@ -21,6 +20,7 @@ from . import (
     _not_attempted,
     _type_name,
     call_learner,
+    call_learner_measuring_memory,
     check_array,
     check_function,
     exact_number,
@@ -372,17 +372,7 @@ def _no_n_by_n(fn, passed: Result) -> Result:
     even one row at a time, reaches it."""
     rng = np.random.default_rng(1011)
     X, G = rng.standard_normal((_BIG_ROWS, _BIG_N)), rng.standard_normal((_BIG_ROWS, _BIG_N))
-    started = not tracemalloc.is_tracing()
-    if started:
-        tracemalloc.start()
-    try:
-        tracemalloc.reset_peak()
-        base = tracemalloc.get_traced_memory()[0]
-        _, verdict = call_learner("normalize_vjp", fn, (X, G))
-        peak = tracemalloc.get_traced_memory()[1] - base
-    finally:
-        if started:
-            tracemalloc.stop()
+    verdict, peak = call_learner_measuring_memory("normalize_vjp", fn, (X, G))
     if verdict is not None:
         return verdict
     if peak >= _NN_BYTES // 2:

@@ -10,8 +10,6 @@ per sample, the smoothed gradient is CrossEntropyLoss with class-probability tar
 
 from __future__ import annotations
 
-import tracemalloc
-
 import numpy as np
 
 from ..losses import CrossEntropyLoss, softmax
@@ -22,6 +20,7 @@ from . import (
     _not_attempted,
     _type_name,
     call_learner,
+    call_learner_measuring_memory,
     check_array,
     check_arrays,
     check_function,
@@ -115,17 +114,7 @@ def _no_c_by_c(fn, passed: Result) -> Result:
     while fn runs on B = 3 samples of C = 1000 classes stays far below one 8 MB C × C matrix without one."""
     rng = np.random.default_rng(1203)
     Z, G = rng.standard_normal((_BIG_B, _BIG_C)), rng.standard_normal((_BIG_B, _BIG_C))
-    started = not tracemalloc.is_tracing()
-    if started:
-        tracemalloc.start()
-    try:
-        tracemalloc.reset_peak()
-        base = tracemalloc.get_traced_memory()[0]
-        _, verdict = call_learner("softmax_vjp", fn, (Z, G))
-        peak = tracemalloc.get_traced_memory()[1] - base
-    finally:
-        if started:
-            tracemalloc.stop()
+    verdict, peak = call_learner_measuring_memory("softmax_vjp", fn, (Z, G))
     if verdict is not None:
         return verdict
     if peak >= _CC_BYTES // 2:
