@@ -174,6 +174,12 @@ def test_every_exercise_has_a_nudge_and_a_key_step_and_none_is_in_the_exercise_t
             tiers = solutions_hints(path.name[:2], ex["id"])
             assert len(tiers) >= 2 and all(isinstance(t, str) and len(t) > 20 for t in tiers), (path.name, ex["id"])
             assert len(set(tiers)) == len(tiers)
+        # the exercise texts point at hint() but hold no hint themselves ("Hint: …", "*Hint.* …")
+        cells = nbformat.read(path, as_version=4).cells
+        start = next((i for i, c in enumerate(cells) if c.source.startswith("## Check yourself")), len(cells))
+        for cell in cells[start:]:
+            if cell.cell_type == "markdown":
+                assert not re.search(r"\bHints?\b\W{0,3}[:.]", cell.source), (path.name, cell.source[:80])
 
 
 @pytest.mark.parametrize("bad", ["no_such_exercise", 99, 0, True, 2.0])
