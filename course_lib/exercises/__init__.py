@@ -157,7 +157,21 @@ def exact_number(x):
         if type(x) is int and abs(x) > 2**63:
             return None  # 10**400: not a number a checker can compare
         return x.item() if isinstance(x, np.generic) else x
+    if type(x) is Fraction:  # Fraction(1, 9) is an exact answer; read its two ints, never its methods
+        num, den = int.__int__(x.numerator), int.__int__(x.denominator)
+        if max(abs(num), den) > 2**63:
+            return None
+        return num / den
     return None
+
+
+def exact_whole(x):
+    """x as a Python int if it is a whole number of an ordinary type (1, np.int64(1), 1.0, Fraction(2, 1)),
+    else None: a count may be written as 3.0."""
+    value = exact_number(x)
+    if value is None or not np.isfinite(value) or value != int(value):
+        return None
+    return int(value)
 
 
 def guard_checkers(namespace: dict) -> None:
