@@ -525,7 +525,7 @@ def check_function(name: str, fn, reference, cases, equation: str, tol: float = 
     For a function returning several arrays give `labels` (and `equations`, `upstream`, `common`: see
     check_arrays); each may be a list or a function of the case's args.
     random_cases: more cases, drawn at call time (fresh_rng()), tried after the fixed ones; the pass message
-    counts the fixed cases only, so it reads the same on every run. entrywise: see check_array. slow: the
+    counts them apart ("on 4 test cases and 1 drawn at random"), so it reads the same on every run. entrywise: see check_array. slow: the
     learner's time limit in units of TIME_LIMIT.
     """
     if fn is None or fn is Ellipsis:
@@ -550,7 +550,9 @@ def check_function(name: str, fn, reference, cases, equation: str, tol: float = 
             res = check_arrays(f"{name} {where}", got, expected, labs, eqs, tol, order, common)
         if not res.passed:
             return res
-    return Result(PASS, f"{name} agrees with {equation} on {len(cases)} test cases (rel. error < {tol:.0e})")
+    drawn = len(list(random_cases))
+    extra = f" and {drawn} drawn at random" if drawn else ""
+    return Result(PASS, f"{name} agrees with {equation} on {len(cases)} test cases{extra} (rel. error < {tol:.0e})")
 
 
 def show_solution(notebook, exercise=None):
