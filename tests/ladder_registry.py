@@ -270,6 +270,16 @@ def _entries_10_12(Entry, PASS_, FAIL_, NA):
     }
 
 
+def _kahn(names, edges):
+    """A topological order (Kahn's algorithm), written here independently of course_lib."""
+    order, placed = [], set()
+    while len(order) < len(names):
+        ready = next(n for n in names if n not in placed and all(u in placed for u, v in edges if v == n))
+        order.append(ready)
+        placed.add(ready)
+    return order
+
+
 def _entries_07_09(Entry, PASS_, FAIL_, NA):
     return {
         "nb07.check_sum_loss_lr": Entry(
@@ -279,7 +289,19 @@ def _entries_07_09(Entry, PASS_, FAIL_, NA):
         "nb07.check_bias_scaling": Entry(
             t7.bias_factors, ("Z_l = A_{l−1} W_l + 1 b_lᵀ", "b_"),
             {"own layer's c only": (t7.bias_own_layer, "b_2"), "product below only": (t7.bias_product_below, "b_1"),
-             "unscaled": (t7.bias_unscaled, "b_1")}, cheat=False),
+             "unscaled": (t7.bias_unscaled, "b_1"), "the right β written into c": (t7.bias_in_place, "new array")},
+            cheat=False, edits_ok=False),
+        # 7.5 and 7.2 replace the entries of tests/test_checkers.py: their failures no longer state the formula
+        "nb07.check_relu_kinks": Entry(
+            t7.kinks, "kink positions",
+            {"sign": (t7.kinks_sign, "kink positions"),
+             "outside [lo, hi] kept": (t7.kinks_unfiltered, "kink positions"),
+             "ends left out": (t7.kinks_strict, "includes its ends"), "unsorted": (t7.kinks_unsorted, "not sorted")}),
+        "nb07.check_train_noise_floor": Entry(
+            t7.train_noise_floor, "the expected training MSE",
+            {"σ² regardless of p": (t7.floor_ignores_parameters, "σ², Eq. (7.3)"),
+             "σ² p / n": (lambda s, n, p: s**2 * p / n, "σ²·p/n"),
+             "σ not squared": (t7.floor_sigma_not_squared, "like σ, not σ²")}, cheat=False),
         "nb07.check_fresh_noise_prediction": Entry(
             1 + 8 / 30, None, {"the training MSE": (22 / 30, "training MSE"), "σ² alone": (1.0, "Eq. 7.3")},
             kind="value", numeric=False),
@@ -290,12 +312,27 @@ def _entries_07_09(Entry, PASS_, FAIL_, NA):
             call=lambda c, a: c(t7.sol.gated_forward, t7.sol.gated_backward, a), kind="slow function",
             numeric=False),
         "nb08.check_critical_lr": Entry(
-            t8.critical_lr, ("|1 − η·(2/B)·λ| ≤ 1", "×", "eigenvalue"),
+            t8.critical_lr, ("edge of stability", "×", "eigenvalue"),
             {"no 1/B": (t8.critical_no_mean, "1/B ×"), "no 2": (t8.critical_no_two, "2 ×"),
-             "smallest eigenvalue": (t8.critical_smallest, "smallest eigenvalue")}),
+             "smallest eigenvalue": (t8.critical_smallest, "smallest eigenvalue"),
+             "doubles X after": (t8.critical_right_then_doubles_X, "leave X unchanged")}, edits_ok=False),
+        "nb08.check_relu_kinks": Entry(
+            lambda W1, b1, lo, hi: int(sum(lo < -b / w < hi for w, b in zip(W1.reshape(-1), b1) if w != 0)),
+            "strictly inside (lo, hi)",
+            {"sign of the kink": (lambda W1, b1, lo, hi: int(sum(lo < b / w < hi for w, b in zip(W1.reshape(-1), b1)
+                                                                 if w != 0)), "strictly inside (lo, hi)"),
+             "every unit": (lambda W1, b1, lo, hi: W1.size, "strictly inside (lo, hi)"),
+             "ends counted": (t8.count_with_ends, "exactly on lo or hi")}, cheat=False),
         "nb08.check_lr_scaling_prediction": Entry(
             1 / 9, None, {"scale counted once": (1 / 3, "twice, not once"), "inverted": (9.0, "inverse")},
             kind="value", numeric=False),
+        "nb09.check_topological_order": Entry(
+            _kahn, None,
+            {"as given": (lambda names, edges: list(names), "comes before its parent"),
+             "reversed": (lambda names, edges: _kahn(names, edges)[::-1], "comes before its parent")},
+            numeric=False, cheat=False,
+            odd={"an int": (lambda n, e: 5, FAIL_), "mixed types": (lambda n, e: [1] + n[1:], FAIL_),
+                 "a generator": (lambda n, e: (x for x in _kahn(n, e)), PASS_)}),
         "nb09.check_roads_prediction": Entry(
             17.5, None, {"skip forgotten": (21.0, "skip connection"), "inactive road counted": (-52.5, "active")},
             kind="value", numeric=False),

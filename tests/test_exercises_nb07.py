@@ -447,3 +447,83 @@ def test_every_exercise_has_two_hint_tiers():
     from course_lib.exercises.solutions import exercises
     ids = [ex["id"] for ex in exercises("07")]
     assert sorted(ids) == sorted(nb07.HINTS) and all(len(nb07.HINTS[i]) == 2 for i in ids)
+
+
+# --- the blind trial's false passes (learner D) and messages that did not point at the slip -----------------------
+
+
+def sum_lr_integer_division(lr_sum, B, n_out):  # B·n_out // 2: right only when B·n_out is even
+    return lr_sum * (B * n_out // 2)
+
+
+def test_sum_loss_lr_integer_division_fails_on_every_run():
+    """η_mean = η_sum·B·n_out/2 is not an integer multiple when B·n_out is odd; the fixed cases include odd products,
+    so the verdict no longer depends on the case drawn at call time."""
+    for _ in range(10):
+        res = nb07.check_sum_loss_lr(sum_lr_integer_division)
+        assert res.status == "fail", str(res)
+
+
+def bias_in_place(c):  # the right factors, written into c itself (the next cell then sees a changed c)
+    beta = c
+    for i in range(1, len(beta)):
+        beta[i] *= beta[i - 1]
+    return beta
+
+
+def test_bias_scaling_in_place_fails_with_new_array_message():
+    res = nb07.check_bias_scaling(bias_in_place)
+    assert res.status == "fail" and "new array" in res.message and "leave c" in res.message, str(res)
+    assert nb07.check_bias_scaling(lambda c: np.cumprod(c)).passed  # np.cumprod returns a new array
+
+
+def kinks_strict(W1, b1, lo, hi):  # (lo, hi) instead of [lo, hi]: drops a kink that lies exactly on an end
+    x = -b1 / W1[0]
+    return np.sort(x[(x > lo) & (x < hi)])
+
+
+def kinks_unsorted(W1, b1, lo, hi):  # the right kinks in the order of the units
+    x = -b1 / W1[0]
+    return x[(x >= lo) & (x <= hi)]
+
+
+def test_kink_positions_strict_bounds_fail_on_every_run():
+    """The fixed cases include kinks exactly at x = 0 = lo and x = 1 = hi (−0/1 and −2/−2 are exact)."""
+    for _ in range(5):
+        res = nb07.check_relu_kinks(kinks_strict)
+        assert res.status == "fail" and "includes its ends" in res.message, str(res)
+
+
+def test_kink_positions_unsorted_is_told_to_sort():
+    res = nb07.check_relu_kinks(kinks_unsorted)
+    assert res.status == "fail" and "not sorted" in res.message, str(res)
+
+
+def test_kink_failure_does_not_state_the_formula():
+    for wrong in (kinks_sign, kinks_inverted, kinks_unfiltered):
+        res = nb07.check_relu_kinks(wrong)
+        assert res.status == "fail" and "−b_j / w_j" not in res.message and "-b_j / w_j" not in res.message, str(res)
+
+
+def _backward_updates_params(params, X, T):  # right gradients, then a step inside the backward pass (S3's flaw)
+    g = sol.gated_backward(params, X, T)
+    params["W1"] -= 0.1 * g["W1"]
+    return g
+
+
+def test_gated_backward_that_updates_params_fails():
+    res = nb07.check_train_gated(sol.gated_forward, _backward_updates_params, sol.train_gated)
+    assert res.status == "fail" and "leaves params unchanged" in res.message and "'W1'" in res.message, str(res)
+
+
+@pytest.mark.parametrize(("wrong", "says"), [
+    (lambda s, n, p: s**2 * p / n, "σ²·p/n"),
+    (lambda s, n, p: s * (n - p) / n, "like σ, not σ²"),
+    (floor_ignores_parameters, "σ², Eq. (7.3)"),
+    (floor_test_error, "above σ²"),
+    (floor_off_by_one, "off by one"),
+], ids=["p/n for 1-p/n", "sigma not squared", "sigma squared", "fresh-noise error", "off by one"])
+def test_train_noise_floor_names_the_slip(wrong, says):
+    res = nb07.check_train_noise_floor(wrong)
+    assert res.status == "fail" and says in res.message, str(res)
+    assert "(n − p)" not in res.message and "1 − p/n" not in res.message  # the diagnosis, not the answer

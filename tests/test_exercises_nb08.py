@@ -3,6 +3,8 @@ answers fail (with a hint)."""
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pytest
 from exercise_support import standard_checker_tests
@@ -230,3 +232,78 @@ def test_every_exercise_has_two_hint_tiers():
     from course_lib.exercises.solutions import exercises
     ids = [ex["id"] for ex in exercises("08")]
     assert sorted(ids) == sorted(nb08.HINTS) and all(len(nb08.HINTS[i]) == 2 for i in ids)
+
+
+# --- the blind trial's false passes (learner D) and messages that gave the answer or missed the slip --------------
+
+
+def critical_right_then_doubles_X(X):  # the right η*, but X is doubled in place afterwards (the next cell reuses it)
+    r = len(X) / np.linalg.norm(X, 2) ** 2
+    X *= 2
+    return r
+
+
+def test_critical_lr_that_changes_X_fails():
+    res = nb08.check_critical_lr(critical_right_then_doubles_X)
+    assert res.status == nb08.FAIL and "leave X unchanged" in res.message and "new array" in res.message, str(res)
+
+
+@pytest.mark.parametrize("wrong", [critical_trace, critical_frobenius, critical_hard_coded])
+def test_critical_lr_failure_does_not_state_the_answer(wrong):
+    res = nb08.check_critical_lr(wrong)
+    assert res.status == nb08.FAIL and "(2/B)·λ" not in res.message and "λ_max" not in res.message, str(res)
+
+
+def test_settings_are_read_only_but_usable():
+    """A learner's `nb08.BATCH_SETTING["batch_size"] = b` raises instead of changing the module constant (which the
+    checker's reference then reads); Session(setting) and dict(setting, key=…) still work."""
+    for setting in (nb08.BATCH_SETTING, nb08.KINK_SETTING, nb08.DIVERGE_BASE):
+        before = dict(setting)
+        with pytest.raises(TypeError, match="read-only"):
+            setting["batch_size"] = 7
+        with pytest.raises(TypeError):
+            setting.update(lr=1.0)
+        assert dict(setting) == before and isinstance(setting, dict)
+        assert dict(setting, seed=3)["seed"] == 3
+        assert copy.deepcopy(setting) == before
+    assert Session(nb08.KINK_SETTING).model.linears[0].W.shape == (1, 64)
+
+
+def test_val_after_examples_that_edits_the_setting_fails_and_leaves_it():
+    before = dict(nb08.BATCH_SETTING)
+
+    def mutates_setting(b, e):
+        cfg = nb08.BATCH_SETTING
+        cfg["batch_size"] = b
+        s = Session(cfg)
+        s.train(e // b)
+        return s.val_loss
+
+    res = nb08.check_val_after_examples(mutates_setting)
+    assert res.status == nb08.FAIL and "read-only" in res.message, str(res)
+    assert dict(nb08.BATCH_SETTING) == before
+
+
+def count_with_ends(W1, b1, lo, hi):  # lo ≤ x ≤ hi: counts the kinks sitting on the ends (all of them at step 0)
+    w = W1.reshape(-1)
+    x = -b1[w != 0] / w[w != 0]
+    return int(np.sum((x >= lo) & (x <= hi)))
+
+
+def test_count_kinks_with_ends_is_told_strictly_inside():
+    res = nb08.check_relu_kinks(count_with_ends)
+    assert res.status == nb08.FAIL and "exactly on lo or hi" in res.message and "rel. error" not in res.message, \
+        str(res)
+
+
+def test_count_kinks_failures_do_not_state_the_formula():
+    def wrong_sign(W1, b1, lo, hi):
+        w = W1.reshape(-1)
+        x = b1[w != 0] / w[w != 0]
+        return int(np.sum((x > lo) & (x < hi)))
+
+    for wrong in (wrong_sign, lambda W1, b1, lo, hi: W1.size, lambda W1, b1, lo, hi: 0):
+        res = nb08.check_relu_kinks(wrong)
+        assert res.status == nb08.FAIL and "−b" not in res.message and "-b" not in res.message, str(res)
+    assert nb08.check_relu_kinks(lambda W1, b1, lo, hi: 2.5).status == nb08.FAIL  # a count is whole
+    assert nb08.check_relu_kinks(lambda W1, b1, lo, hi: float(nb08._relu_kinks(W1, b1, lo, hi))).passed

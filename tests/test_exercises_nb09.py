@@ -136,3 +136,21 @@ def test_every_exercise_has_two_hint_tiers():
     from course_lib.exercises.solutions import exercises
     ids = [ex["id"] for ex in exercises("09")]
     assert sorted(ids) == sorted(nb09.HINTS) and all(len(nb09.HINTS[i]) == 2 for i in ids)
+
+
+# --- 9.4: a failing order is told which connection it breaks, never shown a right order ----------------------------
+
+
+def test_topological_order_failures_show_no_right_answer():
+    def as_given(names, edges):  # the names in the order they came: breaks a connection
+        return list(names)
+
+    def drops_isolated(names, edges):  # only the layers that have a connection
+        used = {n for e in edges for n in e}
+        return [n for n in sorted(names) if n in used]
+
+    res = nb09.check_topological_order(as_given)
+    assert res.status == FAIL and "comes before its parent" in res.message and "right answer" not in res.message, \
+        str(res)
+    res = nb09.check_topological_order(drops_isolated)
+    assert res.status == FAIL and "'bias_input' missing" in res.message and "right answer" not in res.message, str(res)

@@ -33,6 +33,19 @@ from . import (
 )
 
 
+def _recording(fn, seen: list):
+    """fn, wrapped so that the arguments it is called with (call_learner's private copies) are kept in `seen`:
+    the checker can then see whether the learner's code changed them (its signature is kept for messages)."""
+    import functools
+
+    @functools.wraps(fn)
+    def recorded(*args):
+        seen.append(args)
+        return fn(*args)
+
+    return recorded
+
+
 def _reference_r_squared(Y, Y_hat):
     return np.float64(1.0 - MSELoss()(Y_hat, Y) / np.var(Y))
 
@@ -148,7 +161,8 @@ def _reference_kinks(W1, b1, lo, hi):
 
 
 def check_relu_kinks(fn) -> object:
-    """fn(W1, b1, lo, hi) -> the sorted x positions in [lo, hi] where a 1-h-1 ReLU network with first layer
+    """fn(W1, b1, lo, hi) -> a numpy array of the sorted x positions in [lo, hi] (ends included) where a 1-h-1
+    ReLU network with first layer
     W1 (1 × h), b1 (h,) can bend (one kink per hidden unit, Eq. 1.2 with ReLU).
 
     Reference: x = −b1_j / W1_j for each unit, kept when inside [lo, hi]; tests/test_exercises_nb07.py checks it
@@ -163,16 +177,37 @@ def check_relu_kinks(fn) -> object:
         return cases
 
     cases = make(np.random.default_rng(705), ((3, 0.0, 1.0, 0.1), (8, -4.0, 4.0, 2.0), (20, -1.0, 1.0, 0.5)))
+    # kinks exactly on both ends (x = 0 and x = 1, computed exactly in floating point): [lo, hi] is inclusive
+    cases.append((np.array([[1.0, -2.0, 4.0, 0.5, 1.0]]), np.array([0.0, 2.0, -1.0, -0.25, 3.0]), 0.0, 1.0))
     fresh = fresh_rng()
     extra = make(fresh, [(int(fresh.integers(2, 40)), -2.0, 3.0, 3.0)])
-    name = "relu_kinks"
-    if callable(fn):  # the next cell calls .max() on the answer: it must be an array, not a list
-        got, verdict = call_learner(name, fn, cases[0])
-        if verdict is None and not isinstance(got, np.ndarray):
+    name = "kink_positions"
+    if fn is None or fn is Ellipsis:
+        return _not_attempted(name)
+    equation = "the kink positions of a 1-h-1 ReLU network in [lo, hi] (Eq. 1.2 with ReLU)"
+    for i, args in enumerate(cases + extra):
+        expected = _reference_kinks(*_copied(args))
+        got, verdict = call_learner(name, fn, args)
+        if verdict is not None:
+            return verdict
+        if not isinstance(got, np.ndarray):  # the next cell calls .max() on the answer: an array, not a list
             return Result(FAIL, f"{name} should return a numpy array (np.sort gives one), got {_type_name(got)}: "
                                 "the notebook's next cells use array methods such as .max()")
-    return check_function(name, fn, _reference_kinks, cases,
-                          "the kinks x = −b_j / w_j of a 1-h-1 ReLU network", tol=1e-10, random_cases=extra)
+        res = check_array(f"{name} (case {i + 1})", got, expected, equation, tol=1e-10)
+        if res.passed:
+            continue
+        if got.shape == expected.shape and got.dtype.kind in "iuf" and np.all(np.isfinite(got)):
+            if rel_error(np.sort(got.astype(np.float64)), expected) <= 1e-10:
+                return Result(FAIL, f"{name} (case {i + 1}): the right kinks, but not sorted from left to right "
+                                    "(np.sort)")
+        lo, hi = args[2], args[3]
+        on_ends = int(np.sum((expected == lo) | (expected == hi)))
+        if on_ends and got.ndim == 1 and got.shape[0] == expected.shape[0] - on_ends:
+            return Result(FAIL, f"{name} (case {i + 1}): a kink that lies exactly on lo or on hi is missing: the "
+                                "interval [lo, hi] includes its ends")
+        return res
+    return Result(PASS, f"{name} agrees with {equation} on {len(cases)} test cases and {len(extra)} drawn at "
+                        "random (rel. error < 1e-10)")
 
 
 def _reference_train_floor(sigma, n, p, seed=0):
@@ -198,9 +233,46 @@ def check_train_noise_floor(fn) -> object:
     fresh = fresh_rng()
     n = int(fresh.integers(5, 60))
     extra = [(float(fresh.uniform(0.05, 3.0)), n, int(fresh.integers(1, min(n, 12))))]
-    return check_function("train_noise_floor", fn, _reference_train_floor, cases,
-                          "the expected training MSE of a least-squares fit (Eq. 7.3 on the training set)", tol=1e-8,
-                          random_cases=extra)
+    res = check_function("train_noise_floor", fn, _reference_train_floor, cases,
+                         "the expected training MSE of a least-squares fit (Eq. 7.3 on the training set)", tol=1e-8,
+                         random_cases=extra)
+    if res.status != FAIL:
+        return res
+    return _floor_slip(fn) or res
+
+
+_FLOOR_SLIPS = (
+    (lambda s, n, p: s**2 * p / n, "your value is σ²·p/n: that is the share of the noise the fit absorbs (trace H), "
+                                   "not what stays in the residual (I − H)ε"),
+    (lambda s, n, p: s * (n - p) / n, "your value grows like σ, not σ²: an MSE is in squared units, E[ε²] = σ²"),
+    (lambda s, n, p: s * p / n, "your value grows like σ, not σ², and it is the share the fit absorbs (trace H), "
+                                "not the residual's"),
+    (lambda s, n, p: s**2, "your value is σ², Eq. (7.3) for the true function itself: it does not depend on p, but "
+                           "the fit absorbs part of the noise on its own training points"),
+    (lambda s, n, p: s**2 * (n + p) / n, "your value is above σ²: on its own training points the fit absorbs part "
+                                         "of the noise, so its training MSE is below σ²"),
+    (lambda s, n, p: s**2 * (n - p - 1) / n, "your value is off by one parameter: trace(I − H) counts the p columns "
+                                             "of the design exactly"),
+    (lambda s, n, p: s**2 * (n - p) / (n - 1), "your denominator is n − 1: the training MSE divides the squared "
+                                               "residual by the n points"),
+)
+"""Exercise 7.2's usual slips, each with what it gets wrong (never the right formula)."""
+
+
+def _floor_slip(fn):
+    """The usual slip a failing train_noise_floor answer makes, as a failing Result, or None."""
+    case = (0.3, 40, 7)  # σ ≠ σ², p/n ≠ 1 − p/n, and no two slips give the same number here
+    got, verdict = call_learner("train_noise_floor", fn, case)
+    value = exact_number(got) if verdict is None else None
+    if value is None and isinstance(got, np.ndarray) and got.shape in ((), (1,)) and got.dtype.kind in "iuf":
+        value = float(got.reshape(-1)[0])
+    if value is None or not np.isfinite(value):
+        return None
+    for slip, why in _FLOOR_SLIPS:
+        expected = slip(*case)
+        if abs(value - expected) <= 1e-9 * abs(expected):
+            return Result(FAIL, f"train_noise_floor: {why}")
+    return None
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -232,7 +304,8 @@ def check_sum_loss_lr(fn) -> object:
     name = "sum_loss_lr"
     if fn is None or fn is Ellipsis:
         return _not_attempted(name)
-    cases = [(0.01, 20, 1), (0.001, 32, 3), (0.05, 1, 2), (0.002, 7, 10)]
+    # B·n_out odd in three fixed cases (15, 1, 9): an integer division B·n_out // 2 fails on every run
+    cases = [(0.01, 20, 1), (0.001, 32, 3), (0.05, 1, 2), (0.002, 7, 10), (0.02, 5, 3), (0.004, 1, 1), (0.01, 9, 1)]
     fresh = fresh_rng()
     cases.append((float(fresh.uniform(1e-4, 0.1)), int(fresh.integers(2, 65)), int(fresh.integers(2, 9))))
     for i, (lr, B, n_out) in enumerate(cases):
@@ -257,7 +330,8 @@ def check_sum_loss_lr(fn) -> object:
                 if abs(k - factor) < 1e-9 * max(1.0, abs(factor)):
                     return Result(FAIL, f"{name} (case {i + 1}): your rate is {why}")
         return res
-    return Result(PASS, f"{name} takes L_sum's step on MSELoss() on {len(cases) - 1} test cases (rel. error < 1e-09)")
+    return Result(PASS, f"{name} takes L_sum's step on MSELoss() on {len(cases) - 1} test cases and 1 drawn at random "
+                        "(rel. error < 1e-09)")
 
 
 def _bias_factors(c):
@@ -265,7 +339,8 @@ def _bias_factors(c):
 
 
 def check_bias_scaling(fn) -> object:
-    """fn(c) -> β (D,): with W_l scaled by c_l > 0 and b_l by β_l in every layer of a ReLU MLP with biases (D
+    """fn(c) -> β (D,), a new array (c unchanged): with W_l scaled by c_l > 0 and b_l by β_l in every layer of a
+    ReLU MLP with biases (D
     layers, linear output), the output is scaled by exactly ∏ c_l for every x.
 
     Reference: β_l = c_1 c_2 ⋯ c_l (A_{l−1} carries the factor of the layers below it, Eq. 1.2 with relu(cz) =
@@ -280,9 +355,13 @@ def check_bias_scaling(fn) -> object:
     cases.append(fresh.uniform(0.2, 3.0, size=int(fresh.integers(2, 7))))
     for i, c in enumerate(cases):
         expected = _bias_factors(c)
-        got, verdict = call_learner(name, fn, (c.copy(),))
+        seen = []
+        got, verdict = call_learner(name, _recording(fn, seen) if callable(fn) else fn, (c.copy(),))
         if verdict is not None:
             return verdict
+        if seen and not (isinstance(seen[0][0], np.ndarray) and np.array_equal(seen[0][0], c)):
+            return Result(FAIL, f"{name} (case {i + 1}) changed the array c it was given: return a new array of "
+                                "factors and leave c as it was (the next cell still needs c)")
         res = check_array(f"{name} (case {i + 1})", got, expected, "Z_l = A_{l−1} W_l + 1 b_lᵀ in every layer",
                           tol=1e-10)
         if not res.passed:
@@ -435,9 +514,16 @@ def _check_gated_forward_backward(gated_forward, gated_backward):
     order = ["W3", "b3", "W1", "b1", "W2", "b2"]  # where an error starts: the output layer first
     for i, (params, X, T) in enumerate(cases):
         expected = _gated_backward(_copied(params), X.copy(), T.copy())
-        got, verdict = call_learner("gated_backward", gated_backward, (params, X, T))
+        seen = []
+        got, verdict = call_learner("gated_backward", _recording(gated_backward, seen) if callable(gated_backward)
+                                   else gated_backward, (params, X, T))
         if verdict is not None:
             return verdict
+        changed = _changed_params(seen[0][0], params) if seen else []
+        if changed:
+            return Result(FAIL, f"gated_backward (case {i + 1}) changed params[{changed[0]!r}]: a backward pass only "
+                                "computes the gradients and leaves params unchanged; the training loop updates "
+                                "them after the whole backward pass")
         shapes = {k: v.shape for k, v in expected.items()}
         grads, verdict = _as_params(f"gated_backward (case {i + 1})", got, None)
         if verdict is not None:
@@ -453,6 +539,18 @@ def _check_gated_forward_backward(gated_forward, gated_backward):
         if not res.passed:
             return res
     return Result(PASS, "gated_forward and gated_backward agree with the reference on 3 test cases")
+
+
+def _changed_params(handed, original) -> list:
+    """The keys of `original` whose arrays the learner's code changed in `handed` (its private copy)."""
+    if not isinstance(handed, dict):
+        return ["params"]
+    out = []
+    for k, v in original.items():
+        got = handed.get(k)
+        if not (isinstance(got, np.ndarray) and got.shape == v.shape and np.array_equal(got, v)):
+            out.append(k)
+    return out
 
 
 def check_train_gated(gated_forward, gated_backward, train_gated) -> Result:

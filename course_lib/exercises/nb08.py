@@ -6,6 +6,7 @@ none of them touches the dashboard (its live loop keeps running).
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -28,13 +29,31 @@ from . import (
     guard_checkers,
 )
 
+
+class _Setting(dict):
+    """A module-level setting that learner code cannot change by accident (`nb08.BATCH_SETTING["lr"] = 1` raises):
+    still a dict, so `Session(setting)` and `dict(setting, lr=…)` (a changed copy) work."""
+
+    def _read_only(self, *args, **kwargs):
+        raise TypeError("nb08's settings are read-only: make a changed copy with dict(nb08.BATCH_SETTING, "
+                        "batch_size=…)")
+
+    __setitem__ = __delitem__ = __ior__ = update = pop = popitem = clear = setdefault = _read_only
+
+    def copy(self):
+        return dict(self)
+
+    def __reduce_ex__(self, protocol):  # copy.deepcopy and pickle rebuild it without __setitem__
+        return (_Setting, (dict(self),))
+
+
 _SLOW = 12.0
 """The learner's functions here train networks: their time limit is _SLOW × TIME_LIMIT (a minute by default)."""
 
 ABS_STEPS, ABS_GOAL = 1000, 1e-3
 DIVERGE_STEPS = 300
-DIVERGE_BASE = dict(target="sinc", noise=0.1, n_samples=500, hidden_layers=2, width=32, activation="tanh",
-                    init="glorot", optimiser="sgd", batch_size=32, seed=0)
+DIVERGE_BASE = _Setting(target="sinc", noise=0.1, n_samples=500, hidden_layers=2, width=32, activation="tanh",
+                        init="glorot", optimiser="sgd", batch_size=32, seed=0)
 """The setting of the divergence exercise: S2's noisy sinc, a 1-32-32-1 tanh net, plain SGD, batch 32."""
 
 
@@ -133,9 +152,9 @@ def check_vanishing_ratio(fn) -> Result:
 # Transfer exercises (predict, then measure)
 # ---------------------------------------------------------------------------------------------------------
 
-KINK_SETTING = dict(target="sin_s0", noise=0.0, n_samples=100_000, hidden_layers=1, width=64, activation="relu",
-                    init="he", optimiser="adam", lr=0.003, batch_size=32)
-"""Exercise 4's setting: S0's data on [0, 1] with one hidden layer of 64 ReLU units."""
+KINK_SETTING = _Setting(target="sin_s0", noise=0.0, n_samples=100_000, hidden_layers=1, width=64,
+                        activation="relu", init="he", optimiser="adam", lr=0.003, batch_size=32)
+"""Exercise 8.5's setting: S0's data on [0, 1] with one hidden layer of 64 ReLU units."""
 
 
 def _relu_kinks(W1, b1, lo, hi) -> int:
@@ -161,14 +180,50 @@ def _kink_cases():
     ]
 
 
+def _kinks_inclusive(W1, b1, lo, hi) -> int:
+    """The count with the ends included, lo ≤ x ≤ hi: exercise 8.5's usual slip (7.5's positions include them)."""
+    W1, b1 = np.asarray(W1, dtype=np.float64).reshape(-1), np.asarray(b1, dtype=np.float64).reshape(-1)
+    x = -b1[W1 != 0] / W1[W1 != 0]
+    return int(np.sum((x >= lo) & (x <= hi)))
+
+
 def check_relu_kinks(fn) -> Result:
     """fn(W1, b1, lo, hi) -> the number of first-layer units whose kink x = −b_1[j] / W_1[0, j] lies strictly
-    between lo and hi (W1 of shape (1, n), b1 of shape (n,)). Compared with _relu_kinks."""
+    between lo and hi (W1 of shape (1, n), b1 of shape (n,)): exercise 8.5's count_kinks_inside. Compared with
+    _relu_kinks; a count that includes the ends is told so."""
+    name = "count_kinks_inside"
+    if fn is None or fn is Ellipsis:
+        return Result(NOT_ATTEMPTED, f"{name} is still empty; write your code in the marked cell and run it again")
     rng = fresh_rng()
     n = int(rng.integers(2, 40))
     extra = [(rng.normal(size=(1, n)), rng.normal(size=n), float(rng.uniform(-3, 0)), float(rng.uniform(0.5, 3)))]
-    return check_function("relu_kinks", fn, _relu_kinks, _kink_cases(), "x = −b_j / W_1[0, j]", tol=1e-12,
-                          random_cases=extra)
+    equation = "the number of kinks strictly inside (lo, hi)"
+    for i, args in enumerate(_kink_cases() + extra):
+        expected = _relu_kinks(*args)
+        got, verdict = call_learner(name, fn, args)
+        if verdict is not None:
+            return verdict
+        value = exact_number(got)
+        if value is None and isinstance(got, np.ndarray) and got.shape == () and got.dtype.kind in "iu":
+            value = int(got)
+        if isinstance(value, float):
+            value = int(value) if math.isfinite(value) and value == int(value) else None
+        if not isinstance(value, int):
+            return Result(FAIL, f"{name} (case {i + 1}) should return a whole number (a count), got "
+                                f"{_cut(_short(got), 60)}")
+        if value == expected:
+            continue
+        if value == _kinks_inclusive(*args):
+            return Result(FAIL, f"{name} (case {i + 1}): you also count kinks that lie exactly on lo or hi; the count "
+                                "is of the kinks strictly inside (lo, hi)")
+        if value == args[0].size:
+            return Result(FAIL, f"{name} (case {i + 1}): your count is every unit; count only the units whose kink "
+                                f"lies strictly inside (lo, hi) ({equation})")
+        more = "more" if value > expected else "fewer"
+        return Result(FAIL, f"{name} (case {i + 1}): you count {more} kinks than there are strictly inside (lo, hi): "
+                            "where does unit j's pre-activation x W_1[0, j] + b_1[j] change sign?")
+    return Result(PASS, f"{name} agrees with x_j = −b_1[j] / W_1[0, j], counted strictly inside (lo, hi), on "
+                        f"{len(_kink_cases())} test cases and 1 drawn at random")
 
 
 def kinks_measured(steps: int, seed: int = 0) -> int:
@@ -195,9 +250,9 @@ def check_kinks_prediction(at_start) -> Result:
     return Result(FAIL, f"the measured count is not {at_start}: where is x W_1[0, j] + b_1[j] = 0 when b_1 = 0?")
 
 
-BATCH_SETTING = dict(target="sinc", noise=0.1, n_samples=500, hidden_layers=2, width=32, activation="tanh",
-                     init="glorot", optimiser="sgd", lr=0.05, seed=0)
-"""Exercise 5's setting: the default sinc data and 1-32-32-1 tanh net with plain SGD at lr 0.05."""
+BATCH_SETTING = _Setting(target="sinc", noise=0.1, n_samples=500, hidden_layers=2, width=32, activation="tanh",
+                         init="glorot", optimiser="sgd", lr=0.05, seed=0)
+"""Exercise 8.6's setting: the default sinc data and 1-32-32-1 tanh net with plain SGD at lr 0.05."""
 
 
 def _val_after_examples(batch_size: int, examples: int) -> float:
@@ -255,7 +310,8 @@ def _lr_cases(rng, shapes, scale=1.0):
 
 
 def check_critical_lr(fn) -> Result:
-    """fn(X) -> η*: the largest learning rate at which full-batch gradient descent on the MSE of the linear
+    """fn(X) -> η* (X left unchanged): the largest learning rate at which full-batch gradient descent on the MSE
+    of the linear
     model Ŷ = X w (X: B × n, w: n × 1, L = MSELoss(), Eq. 3.7) still converges from every start.
 
     Reference: B / λ_max(XᵀX), from the error recursion e ← (I − η (2/B) XᵀX) e; tests/test_exercises_nb08.py
@@ -270,12 +326,25 @@ def check_critical_lr(fn) -> Result:
     fresh = fresh_rng()
     B, n = int(fresh.integers(3, 60)), int(fresh.integers(1, 6))
     cases += _lr_cases(fresh, [(B, n)], scale=float(fresh.uniform(0.2, 5.0)))
-    equation = "η* = the largest η with |1 − η·(2/B)·λ| ≤ 1 for every eigenvalue λ of XᵀX"
+    equation = "η*, the edge of stability of gradient descent (exercise 8.4)"
     for i, args in enumerate(cases):
         expected = _critical_lr(args[0])
-        got, verdict = call_learner(name, fn, args)
+        seen = []
+
+        def recorded(*a, _fn=fn, _seen=seen):  # keeps the X it was handed (call_learner's copy) in `seen`
+            _seen.append(a[0] if a else None)
+            return _fn(*a)
+
+        if callable(fn):
+            recorded = functools.wraps(fn)(recorded)  # messages name the learner's own parameters
+
+        got, verdict = call_learner(name, recorded if callable(fn) else fn, args)
         if verdict is not None:
             return verdict
+        if seen and not (isinstance(seen[0], np.ndarray) and seen[0].shape == args[0].shape
+                         and np.array_equal(seen[0], args[0])):
+            return Result(FAIL, f"{name} (case {i + 1}) changed the X it was given: leave X unchanged (compute on a "
+                                "new array); the cell after the checker runs gradient descent on the same X")
         res = check_array(f"{name} (case {i + 1})", got, expected, equation, tol=1e-8)
         if res.passed:
             continue
@@ -295,7 +364,8 @@ def check_critical_lr(fn) -> Result:
                 return Result(FAIL, f"{name} (case {i + 1}): you used the smallest eigenvalue of XᵀX; which direction "
                                     "of the error grows first when η is too large?")
         return res
-    return Result(PASS, f"{name} agrees with B / λ_max(XᵀX) on {len(cases) - 1} test cases (rel. error < 1e-08)")
+    return Result(PASS, f"{name} agrees with B / λ_max(XᵀX) on {len(cases) - 1} test cases and 1 drawn at random "
+                        "(rel. error < 1e-08)")
 
 
 LR_SCALE, LR_REPEAT = 3.0, 2
