@@ -525,8 +525,8 @@ def check_function(name: str, fn, reference, cases, equation: str, tol: float = 
     For a function returning several arrays give `labels` (and `equations`, `upstream`, `common`: see
     check_arrays); each may be a list or a function of the case's args.
     random_cases: more cases, drawn at call time (fresh_rng()), tried after the fixed ones; the pass message
-    counts them apart ("on 4 test cases and 1 drawn at random"), so it reads the same on every run. entrywise: see check_array. slow: the
-    learner's time limit in units of TIME_LIMIT.
+    counts them apart ("on 4 test cases and 1 drawn at random"), so it reads the same on every run.
+    entrywise: see check_array. slow: the learner's time limit in units of TIME_LIMIT.
     """
     if fn is None or fn is Ellipsis:
         return _not_attempted(name)
