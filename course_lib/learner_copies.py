@@ -224,10 +224,13 @@ def merge(base, mine, course):
     """nbdime's three-way merge of the learner's copy with the course's new version; None if undecidable."""
     from nbdime import merge_notebooks  # imported here: only an edited copy meeting a course update needs it
 
-    merged, decisions = merge_notebooks(copy.deepcopy(base), copy.deepcopy(mine), copy.deepcopy(course))
-    if any(d.conflict for d in decisions):
+    try:
+        merged, decisions = merge_notebooks(copy.deepcopy(base), copy.deepcopy(mine), copy.deepcopy(course))
+        if any(d.conflict for d in decisions):
+            return None
+        nbformat.validate(merged)
+    except Exception:  # anything nbdime cannot decide, or a result that is not a valid notebook: undecidable
         return None
-    nbformat.validate(merged)
     # a safety net over nbdime: every line the learner added, and every line the course added, is in the result
     def lines(nb) -> set:
         return {line.rstrip() for _, text in cell_texts(nb) for line in text.splitlines()}

@@ -277,6 +277,25 @@ def test_a_conflict_keeps_both_versions_and_the_learner_can_settle_it(tmp_path, 
     assert not beside.exists() and "MY REWRITE" in texts(out / NB05)
 
 
+def test_a_merge_that_fails_inside_nbdime_keeps_the_copy_and_writes_the_update_beside(tmp_path, course,
+                                                                                      monkeypatch):
+    import nbdime
+
+    out = tmp_path / "student"
+    sync(out, course)
+    learner_edit(out / NB05, answer)
+    mine = (out / NB05).read_bytes()
+    course_edit(course, NB05, insert_course_cell)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("nbdime could not decide")
+
+    monkeypatch.setattr(nbdime, "merge_notebooks", broken)
+    line = sync(out, course)[NB05[:-6]]
+    assert line.status == "conflict" and (out / NB05).read_bytes() == mine
+    assert "A NEW COURSE PARAGRAPH" in texts(out / "05_deep_backprop.course-update.ipynb")
+
+
 def test_an_update_written_beside_a_copy_never_overwrites_an_edited_one(tmp_path, course):
     out = tmp_path / "student"
     sync(out, course)
