@@ -198,3 +198,36 @@ def test_abs_network_message_names_the_points_as_the_text_does():
     # The exercise text says "401 points of [−5, 5] and at ±1000"; the verdict must say the same.
     result = nb01.check_abs_network((np.array([[1.0, -1.0]]), np.zeros(2), np.array([[1.0], [1.0]]), np.zeros(1)))
     assert result.passed and "401 points of [−5, 5] and at ±1000" in result.message, result
+
+
+# ---- learner trial E: false passes and messages (1.2, 1.4) -------------------------------------------------------
+
+@pytest.mark.parametrize("C", [1024.0, 2048.0, 4096.0, 1e4, 1e6, 1e8])
+def test_abs_network_with_a_kink_moved_far_out_fails_and_names_the_condition(C):
+    # 2ReLU(x) + ReLU(−x + C) − C equals |x| only for x ≤ C; "every real x" must reject it whatever C is, every run
+    weights = (np.array([[1.0, -1.0]]), np.array([0.0, C]), np.array([[2.0], [1.0]]), np.array([-C]))
+    for _ in range(3):
+        result = nb01.check_abs_network(weights)
+        assert result.status == "fail" and "b1 = 0" in result.message and "W2_i·|W1_i| = 1" in result.message, result
+
+
+def test_abs_network_with_a_huge_bias_fails_on_rounding_already():
+    # C = 1e12: 2ReLU(x) + ReLU(−x + C) − C loses x's digits to rounding on [−5, 5], so the first comparison fails
+    weights = (np.array([[1.0, -1.0]]), np.array([0.0, 1e12]), np.array([[2.0], [1.0]]), np.array([-1e12]))
+    result = nb01.check_abs_network(weights)
+    assert result.status == "fail" and "b1 = 0" in result.message, result
+
+
+def test_abs_network_condition_is_exact_not_a_threshold():
+    # the right structure at other scales passes; a tiny bias moves the bends off 0 and fails (exact condition)
+    assert nb01.check_abs_network((np.array([[4.0, -0.25]]), np.zeros(2), np.array([[0.25], [4.0]]),
+                                   np.zeros(1))).passed
+    result = nb01.check_abs_network((np.array([[1.0, -1.0]]), np.array([0.0, 1e-6]), np.array([[1.0], [1.0]]),
+                                     np.array([-1e-6])))
+    assert result.status == "fail", result
+
+
+def test_folded_layer_dividing_w_by_s_is_named_by_rows():
+    # W / s broadcasts s along W's columns (a ValueError when n_0 ≠ n_1): the message says which rows to divide
+    result = nb01.check_folded_standardisation(lambda W, b, mu, s: (W / s, b - (mu / s) @ W))
+    assert result.status == "fail" and "s[:, None]" in result.message and "drops that axis" not in result.message

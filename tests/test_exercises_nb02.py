@@ -565,3 +565,65 @@ def _column_with(dx_of, dV_of):
 def test_column_wrong_answers_fail(wrong):
     # Two fixed cases have a square V, where every one of these runs; the others are caught by their values.
     assert nb02.check_column_layer_grads(wrong).status == "fail"
+
+
+# ---- learner trial E: 2.7's order test and messages, 2.8's one-sided diagnosis ---------------------------------
+
+def numgrad_five_point(f, x, h=1e-5):  # a higher-order stencil, error O(h⁴): more accurate than (2.3), accepted
+    grad = np.zeros(x.shape)
+    for idx in np.ndindex(x.shape):
+        old, values = x[idx], []
+        for k in (2, 1, -1, -2):
+            x[idx] = old + k * h
+            values.append(f(x))
+        x[idx] = old
+        grad[idx] = (-values[0] + 8 * values[1] - 8 * values[2] + values[3]) / (12 * h)
+    return grad
+
+
+def numgrad_first_axis(f, x, h=1e-5):  # loops over the first axis only: wrong at every h, h is used
+    grad = np.zeros(x.shape)
+    for i in range(len(x)):
+        old = x[i].copy()
+        x[i] = old + h
+        fp = f(x)
+        x[i] = old - h
+        fm = f(x)
+        x[i] = old
+        grad[i] = (fp - fm) / (2 * h)
+    return grad
+
+
+def test_numerical_grad_five_point_stencil_passes():
+    for _ in range(3):
+        assert nb02.check_numerical_grad(numgrad_five_point).passed
+
+
+def test_numerical_grad_wrong_at_every_h_does_not_ask_about_h():
+    result = nb02.check_numerical_grad(numgrad_first_axis)
+    assert result.status == "fail" and "use the argument h" not in result.message and "one-sided" not in \
+        result.message, result
+
+
+def test_numerical_grad_complex_step_is_refused_without_a_warning_from_the_checker():
+    import warnings
+
+    def complex_in_place(f, x, h=1e-5):
+        return np.array([f(x + 1e-20j) for _ in range(1)])
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a ComplexWarning from the checker's own f would raise here
+        result = nb02.check_numerical_grad(complex_in_place)
+    assert result.status == "fail" and "f takes a real array" in result.message, result
+
+
+def verify_forward_fine(grad_fn, X, W, Y, lam):  # the learner's one-sided check with h = 1e-5: error ~1e-6
+    def loss(W_):
+        return np.sum((X @ W_ - Y) ** 2) + lam * np.sum(W_**2)
+
+    return rel_error(grad_fn(X, W, Y, lam), numgrad_forward(loss, W.copy(), 1e-5))
+
+
+def test_ridge_verification_one_sided_check_is_named():
+    result = nb02.check_ridge_verification(verify_forward_fine, ridge_right)
+    assert result.status == "fail" and "one-sided" in result.message and "exactly ‖XW" not in result.message, result

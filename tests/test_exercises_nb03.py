@@ -259,7 +259,8 @@ def test_hints_cover_every_exercise_of_notebook_03():
 )
 def test_elu_inaccurate_small_entries_fail_and_are_named(wrong):
     result = nb03.check_elu_derivative(wrong)
-    assert result.status == "fail" and "entry by entry" in result.message and "large |z|" in result.message, result
+    assert result.status == "fail" and "entry by entry" in result.message and "α·eᶻ directly" in result.message, result
+    assert "σ" not in result.message, result  # ELU has no σ: the advice names the cancellation, not Eq. (3.4)
 
 
 def test_elu_right_hand_value_at_zero_is_named():
@@ -268,10 +269,12 @@ def test_elu_right_hand_value_at_zero_is_named():
     assert result.status == "fail" and "z = 0" in result.message and "left-hand" in result.message, result
 
 
-def test_naive_formulas_with_overflow_silenced_pass_because_their_values_are_right():
-    # The decision for 3.2 and 3.3: the exercises promise right values entry by entry and no warning. A naive σ
-    # under np.errstate(over="ignore") gives exactly those values (1/(1 + inf) = 0 is σ(−1000) to rounding, and
-    # the unused branch's inf is discarded by np.where), so it passes; the checker cannot honestly see inside.
+def test_naive_formulas_with_overflow_silenced_pass_only_where_their_values_are_right():
+    # The decision for 3.2 and 3.3: the exercises promise right values entry by entry and that no warning reaches
+    # the caller. ELU's naive np.where under np.errstate(over="ignore") gives exactly the right values (the unused
+    # branch's inf is discarded by np.where), so it passes; the checker cannot honestly see inside. The naive σ of
+    # SiLU does not: at z = −710, e^710 overflows, σ comes out 0 and SiLU'(−710) ≈ −3.2e-306 (a normal float) is
+    # lost, so it fails on its values, not on the silenced warning.
     def silu_silenced(Z):
         with np.errstate(over="ignore"):
             s = naive_sig(Z)
@@ -281,7 +284,8 @@ def test_naive_formulas_with_overflow_silenced_pass_because_their_values_are_rig
         with np.errstate(over="ignore"):
             return np.where(Z > 0, 1.0, a * np.exp(Z))
 
-    assert nb03.check_silu_derivative(silu_silenced).passed
+    result = nb03.check_silu_derivative(silu_silenced)
+    assert result.status == "fail" and "entry by entry" in result.message, result
     assert nb03.check_elu_derivative(elu_silenced).passed
 
 
@@ -312,3 +316,97 @@ def test_curvature_names_the_random_case_as_such():
     assert len(fixed) == 7 and "7 test cases" in right.message
     result = nb03.check_bce_curvature(memorised)
     assert result.status == "fail" and "(the case drawn at random)" in result.message and "case 8" not in result.message
+
+
+# ---- learner trial E: false passes at −745 < z < −40 and |z| > 300; soft targets in 3.5 ------------------------
+
+def _silu_clipped_at(c):
+    def fn(Z):
+        s = naive_sig(np.clip(Z, -c, c))
+        return s * (1 + Z * (1 - s))
+    return fn
+
+
+def _silu_zero_below(cut):
+    def fn(Z):
+        out = silu_right(Z)
+        out[Z < cut] = 0.0
+        return out
+    return fn
+
+
+@pytest.mark.parametrize("wrong", [_silu_clipped_at(c) for c in (41, 50, 60, 100, 150, 200, 300, 400, 500, 600, 700)]
+                         + [_silu_zero_below(-600.0), _silu_zero_below(-700.0)])
+def test_silu_clipped_or_cut_off_fails_on_every_run(wrong):
+    # SiLU'(z) ≈ z eᶻ is a normal float down to z ≈ −714: a σ of a clipped z, or a cut-off, is wrong there. The
+    # fixed cases hold z from −45 to −712, so the verdict never depends on the case drawn at random.
+    for _ in range(3):
+        result = nb03.check_silu_derivative(wrong)
+        assert result.status == "fail" and "entry by entry" in result.message, result
+
+
+def _curv_exp(Z, T):
+    with np.errstate(all="ignore"):
+        return np.exp(-Z) / (1 + np.exp(-Z)) ** 2
+
+
+def _curv_exp_mirror(Z, T):
+    with np.errstate(all="ignore"):
+        return np.exp(Z) / (1 + np.exp(Z)) ** 2
+
+
+def _curv_cut(Z, T):
+    out = stable_sig(Z) * stable_sig(-Z)
+    out[np.abs(Z) > 320] = 0.0
+    return out
+
+
+def _curv_nan_to_num(Z, T):
+    return np.nan_to_num(_curv_exp(Z, T))
+
+
+@pytest.mark.parametrize("wrong", [_curv_exp, _curv_exp_mirror, _curv_cut, _curv_nan_to_num])
+def test_curvature_wrong_beyond_300_fails_on_every_run(wrong):
+    # exp(−z)/(1 + exp(−z))² is 0 at z = −400 where σ(z)σ(−z) ≈ 1.9e-174: the fixed cases reach |z| = 708 on both signs
+    for _ in range(3):
+        result = nb03.check_bce_curvature(wrong)
+        assert result.status == "fail" and "entry by entry" in result.message, result
+
+
+@pytest.mark.parametrize("cut", [-100.0, -700.0, -708.0])
+def test_elu_exponent_clipped_fails_on_every_run(cut):
+    # α e^max(z, cut): wrong at z = −705 (a normal float) for cut > −705, and at z = −1000, where α eᶻ underflows to
+    # 0, a cut at −708 leaves α e^(−708) ≈ 3e-308, a normal float that is not the exact value
+    def fn(Z, a):
+        return np.where(Z > 0, 1.0, a * np.exp(np.clip(Z, cut, 0.0)))
+
+    for _ in range(3):
+        result = nb03.check_elu_derivative(fn)
+        assert result.status == "fail" and "entry by entry" in result.message, result
+
+
+def test_elu_reference_underflows_where_the_exact_value_does():
+    assert nb03._elu_derivative_reference(np.array([-1000.0]), 2.0)[0] == 0.0
+    assert nb03._elu_derivative_reference(np.array([-708.0]), 2.0)[0] >= np.finfo(np.float64).tiny
+
+
+def test_pos_weight_binary_only_formula_fails_on_soft_targets_and_is_named():
+    # (σ − t)(1 + (p − 1)t) equals the gradient only for t ∈ {0, 1} (it uses t² = t); the loss takes soft targets
+    def binary_only(Z, T, p):
+        return (sig(Z) - T) * (1 + (p - 1) * T) / Z.size
+
+    for _ in range(3):
+        result = nb03.check_pos_weight_bce_grad(binary_only)
+        assert result.status == "fail" and "soft targets" in result.message, result
+
+
+def test_pos_weight_reference_matches_finite_differences_with_soft_targets():
+    Z, T, p = nb03._pos_weight_cases()[4]
+    assert np.all((T > 0) & (T < 1))
+    Z = Z.copy()
+
+    def loss():
+        s = sig(Z)
+        return float(np.mean(-(p * T * np.log(s) + (1 - T) * np.log(1 - s))))
+
+    assert rel_error(numerical_grad(loss, Z), nb03._pos_weight_reference(Z, T, p)) < 1e-7

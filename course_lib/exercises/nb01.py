@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..gradcheck import rel_error
 from ..layers import Linear
 from ..network import MLP
 from . import (
@@ -162,11 +163,37 @@ def _abs_net_output(W1, b1, W2, b2, x):
 _ABS_SHAPES = {"W1": (1, 2), "b1": (2,), "W2": (2, 1), "b2": (1,)}
 
 
+_ABS_CONDITION = ("A 1-2-1 ReLU network bends only where a hidden unit switches, at x = −b1_i / W1_i, and |x| bends "
+                  "only at 0, so both units must switch at 0 (b1 = 0), one for each sign of x (W1 entries of opposite "
+                  "signs), with W2_i·|W1_i| = 1 and b2 = 0")
+
+
+def _abs_bend_failure(arrays):
+    """None if the network equals |x| for every real x, else an x where it does not.
+
+    The output is piecewise linear, bending only where a hidden unit switches (x = −b1_i / W1_i). Two such functions
+    are equal on all of ℝ iff they agree at every bend (the network's and |x|'s at 0) and at one point beyond each
+    end; so those points decide it exactly, whatever the size of a bias (a kink at x = 10⁶ included)."""
+    with np.errstate(all="ignore"):
+        a, c, v = arrays[0][0], arrays[1], arrays[2][:, 0]
+        live = (a != 0) & (v != 0)
+        bends = np.concatenate([[0.0], -c[live] / a[live]])
+        bends = bends[np.isfinite(bends)]
+        lo, hi = float(bends.min()), float(bends.max())
+        xs = np.concatenate([bends, [lo - 1.0 - abs(lo), hi + 1.0 + abs(hi), -1e12, 1e12]])[:, None]
+        out = _abs_net_output(*arrays, xs)
+        bad = ~(np.abs(out - np.abs(xs)) <= 1e-9 * np.maximum(1.0, np.abs(xs)))
+    return float(xs[np.argmax(bad[:, 0]), 0]) if np.any(bad) else None
+
+
 def check_abs_network(weights) -> Result:
     """Exercise 1.5: weights (W1, b1, W2, b2) of a 1-2-1 ReLU network (identity output) that computes |x|.
 
     Shapes follow Eq. (1.2): W1 (1, 2), b1 (2,), W2 (2, 1), b2 (1,). The network's output on 401 points of
-    [−5, 5] (plus ±1000) must equal |x| to rounding.
+    [−5, 5] (plus ±1000) must equal |x| to rounding; then "for every real x" is checked exactly: the output is
+    piecewise linear with bends only at x = −b1_i/W1_i, so it must equal |x| at each bend, at 0 and one point
+    beyond each end (and ±1e12). That holds iff b1 = 0, W1's entries have opposite signs, W2_i·|W1_i| = 1, b2 = 0;
+    a kink moved to some x = C (right only for x ≤ C) fails for every C.
     """
     name = "your |x| network"
     if weights is None or weights is Ellipsis:
@@ -186,8 +213,19 @@ def check_abs_network(weights) -> Result:
             hint = " (a missing or extra transpose?)" if a.shape == shape[::-1] else ""
             return Result(FAIL, f"{key} has shape {a.shape}, but Eq. (1.2) for a 1-2-1 network needs {shape}{hint}")
     x = np.concatenate([np.linspace(-5.0, 5.0, 401), [-1000.0, 1000.0]])[:, None]
-    return check_array(f"{name}'s output on 401 points of [−5, 5] and at ±1000", _abs_net_output(*arrays, x),
-                       np.abs(x), "|x|", tol=1e-12)
+    res = check_array(f"{name}'s output on 401 points of [−5, 5] and at ±1000", _abs_net_output(*arrays, x),
+                      np.abs(x), "|x|", tol=1e-12)
+    x_bad = _abs_bend_failure(arrays)
+    if not res.passed:
+        with np.errstate(all="ignore"):
+            near = "rel. error" in res.message and rel_error(_abs_net_output(*arrays, x), np.abs(x)) < 1e-3
+        return Result(FAIL, res.message + (f" (rounding: a bias far from 0?). {_ABS_CONDITION}" if near and
+                                           x_bad is not None else ""))
+    if x_bad is not None:
+        return Result(FAIL, f"{name} equals |x| on [−5, 5] and at ±1000, but not at x = {x_bad:.3g}: "
+                            f"\"every real x\" needs the exact condition. {_ABS_CONDITION}")
+    return Result(PASS, "your |x| network equals |x| on 401 points of [−5, 5] and at ±1000, and for every real x: "
+                        "both hidden units switch at x = 0 (b1 = 0), one for each sign of x")
 
 
 _PREDICT_SIZES, _PREDICT_B = [3, 8, 8, 2], 16
@@ -336,8 +374,13 @@ def check_folded_standardisation(fn) -> Result:
     W (n_0, n_1), b (n_1,), mu and s (n_0,). Reference: W_raw = W / s (row i divided by s_i), b_raw = b − (μ/s)ᵀ W.
     Cases include a square W (where dividing the columns by s still runs) and one drawn at call time.
     """
-    return check_function("your folded layer", fn, _fold_reference, _fold_cases(), "Eq. (1.2) on (X − 1μᵀ)/s",
-                          labels=("W_raw", "b_raw"), random_cases=_fold_cases(None))
+    result = check_function("your folded layer", fn, _fold_reference, _fold_cases(), "Eq. (1.2) on (X − 1μᵀ)/s",
+                            labels=("W_raw", "b_raw"), random_cases=_fold_cases(None))
+    if not result.passed and "drops that axis" in result.message:  # W / s: numpy lines s up with W's columns
+        return Result(FAIL, "your folded layer divides W (n_0, n_1) by s (n_0,): numpy lines s up with W's columns "
+                            "(and cannot, unless n_0 = n_1). Input i meets row i of W, so divide row i of W by s_i: "
+                            "W / s[:, None]")
+    return result
 
 
 def _merge_cases(seed: int | None = 106):

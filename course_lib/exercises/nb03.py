@@ -31,9 +31,12 @@ from . import (
 
 
 def _check_cases(name, fn, reference, cases, random_cases, equation, *, entrywise=None, tol=1e-8,
-                 random_labels=None) -> Result:
+                 random_labels=None, large_z=None) -> Result:
     """check_function's loop, with the cases drawn at call time named "(the case drawn at random)" instead of a
-    number past the count the pass message gives; a failure entry by entry gets `_LARGE_Z` appended."""
+    number past the count the pass message gives; a failure entry by entry gets `large_z` (default `_LARGE_Z`)
+    appended. With `entrywise`, an entry whose exact value underflows (below the smallest normal float, 0 included)
+    must underflow in the answer too: a normal float there (a cut-off's e^(−700) where the truth is e^(−1000) ≈ 0)
+    is wrong by a factor beyond any tolerance."""
     if fn is None or fn is Ellipsis:
         return _not_attempted(name)
     cases, random_cases = list(cases), list(random_cases)
@@ -49,8 +52,12 @@ def _check_cases(name, fn, reference, cases, random_cases, equation, *, entrywis
         res = check_array(f"{name} {label}", got, expected, equation, tol, entrywise=entrywise)
         if not res.passed:
             if "entry by entry" in res.message:
-                return Result(FAIL, res.message + _LARGE_Z)
+                return Result(FAIL, res.message + (_LARGE_Z if large_z is None else large_z))
             return res
+        if entrywise is not None:
+            res = _underflow_check(f"{name} {label}", got, expected, equation)
+            if res is not None:
+                return Result(FAIL, res.message + (_LARGE_Z if large_z is None else large_z))
     return Result(PASS, f"{name} agrees with {equation} on {len(cases)} test cases (rel. error < {tol:.0e}, and "
                         f"every entry to {entrywise:.0e} of its own size)" if entrywise else
                   f"{name} agrees with {equation} on {len(cases)} test cases (rel. error < {tol:.0e})")
@@ -59,6 +66,19 @@ def _check_cases(name, fn, reference, cases, random_cases, equation, *, entrywis
 _LARGE_Z = (". At large |z| the exact values are tiny but not zero, and float64 holds them to full relative "
             "accuracy: compute each factor so that it never rounds to 0 or 1 there (the stable σ of Eq. 3.4, "
             "σ(−z) for 1 − σ(z)), and do not cut them off at some |z|")
+
+
+def _underflow_check(name, got, expected, equation):
+    """None, or a failure where the exact value underflows (|value| below the smallest normal float) but the
+    answer is a normal float (far too large, relatively); the answer has passed check_array's checks already."""
+    tiny = np.finfo(np.float64).tiny
+    got = np.asarray(got, dtype=np.float64)
+    bad = (np.abs(expected) < tiny) & (np.abs(got) >= tiny)
+    if not np.any(bad):
+        return None
+    i = tuple(np.argwhere(bad)[0])
+    return Result(FAIL, f"{name} fails {equation} entry by entry: where it gives {expected[i] + 0.0:.3g} (the exact "
+                        f"value underflows) you have {got[i]:.3g}; small values must be accurate too")
 
 
 def _pairs(seed, shapes, scale=1.0, targets="normal"):
@@ -142,13 +162,19 @@ def _elu_right_at_zero(Z, alpha):
     return np.where(Z >= 0, 1.0, alpha * np.exp(np.minimum(Z, 0.0)))
 
 
+_ELU_SMALL = (". For z ≤ 0 the exact value α eᶻ is tiny but not zero down to z ≈ −708, and float64 holds it to full "
+              "relative accuracy: compute α·eᶻ directly (α(eᶻ − 1) + α cancels: the sum of two numbers near ∓α "
+              "keeps none of eᶻ's digits), and do not cut z off at some value")
+
+
 def check_elu_derivative(fn) -> Result:
     """Exercise 3.3: `fn(Z, alpha) -> ELU'(Z)` for ELU(z) = z (z > 0), α(eᶻ − 1) (z ≤ 0).
 
     Reference: 1 for z > 0, α eᶻ for z ≤ 0 (at z = 0 the left value α, as PyTorch does; taking the right-hand
     value 1 there is named). The cases include z = 0 with α ≠ 1, z = 1000 (where eᶻ overflows if it is computed on
-    every entry without care), z between −25 and −600 (where α eᶻ is tiny but a normal float: every entry must be
-    right to 1e-9 of its own size, so cutting eᶻ off below some z fails), several α and a random shape drawn at
+    every entry without care), z between −25 and −708 (where α eᶻ is tiny but a normal float: every entry must be
+    right to 1e-9 of its own size, so cutting eᶻ off below some z fails), z = −1000 (where α eᶻ underflows to 0 and
+    the answer must underflow too: a cut-off's α e^(−700) there is wrong), several α and a random shape drawn at
     call time. A numpy RuntimeWarning (overflow in exp) counts as a failure, as the notebook asks.
     """
     rng = np.random.default_rng(34)
@@ -157,13 +183,14 @@ def check_elu_derivative(fn) -> Result:
         (3.0 * rng.standard_normal(7), 0.5),
         (np.array([[-20.0, -1.0, 0.0, 1e-3, 2.0, 30.0], [-1000.0, -750.0, -0.5, 710.0, 1000.0, 5.0]]), 2.0),
         (np.array([-600.0, -300.0, -45.0, -25.0, 0.0, 25.0]), 0.7),
+        (np.array([[-708.0, -705.0, -702.0], [-1000.0, -3.0, 4.0]]), 2.0),  # α eᶻ normal down to −708; 0 at −1000
     ]
     fresh = fresh_rng()
     extra = [(5.0 * fresh.standard_normal(tuple(random_sizes(fresh, 2, 2, 9))), float(fresh.uniform(0.2, 3.0)))]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         result = _check_cases("elu_derivative", fn, _elu_derivative_reference, cases, extra, "the ELU derivative",
-                              entrywise=1e-9)
+                              entrywise=1e-9, large_z=_ELU_SMALL)
     if not result.passed and "rel. error" in result.message and not caught:
         at_zero = _check_cases("elu_derivative", fn, _elu_right_at_zero, cases, [], "the ELU derivative",
                                entrywise=1e-9)
@@ -246,19 +273,25 @@ def _silu_derivative_reference(Z):
 def check_silu_derivative(fn) -> Result:
     """Exercise 3.2 (derive): `fn(Z) -> SiLU'(Z)` for SiLU(z) = z σ(z), entry by entry.
 
-    Reference: σ(z)(1 + z(1 − σ(z))) with the stable σ of Eq. (3.4). The cases include z = ±1000, ±745 and
-    ±40 and one random shape drawn at call time; a numpy RuntimeWarning (overflow) fails, and every entry must be
-    right to 1e-9 of its own size (SiLU'(−40) ≈ −1.7e-16 included).
+    Reference: σ(z)(1 + z(1 − σ(z))) with the stable σ of Eq. (3.4). The cases include z = ±1000, ±745, ±40, and
+    z from −45 to −712 (where SiLU' is tiny but a normal float), and one random shape drawn at call time; a numpy
+    RuntimeWarning (overflow) that reaches the checker fails, and every entry must be right to 1e-9 of its own size
+    (SiLU'(−40) ≈ −1.7e-16 and SiLU'(−700) ≈ −6.9e-302 included); where the exact value underflows the answer
+    must underflow too.
     """
     rng = np.random.default_rng(36)
     cases = [
         (np.array([-1000.0, -40.0, -2.0, 0.0, 1.5, 40.0, 1000.0]),),
         (4.0 * rng.standard_normal((3, 5)),),
         (np.array([[-745.0, -30.0], [30.0, 745.0]]),),
+        # between −40 and −712 SiLU'(z) ≈ z eᶻ is tiny but a normal float: a σ computed on a clipped z, or a cut-off,
+        # is wrong here (the random case stays within ±60, so the verdict is the same on every run)
+        (np.array([[-45.0, -60.0, -100.0, -150.0, -200.0, -300.0, -400.0],
+                   [-500.0, -600.0, -650.0, -700.0, -705.0, -710.0, -712.0]]),),
     ]
     fresh = fresh_rng()
-    extra = [(np.concatenate([[-50.0], 100.0 * fresh.standard_normal(int(fresh.integers(2, 9)))]).reshape(1, -1)
-              .repeat(int(fresh.integers(2, 4)), axis=0),)]
+    extra = [(np.concatenate([[-50.0], np.clip(20.0 * fresh.standard_normal(int(fresh.integers(2, 9))), -60, 60)])
+              .reshape(1, -1).repeat(int(fresh.integers(2, 4)), axis=0),)]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         result = _check_cases("silu_derivative", fn, _silu_derivative_reference, cases, extra,
@@ -282,6 +315,10 @@ def _pos_weight_cases(seed: int | None = 37):
         Z = np.array([[-60.0, -40.0, 40.0, 60.0], [-60.0, -40.0, 40.0, 60.0], [0.5, -1.0, 2.0, -3.0]])
         T = np.array([[0.0, 0.0, 0.0, 0.0], [1.0, 1.0, 1.0, 1.0], [1.0, 0.0, 0.0, 1.0]])
         cases.append((Z, T, np.array([3.0, 0.5, 2.0, 10.0])))
+        # soft targets t ∈ (0, 1) (the loss is defined for them, as PyTorch's is): a formula that holds only for
+        # t ∈ {0, 1} (one that uses t² = t) fails here
+        Z = 3.0 * rng.standard_normal((3, 4))
+        cases.append((Z, rng.uniform(0.05, 0.95, (3, 4)), rng.uniform(0.5, 5.0, 4)))
     return cases
 
 
@@ -298,10 +335,15 @@ def check_pos_weight_bce_grad(fn) -> Result:
 
     Reference: (σ(Z) ⊙ (1 + (p − 1) ⊙ T) − p ⊙ T)/(B·n_out), p of shape (n_out,) broadcast down the rows. The
     cases include saturated logits ±40, ±60 with t = 0 and 1, a square case (B = n_out, where p broadcast along
-    the wrong axis still runs) and one drawn at call time.
+    the wrong axis still runs), soft targets t ∈ (0, 1) (case 5) and one drawn at call time.
     """
-    return check_function("pos_weight_bce_grad", fn, _pos_weight_reference, _pos_weight_cases(),
-                          "the pos-weighted BCE gradient", random_cases=_pos_weight_cases(None))
+    result = check_function("pos_weight_bce_grad", fn, _pos_weight_reference, _pos_weight_cases(),
+                            "the pos-weighted BCE gradient", random_cases=_pos_weight_cases(None))
+    if not result.passed and "(case 5)" in result.message:
+        return Result(FAIL, result.message + ". Case 5 has soft targets t between 0 and 1 (the loss is defined for "
+                                             "them): keep t a number in the derivation; a step that holds only for "
+                                             "t = 0 or 1 (such as t² = t) is not allowed")
+    return result
 
 
 def _curvature_cases(seed: int | None = 38):
@@ -313,9 +355,11 @@ def _curvature_cases(seed: int | None = 38):
         T = rng.random((B, n)) if k == 2 else (rng.random((B, n)) < 0.5).astype(np.float64)  # soft targets once
         cases.append((Z, T))
         cases.append((Z.copy(), 1.0 - T))  # the same logits with the targets flipped: the answer must not move
-    if seed is not None:  # saturated logits: σ(z)(1 − σ(z)) is tiny but a normal float up to |z| ≈ 700
-        cases.append((np.array([[-60.0, -20.0, 0.0, 20.0, 60.0], [-300.0, -40.0, 38.0, 45.0, 300.0]]),
-                      np.array([[1.0, 0.0, 1.0, 0.0, 1.0], [0.0, 1.0, 0.0, 1.0, 0.5]])))
+    if seed is not None:  # saturated logits: σ(z)(1 − σ(z)) is tiny but a normal float up to |z| ≈ 708
+        cases.append((np.array([[-60.0, -20.0, 0.0, 20.0, 60.0], [-300.0, -40.0, 38.0, 45.0, 300.0],
+                                [-400.0, -600.0, -700.0, -708.0, 360.0], [400.0, 600.0, 700.0, 708.0, -360.0]]),
+                      np.array([[1.0, 0.0, 1.0, 0.0, 1.0], [0.0, 1.0, 0.0, 1.0, 0.5],
+                                [1.0, 0.0, 0.5, 1.0, 0.0], [0.0, 1.0, 0.5, 0.0, 1.0]])))
     return cases
 
 
@@ -331,8 +375,9 @@ def check_bce_curvature(fn) -> Result:
 
     Reference: σ(z)σ(−z) = σ(z)(1 − σ(z)) with the stable σ of (3.4), the same for every t. Each case is tried with
     the targets T and with 1 − T (and one with soft targets), so an answer that depends on t fails; plus saturated
-    logits up to ±300, where every entry must be right to 1e-9 of its own size (so s(1 − s), which is 0 from z ≈ 37,
-    and a cut-off at some |z| fail), and a case drawn at call time, with its targets flipped too.
+    logits up to ±708 on both signs, where every entry must be right to 1e-9 of its own size (so s(1 − s), which is
+    0 from z ≈ 37, exp(−z)/(1 + exp(−z))², which is 0 beyond |z| ≈ 355, and a cut-off at some |z| fail), and a case
+    drawn at call time, with its targets flipped too.
     """
     return _check_cases("bce_curvature", fn, _curvature_reference, _curvature_cases(), _curvature_cases(None)[:2],
                         "the derivative of Eq. (3.10)", entrywise=1e-9,
