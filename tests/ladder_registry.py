@@ -69,10 +69,49 @@ def _bce(X, W1, b1, w2, b2, T, printed=False, factor=1.0):
     return X.T @ D1, D1.sum(axis=0)
 
 
-def _floor(lo, hi):
-    Phi = lambda x: 0.5 * (1 + math.erf(x / math.sqrt(2)))  # noqa: E731
+def _floor(lo, hi, erf=False):
+    """The closed form with Φ from math.erfc (accurate in both tails); erf=True: Φ = ½(1 + erf(x/√2)) and
+    1 − Φ(hi), which cancel on wide intervals ([−8, 8]: relative error 60)."""
+    if erf:
+        Phi = lambda x: 0.5 * (1 + math.erf(x / math.sqrt(2)))  # noqa: E731
+    else:
+        Phi = lambda x: 0.5 * math.erfc(-x / math.sqrt(2))  # noqa: E731
     phi = lambda x: math.exp(-x * x / 2) / math.sqrt(2 * math.pi)  # noqa: E731
-    return 0.5 * ((1 + lo * lo) * Phi(lo) + lo * phi(lo) + (1 + hi * hi) * (1 - Phi(hi)) - hi * phi(hi))
+    upper = (1 - Phi(hi)) if erf else Phi(-hi)
+    return 0.5 * ((1 + lo * lo) * Phi(lo) + lo * phi(lo) + (1 + hi * hi) * upper - hi * phi(hi))
+
+
+def _softmax_rows(Z, clip=False):
+    """Row softmax shifted by each row's maximum; clip=True: unshifted exp of logits clipped to ±700."""
+    E = np.exp(np.clip(Z, -700.0, 700.0)) if clip else np.exp(Z - Z.max(axis=1, keepdims=True))
+    return E / E.sum(axis=1, keepdims=True)
+
+
+def _softmax_vjp(Z, G, clip=False):
+    P = _softmax_rows(Z, clip)
+    return P * (G - np.sum(G * P, axis=1, keepdims=True))
+
+
+def _smoothed_grad(Z, y, eps, clip=False):
+    C = Z.shape[1]
+    return (_softmax_rows(Z, clip) - ((1 - eps) * np.eye(C)[y] + eps / C)) / Z.shape[0]
+
+
+def _cls_global_max(params, X, y):
+    """The shift by the batch's largest logit Z.max() instead of each row's own."""
+    B = X.shape[0]
+    Z1 = X @ params["W1"] + params["b1"]
+    H = np.maximum(Z1, 0.0)
+    Z = H @ params["W2"] + params["b2"]
+    with np.errstate(all="ignore"):
+        S = Z - Z.max()
+        E = np.exp(S)
+        logP = S - np.log(E.sum(axis=1, keepdims=True))
+        D = E / E.sum(axis=1, keepdims=True)
+    D[np.arange(B), y] -= 1.0
+    D /= B
+    D1 = (D @ params["W2"].T) * (Z1 > 0)
+    return -float(np.mean(logP[np.arange(B), y])), {"W1": X.T @ D1, "b1": D1.sum(0), "W2": H.T @ D, "b2": D.sum(0)}
 
 
 _T_HI, _T_LO = 1 - 0.1 + 0.1 / 3, 0.1 / 3
@@ -229,7 +268,7 @@ def _entries_10_12(Entry, PASS_, FAIL_, NA):
                                "Eq. (10.1) for y = x / ‖x‖"),
              "row sum without keepdims": (lambda X, G: (G - X / np.linalg.norm(X, axis=1, keepdims=True) * np.sum(
                  G * X / np.linalg.norm(X, axis=1, keepdims=True), axis=1)) / np.linalg.norm(X, axis=1, keepdims=True),
-                 "keepdims=True")}),
+                 "keepdims=True")}, edits_ok=False),  # 10.1: the VJP leaves X and G unchanged
         "nb10.check_scale_shift_vjp": Entry(
             lambda X, g, b, G: (G * g, np.sum(G * X, axis=0), np.sum(G, axis=0)), "Eq. (10.",
             {"grad_gamma not summed": (lambda X, g, b, G: (G * g, G * X, G.sum(0)), "sum over the B rows"),
@@ -248,8 +287,20 @@ def _entries_10_12(Entry, PASS_, FAIL_, NA):
         "nb11.check_expected_floor": Entry(
             _floor, "E[½(t − clip(t, lo, hi))²]",
             {"without the ½": (lambda lo, hi: 2 * _floor(lo, hi), "E[½(t − clip(t, lo, hi))²]"),
-             "upper tail only": (lambda lo, hi: _floor(-40.0, hi), "E[½(t − clip(t, lo, hi))²]")},
+             "upper tail only": (lambda lo, hi: _floor(-40.0, hi), "E[½(t − clip(t, lo, hi))²]"),
+             "1 − Φ(hi) with math.erf": (lambda lo, hi: _floor(lo, hi, erf=True), "math.erfc")},
             cheat=False),
+        # 12.1 and 12.2 replace the entries of tests/test_checkers.py: logits clipped to ±700 fail (fixed rows beyond
+        # ±700), and 12.1's VJP must leave Z and G unchanged
+        "nb12.check_softmax_vjp": Entry(
+            _softmax_vjp, "Eq. (12.3) applied row by row",
+            {"diagonal of J only": (lambda Z, G: G * _softmax_rows(Z) * (1 - _softmax_rows(Z)), "Eq. (12.3)"),
+             "missing the p pᵀ term": (lambda Z, G: G * _softmax_rows(Z), "Eq. (12.3)"),
+             "logits clipped to ±700": (lambda Z, G: _softmax_vjp(Z, G, clip=True), "clipping")}, edits_ok=False),
+        "nb12.check_label_smoothing_grad": Entry(
+            _smoothed_grad, "Eq. (12.7) with smoothed targets",
+            {"no smoothing": (lambda Z, y, eps: _smoothed_grad(Z, y, 0.0), "Eq. (12.7) with smoothed targets"),
+             "logits clipped to ±700": (lambda Z, y, eps: _smoothed_grad(Z, y, eps, clip=True), "clipping")}),
         "nb12.check_smoothing_floor_prediction": Entry(
             _SMOOTH, None, {"the loss can reach 0": ((0.0, _SMOOTH[1]), "not 0"),
                             "gap log((1 − ε)/ε)": ((_SMOOTH[0], math.log(9)), "logit gap")},
@@ -259,7 +310,8 @@ def _entries_10_12(Entry, PASS_, FAIL_, NA):
             {"missing 1/B": (lambda p, X, y: (_cls_loss_grad(p, X, y)[0], _cls_loss_grad(p, X, y, X.shape[0])[1]),
                              "Eq. (12.7)"),
              "missing relu'": (lambda p, X, y: _cls_loss_grad(p, X, y, relu_grad=False), "relu'"),
-             "a step inside (params['W1'] -= …)": (_cls_steps_inside, "new array")},
+             "a step inside (params['W1'] -= …)": (_cls_steps_inside, "new array"),
+             "shift by the global max Z.max()": (_cls_global_max, "each row's own maximum")},
             numeric=False, cheat=False, own_triage=True, edits_ok=False),
         "nb12.check_trained_classifier": Entry(
             _train_cls, None,

@@ -168,6 +168,25 @@ def test_normalize_vjp_per_row_jacobian_fails_on_memory():
 def test_normalize_vjp_names_keepdims():
     res = nb10.check_normalize_vjp(normalize_no_keepdims)
     assert res.status == FAIL and "keepdims=True" in res.message and "(B,)" in res.message, res
+    # once: the shared message of call_learner says it; the checker adds no second copy of it
+    assert res.message.count("keepdims=True") == 1 and res.message.count("broadcasts along each row") == 1, res
+
+
+def normalize_in_place(X, G):
+    """Right values, but it overwrites the saved input X and the upstream gradient G (X /= r; G -= …)."""
+    r = np.linalg.norm(X, axis=1, keepdims=True)
+    X /= r
+    G -= X * np.sum(G * X, axis=1, keepdims=True)
+    G /= r
+    return G
+
+
+def test_normalize_vjp_rejects_overwriting_its_inputs():
+    # a VJP that overwrites the forward pass's saved X or the upstream G breaks every other reader of them
+    assert rel_error_ok(lambda X, G: normalize_in_place(X.copy(), G.copy()))
+    for _ in range(20):  # the verdict does not depend on the draw
+        res = nb10.check_normalize_vjp(normalize_in_place)
+        assert res.status == FAIL and "X and G" in res.message and "unchanged" in res.message, res
 
 
 def rel_error_ok(fn):

@@ -96,14 +96,58 @@ def test_wrong_label_smoothing_gradients_fail(wrong):
     assert "12.7" in result.message
 
 
-def test_an_answer_that_mutates_its_inputs_still_passes():
-    def mutating(Z, G):
-        out = vjp_right(Z, G)
-        Z *= 0.0
-        G *= 2.0
-        return out
+def _softmax_clipped(Z):
+    """exp of the logits clipped to ±700, unshifted: no overflow, but wrong once a whole row lies beyond ±700."""
+    E = np.exp(np.clip(Z, -700.0, 700.0))
+    return E / E.sum(axis=1, keepdims=True)
 
-    assert nb12.check_softmax_vjp(mutating).passed
+
+def vjp_clipped(Z, G):
+    P = _softmax_clipped(Z)
+    return P * (G - (G * P).sum(axis=1, keepdims=True))
+
+
+def ls_clipped(Z, y, eps):
+    C = Z.shape[1]
+    return (_softmax_clipped(Z) - ((1 - eps) * np.eye(C)[y] + eps / C)) / Z.shape[0]
+
+
+def test_clipping_is_wrong_on_far_rows():
+    # [800, 750, 0] → [1, 2e-22, 0], but clipped to [700, 700, 0] → [½, ½, 0]; [−800, −750, −760] → uniform
+    assert abs(_softmax_clipped(np.array([[800.0, 750.0, 0.0]]))[0, 0] - 0.5) < 1e-12
+    assert abs(_softmax(np.array([[800.0, 750.0, 0.0]]))[0, 0] - 1.0) < 1e-12
+
+
+@pytest.mark.parametrize("check, wrong", [(nb12.check_softmax_vjp, vjp_clipped),
+                                          (nb12.check_label_smoothing_grad, ls_clipped)])
+def test_clipped_logits_fail_on_every_run(check, wrong):
+    for _ in range(20):  # fixed rows beyond ±700 (case 5): the verdict does not depend on the draw
+        res = check(wrong)
+        assert res.status == "fail" and "(case 5)" in res.message and "clipping" in res.message, res
+        assert "each row's maximum" in res.message, res
+
+
+def vjp_in_place(Z, G):
+    """Right values, but it overwrites the upstream gradient G (G -= s; G *= P) that other nodes may still read."""
+    P = _softmax(Z)
+    G -= (G * P).sum(axis=1, keepdims=True)
+    G *= P
+    return G
+
+
+def vjp_overwrites_Z(Z, G):
+    """Right values, computed after reusing the saved logits Z as scratch space for P."""
+    Z -= Z.max(axis=1, keepdims=True)
+    np.exp(Z, out=Z)
+    Z /= Z.sum(axis=1, keepdims=True)
+    return Z * (G - (G * Z).sum(axis=1, keepdims=True))
+
+
+@pytest.mark.parametrize("wrong, name", [(vjp_in_place, "G"), (vjp_overwrites_Z, "Z")])
+def test_a_vjp_that_overwrites_its_inputs_fails(wrong, name):
+    for _ in range(20):
+        res = nb12.check_softmax_vjp(wrong)
+        assert res.status == "fail" and f"input {name}" in res.message and "unchanged" in res.message, res
 
 
 # ------------------------------------------------------------------ the ladder: 12.3 predict, 12.4 and 12.5 build
@@ -250,6 +294,52 @@ def _steps_inside(params, X, y):
     L, g = cls_right(params, X, y)
     params["W1"] -= 0.1 * g["W1"]
     return L, g
+
+
+def _global_max(params, X, y):
+    """The shift by the batch's largest logit Z.max() instead of each row's: NaN once rows lie far apart."""
+    B = X.shape[0]
+    Z1, H, Z = nb12._forward(params, X)
+    with np.errstate(all="ignore"):
+        S = Z - Z.max()
+        E = np.exp(S)
+        P = E / E.sum(axis=1, keepdims=True)
+        L = -float(np.mean(S[np.arange(B), y] - np.log(E.sum(axis=1))))
+    D = P.copy()
+    D[np.arange(B), y] -= 1.0
+    D /= B
+    D1 = (D @ params["W2"].T) * (Z1 > 0)
+    return L, {"W1": X.T @ D1, "b1": D1.sum(0), "W2": H.T @ D, "b2": D.sum(0)}
+
+
+def _clipped_logits(params, X, y):
+    """exp of the logits clipped to ±700, unshifted: no overflow, but a row near −1000 becomes uniform."""
+    B = X.shape[0]
+    Z1, H, Z = nb12._forward(params, X)
+    P = _softmax_clipped(Z)
+    with np.errstate(divide="ignore"):
+        L = -float(np.mean(np.log(P[np.arange(B), y])))
+    D = P.copy()
+    D[np.arange(B), y] -= 1.0
+    D /= B
+    D1 = (D @ params["W2"].T) * (Z1 > 0)
+    return L, {"W1": X.T @ D1, "b1": D1.sum(0), "W2": H.T @ D, "b2": D.sum(0)}
+
+
+def test_far_rows_case_is_the_learners_reproducer():
+    params, X, y = nb12._far_rows_case()
+    L, _ = nb12._classifier_reference(params, X, y)
+    assert abs(L - 0.931) < 1e-3
+    assert not np.isfinite(_global_max(params, X, y)[0])  # log(0): −inf or NaN
+
+
+@pytest.mark.parametrize("wrong", [_global_max, _clipped_logits])
+def test_global_max_and_clipping_fail_on_every_run(wrong):
+    for _ in range(20):  # case 5 is fixed: the verdict does not depend on the draw
+        res = nb12.check_classifier_loss_grad(wrong)
+        assert res.status == "fail" and "each row's" in res.message and "12.5" in res.message, res
+        # the global max passes case 4 (its rows share their largest logit's range): only case 5 catches it
+        assert wrong is not _global_max or "case 5" in res.message, res
 
 
 def test_classifier_loss_grad_overflow_case_reaches_800():

@@ -55,7 +55,8 @@ HINTS = {
         "The best output for a label t is clip(t, lo, hi), so the loss is 0 inside [lo, hi] and grows on both "
         "sides. Split the expectation into the two tails and integrate each against the normal density φ.",
         "With φ' = −tφ: ∫_b^∞ (t − b)² φ dt = (1 + b²)(1 − Φ(b)) − bφ(b), and ∫_−∞^a (a − t)² φ dt = "
-        "(1 + a²)Φ(a) + aφ(a). Add them, times ½. Φ(x) = ½(1 + erf(x/√2)) (math.erf).",
+        "(1 + a²)Φ(a) + aφ(a). Add them, times ½. For the tails use math.erfc, which does not cancel: "
+        "1 − Φ(b) = ½ erfc(b/√2), Φ(a) = ½ erfc(−a/√2).",
     ],
 }
 
@@ -332,7 +333,8 @@ def check_bce_excerpt_grads(fn) -> Result:
 
 
 def _norm_cdf(x):
-    return 0.5 * (1.0 + math.erf(x / math.sqrt(2.0)))
+    """Φ(x) = ½ erfc(−x/√2): no cancellation for x ≪ 0 (½(1 + erf(x/√2)) subtracts two numbers near 1 there)."""
+    return 0.5 * math.erfc(-x / math.sqrt(2.0))
 
 
 def _norm_pdf(x):
@@ -341,7 +343,7 @@ def _norm_pdf(x):
 
 def _expected_floor(lo, hi):
     """E[½(t − clip(t, lo, hi))²] for t ~ N(0, 1): ½[(1 + lo²)Φ(lo) + lo φ(lo) + (1 + hi²)(1 − Φ(hi)) − hi φ(hi)]."""
-    upper = (1.0 + hi * hi) * (1.0 - _norm_cdf(hi)) - hi * _norm_pdf(hi)
+    upper = (1.0 + hi * hi) * _norm_cdf(-hi) - hi * _norm_pdf(hi)  # 1 − Φ(hi) = Φ(−hi), without cancellation
     lower = (1.0 + lo * lo) * _norm_cdf(lo) + lo * _norm_pdf(lo)
     return 0.5 * (lower + upper)
 
@@ -349,12 +351,23 @@ def _expected_floor(lo, hi):
 def check_expected_floor(fn) -> Result:
     """Exercise 11.5: `fn(lo, hi)` → the expected lowest loss E[½(t − clip(t, lo, hi))²] for labels t ~ N(0, 1) and
     outputs confined to [lo, hi] (Eq. 11.7 in expectation), in closed form. Several intervals, a point interval
-    (lo = hi: ½(1 + c²)), one drawn at call time; 1e-8 relative, so a Monte-Carlo estimate does not pass."""
+    (lo = hi: ½(1 + c²)), two wide ones, one drawn at call time; 1e-8 relative, so a Monte-Carlo estimate does not
+    pass. On [−8, 8] and [−7, 9] the floor is about 1e-17 and 2e-14: 1 − Φ(hi) or Φ(lo) = ½(1 + erf(lo/√2))
+    computed with math.erf loses all its digits to cancellation there (relative error 60 and 3e-3), math.erfc not."""
     fresh = fresh_rng()
     lo_r = float(fresh.uniform(-2.0, 1.0))
     cases = [(0.0, 1.0), (-1.0, 1.0), (-0.5, 2.0), (0.7, 0.7), (-3.0, -1.0)]
-    return check_function("expected_floor", fn, _expected_floor, cases, "E[½(t − clip(t, lo, hi))²], t ~ N(0, 1)",
-                          random_cases=[(lo_r, lo_r + float(fresh.uniform(0.0, 2.0)))])
+    wide = [(-8.0, 8.0), (-7.0, 9.0)]
+    res = check_function("expected_floor", fn, _expected_floor, cases + wide,
+                         "E[½(t − clip(t, lo, hi))²], t ~ N(0, 1)",
+                         random_cases=[(lo_r, lo_r + float(fresh.uniform(0.0, 2.0)))])
+    if res.status == FAIL and any(f"(case {len(cases) + i + 1})" in res.message for i in range(len(wide))):
+        return Result(FAIL, res.message + f" — right on the {len(cases)} narrow intervals, wrong on a wide one "
+                                          "([−8, 8] or [−7, 9]), where the floor is about 1e-17: 1 − Φ(hi) with "
+                                          "Φ from math.erf subtracts two numbers within 1e-15 of 1 (cancellation), "
+                                          "and so does ½(1 + erf(lo/√2)) for lo ≪ 0. math.erfc(x) = 1 − erf(x) "
+                                          "without it: 1 − Φ(hi) = ½ erfc(hi/√2), Φ(lo) = ½ erfc(−lo/√2)")
+    return res
 
 
 guard_checkers(globals())

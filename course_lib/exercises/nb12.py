@@ -81,8 +81,10 @@ def check_softmax_vjp(fn) -> Result:
 
     Compared with the explicit per-sample Jacobian of Eq. (12.3). The cases include a non-square batch, a
     single sample, two classes, saturated logits (±50) and a random shape drawn at call time with logits of
-    ±800 (where an unshifted exp overflows); every G is random, not of the cross-entropy form. Then, as the
-    exercise asks for no C × C matrix, the memory it takes at C = 1000 classes must stay below that of one.
+    ±800 (where an unshifted exp overflows), rows whose logits all lie beyond ±700 (clipping the logits instead of
+    shifting them fails there); every G is random, not of the cross-entropy form. Z and G must be unchanged after
+    the call (a VJP that overwrites saved forward values or the upstream gradient breaks other readers). Then, as
+    the exercise asks for no C × C matrix, the memory it takes at C = 1000 classes must stay below that of one.
     """
     rng = np.random.default_rng(1201)
     cases = [
@@ -91,21 +93,63 @@ def check_softmax_vjp(fn) -> Result:
         (rng.standard_normal((6, 2)), rng.standard_normal((6, 2))),
         (np.array([[50.0, 0.0, -50.0, 1.0], [0.5, 0.4, 0.3, 0.2]]), rng.standard_normal((2, 4))),
     ]
+    cases.append((_FAR.copy(), rng.standard_normal(_FAR.shape)))  # case 5: every logit of a row beyond ±700
     fresh = fresh_rng()  # a random shape, its first sample with logits of ±800
     B, C = random_sizes(fresh, 2, 2, 9)
     extra = [(np.vstack([[800.0, 0.0, -800.0] + [0.0] * (C - 3) if C >= 3 else [800.0, -800.0],
                          fresh.standard_normal((B, C))]), fresh.standard_normal((B + 1, C)))]
-    res = check_function("softmax_vjp", fn, _softmax_vjp_reference, cases, "Eq. (12.3) applied row by row",
-                         random_cases=extra)
+    seen = []
+    res = check_function("softmax_vjp", _spy_all(fn, seen) if callable(fn) else fn, _softmax_vjp_reference, cases,
+                         "Eq. (12.3) applied row by row", random_cases=extra)
     if not res.passed:
-        return _overflow_hint(res)
+        return _overflow_hint(res, len(cases))
+    changed = _changed_arrays(seen, cases + extra, ("Z", "G"))
+    if changed:
+        return Result(FAIL, f"softmax_vjp gives the right values but overwrites its input {changed}: a VJP must leave "
+                            "Z (saved by the forward pass) and G (the upstream gradient) unchanged, since other parts "
+                            "of the graph may still read them. Compute into new arrays (no -=, *=, /= on Z or G)")
     return _no_c_by_c(fn, res)
 
 
-def _overflow_hint(res: Result) -> Result:
+_FAR = np.array([[800.0, 750.0, 0.0], [-800.0, -750.0, -760.0], [1000.0, 990.0, 980.0], [0.3, -0.2, 0.1]])
+"""Rows whose logits all lie beyond ±700 (but the first row's 0), with distinct values: softmax of the first is
+[1, 2e-22, 0] and of the second about [0, 1, 5e-5]. Clipping the logits to ±700 before an unshifted exp runs
+without overflow but gives [½, ½, 0] and the uniform row: only the shift by each row's maximum is exact."""
+
+
+def _spy_all(fn, seen):
+    """fn, with every argument tuple it received (call_learner's private copies) appended to `seen`."""
+    def spy(*args):
+        seen.append(args)
+        return fn(*args)
+
+    sig = _signature(fn)
+    if sig is not None:
+        spy.__signature__ = sig
+    return spy
+
+
+def _changed_arrays(seen, cases, names) -> str:
+    """'Z', 'G' or 'Z and G': which array arguments fn changed in place on some case (compared after the call)."""
+    out = []
+    for got, case in zip(seen, cases):
+        for name, a, b in zip(names, got, case):
+            if isinstance(b, np.ndarray) and name not in out and not (
+                    isinstance(a, np.ndarray) and a.shape == b.shape and np.array_equal(a, b)):
+                out.append(name)
+    return " and ".join(out)
+
+
+def _overflow_hint(res: Result, far_case: int | None = None) -> Result:
     if "NaN or Inf" in res.message:
         return Result(FAIL, res.message + " (some logits are ±800: exp overflows there unless each row's maximum is "
                                           "subtracted first, Eq. (12.5))")
+    if far_case is not None and f"(case {far_case})" in res.message:
+        return Result(FAIL, res.message + f" (case {far_case} has rows whose logits all lie beyond ±700, such as "
+                                          "[800, 750, 0], whose softmax is [1, 2e-22, 0], and [−800, −750, −760]: "
+                                          "clipping logits to ±700 avoids the overflow but changes the row, to "
+                                          "[½, ½, 0] and uniform. Softmax is unchanged only by a shift: subtract "
+                                          "each row's maximum, Eq. (12.5))")
     return res
 
 
@@ -135,7 +179,8 @@ def check_label_smoothing_grad(fn) -> Result:
 
     The smoothed target of sample i is t_i = (1 − eps)·onehot(y_i) + eps/C (every class gets eps/C).
     Reference: CrossEntropyLoss("mean").grad with those class-probability targets, i.e. Eq. (12.7). The
-    cases include logits of ±800 (an unshifted exp overflows there) and a random shape drawn at call time.
+    cases include logits of ±800 (an unshifted exp overflows there), rows whose logits all lie beyond ±700
+    (clipping instead of shifting fails there) and a random shape drawn at call time.
     The exercise says numpy only: an answer that calls course_lib's CrossEntropyLoss fails.
     """
     rng = np.random.default_rng(1202)
@@ -147,6 +192,7 @@ def check_label_smoothing_grad(fn) -> Result:
     ]
     Z, y, eps = cases[0]  # and two samples with logits of ±800, where an unshifted exp overflows
     cases[0] = (np.vstack([Z, [[800.0, 0.0, -800.0], [-800.0, 0.0, 1000.0]]]), np.append(y, [2, 0]), eps)
+    cases.append((_FAR.copy(), np.array([1, 2, 0, 2]), 0.1))  # case 5: every logit of a row beyond ±700
     fresh = fresh_rng()
     B, C = random_sizes(fresh, 2, 2, 9)
     extra = [(np.vstack([fresh.standard_normal((B, C)), np.linspace(-900.0, 900.0, C)]), fresh.integers(0, C, B + 1),
@@ -171,7 +217,7 @@ def check_label_smoothing_grad(fn) -> Result:
 
     numpy_only.__signature__ = _signature(fn)
     return _overflow_hint(check_function("label_smoothing_grad", numpy_only, _label_smoothing_reference, cases,
-                                         "Eq. (12.7) with smoothed targets", random_cases=extra))
+                                         "Eq. (12.7) with smoothed targets", random_cases=extra), len(cases))
 
 
 class _NotNumpyOnly(Exception):
@@ -264,6 +310,20 @@ _OVERFLOW = ("case 4 has logits of about 1000, where exp overflows to inf: subtr
              "the shift of Eq. 12.5, for the loss and for P")
 
 
+_FAR_ROWS = ("case 5 has two samples, one with logits near +1000 ([1000, 0, 0]) and one near −1000 ([−1000, −1000, "
+             "−1001]): subtracting the largest logit of the whole batch (Z.max()) leaves the second row near −2000, "
+             "where exp underflows to 0 and log(0) = −inf, and clipping logits to ±700 makes it uniform. Subtract "
+             "each row's own maximum (axis=1, keepdims=True), the shift of Eq. 12.5")
+
+
+def _far_rows_case():
+    """H = [[1, 0], [0, 1]] (ReLU of ±1), so the logits are the rows of W2: [1000, 0, 0] and [−1000, −1000, −1001].
+    The row-max shift gives L = 0.931; the global max Z.max() leaves the second row at about −2000, exp → 0 → NaN."""
+    params = {"W1": np.array([[1.0, -1.0]]), "b1": np.zeros(2),
+              "W2": np.array([[1000.0, 0.0, 0.0], [-1000.0, -1000.0, -1001.0]]), "b2": np.zeros(3)}
+    return params, np.array([[1.0], [-1.0]]), np.array([0, 2])
+
+
 def _changed_inputs(seen, originals) -> str:
     """Which of the arguments fn received (its private copies, in `seen`) it changed: "params['W1']", "X", … or ""."""
     if len(seen) != 3:
@@ -320,6 +380,7 @@ def check_classifier_loss_grad(fn) -> Result:
     cases = [_classifier_case(rng, 5, 2, 4, 3), _classifier_case(rng, 1, 3, 6, 4), _classifier_case(rng, 7, 4, 3, 2),
              _classifier_case(rng, 6, 2, 8, 3, scale=12.0)]
     cases[3][0]["b2"] += np.array([0.0, 0.0, 600.0])  # logits from −1183 to about +1000: an unshifted exp overflows
+    cases.append(_far_rows_case())  # case 5: one row's logits near +1000, the other's near −1000
     cases.append(_classifier_case(fresh, *random_sizes(fresh, 3, 2, 9), int(fresh.integers(2, 6))))
     for i, (params, X, y) in enumerate(cases, start=1):
         want_L, want_g = _classifier_reference(params, X, y)
@@ -327,6 +388,7 @@ def check_classifier_loss_grad(fn) -> Result:
         got, verdict = call_learner("classifier_loss_grad", _spy(fn, seen) if callable(fn) else fn, (params, X, y))
         if verdict is not None:
             return _shape_error_hint(fn, verdict, cases, i)
+        overflow = _FAR_ROWS if i == 5 else _OVERFLOW
         changed = _changed_inputs(seen, (params, X, y))
         if changed:
             return Result(FAIL, f"classifier_loss_grad changed {changed} (case {i}): it must leave params, X and y "
@@ -343,8 +405,8 @@ def check_classifier_loss_grad(fn) -> Result:
         res = check_array(f"L {where}", L, want_L, "Eq. (12.4), the mean cross-entropy")
         if not res.passed:
             if "NaN or Inf" in res.message or "nan" in res.message.lower():
-                return Result(FAIL, res.message + f" ({_OVERFLOW})")
-            return res
+                return Result(FAIL, res.message + f" ({overflow})")
+            return Result(FAIL, res.message + f" ({overflow})") if i == 5 else res
         res = check_arrays(f"classifier_loss_grad {where}", [grads[k] for k in _NAMES], [want_g[k] for k in _NAMES],
                            ["∇W1", "∇b1", "∇W2", "∇b2"],
                            ["Eq. (5.2) with Δ1 = Δ W2ᵀ ⊙ relu'(Z1)", "Eq. (5.3) with Δ1",
@@ -352,7 +414,7 @@ def check_classifier_loss_grad(fn) -> Result:
                            upstream=[2, 3, 0, 1],
                            common="Δ = (P − T)/B, Eq. (12.7)")
         if not res.passed:
-            return Result(FAIL, res.message + f" ({_OVERFLOW})") if "NaN or Inf" in res.message else res
+            return Result(FAIL, res.message + f" ({overflow})") if "NaN or Inf" in res.message or i == 5 else res
     return Result(PASS, f"classifier_loss_grad: L and all four gradients agree on {len(cases) - 1} test cases "
                         "(rel. error < 1e-08)")
 
