@@ -232,13 +232,16 @@ def _entries_04_06(Entry):
             "no tanh′": (lambda *a: t5._shared(*a, tanh_prime=False), "Eq. (5.2)")}),
         "nb05.check_gated_backward": Entry(t5._gated, None, {
             "σ′ as σ": (lambda *a: t5._gated(*a, sigma_prime=False), "gate branch"),
-            "sum loss": (lambda p, X, T: t5._gated(p, X, T, scale=2.0), "every array")},
+            "sum loss": (lambda p, X, T: t5._gated(p, X, T, scale=2.0), "every array"),
+            "halves params['W1']": (t5._gated_halving_W1, "leaves params unchanged")},
             call=lambda c, a: c(t5._gated_fwd, a), numeric=False),
         "nb05.check_gated_gradcheck": Entry(t5._gradcheck(), None, {
             "one-sided": (t5._gradcheck(central=False), "one-sided"),
             "ignores forward": (t5._gradcheck(use_forward=False), "mirror"),
             "absolute errors": (t5._gradcheck(error="norm"), "Eq. (2.4)"),
-            "x not restored": (t5._gradcheck(restore=False), "put back")}, numeric=False),
+            "x not restored": (t5._gradcheck(restore=False), "put back"),
+            "central, h = 1e-2": (t5._gradcheck(h=1e-2), "far too large"),
+            "central, h = 1e-10": (t5._gradcheck(h=1e-10), "far below 1e-5")}, numeric=False),
         # 6.2 and 6.4 ask for a new array with the inputs left unchanged: editing them fails ("new array" named)
         "nb06.check_nesterov": Entry(t6.nesterov, "Nesterov momentum", {
             "plain momentum": (t6.nesterov_plain_momentum, "Nesterov momentum"),
@@ -322,6 +325,15 @@ def _entries_10_12(Entry, PASS_, FAIL_, NA):
     }
 
 
+def _one_pass_depth(names, edges):
+    """Learner G's slip: depths from one pass over the connections in the order given (right only when they are
+    listed in topological order)."""
+    d = {n: 0 for n in names}
+    for u, v in edges:
+        d[v] = max(d[v], d[u] + 1)
+    return sorted(names, key=d.get)
+
+
 def _kahn(names, edges):
     """A topological order (Kahn's algorithm), written here independently of course_lib."""
     order, placed = [], set()
@@ -348,7 +360,8 @@ def _entries_07_09(Entry, PASS_, FAIL_, NA):
             t7.kinks, "kink positions",
             {"sign": (t7.kinks_sign, "kink positions"),
              "outside [lo, hi] kept": (t7.kinks_unfiltered, "kink positions"),
-             "ends left out": (t7.kinks_strict, "includes its ends"), "unsorted": (t7.kinks_unsorted, "not sorted")}),
+             "ends left out": (t7.kinks_strict, "includes its ends"), "unsorted": (t7.kinks_unsorted, "not sorted"),
+             "duplicates dropped (np.unique)": (t7.kinks_unique, "one entry per unit")}),
         "nb07.check_train_noise_floor": Entry(
             t7.train_noise_floor, "the expected training MSE",
             {"σ² regardless of p": (t7.floor_ignores_parameters, "σ², Eq. (7.3)"),
@@ -367,13 +380,15 @@ def _entries_07_09(Entry, PASS_, FAIL_, NA):
             t8.critical_lr, ("edge of stability", "×", "eigenvalue"),
             {"no 1/B": (t8.critical_no_mean, "1/B ×"), "no 2": (t8.critical_no_two, "2 ×"),
              "smallest eigenvalue": (t8.critical_smallest, "smallest eigenvalue"),
-             "doubles X after": (t8.critical_right_then_doubles_X, "leave X unchanged")}, edits_ok=False),
+             "doubles X after": (t8.critical_right_then_doubles_X, "leave X unchanged"),
+             "np.linalg.eig's first eigenvalue": (lambda X: len(X) / np.linalg.eig(X.T @ X)[0][0].real, "eigenvalue")},
+            edits_ok=False),
         "nb08.check_relu_kinks": Entry(
             lambda W1, b1, lo, hi: int(sum(lo < -b / w < hi for w, b in zip(W1.reshape(-1), b1) if w != 0)),
             "strictly inside (lo, hi)",
             {"sign of the kink": (lambda W1, b1, lo, hi: int(sum(lo < b / w < hi for w, b in zip(W1.reshape(-1), b1)
                                                                  if w != 0)), "strictly inside (lo, hi)"),
-             "every unit": (lambda W1, b1, lo, hi: W1.size, "strictly inside (lo, hi)"),
+             "every unit": (lambda W1, b1, lo, hi: W1.size, "outside (lo, hi)"),
              "ends counted": (t8.count_with_ends, "exactly on lo or hi")}, cheat=False),
         "nb08.check_lr_scaling_prediction": Entry(
             1 / 9, None, {"scale counted once": (1 / 3, "twice, not once"), "inverted": (9.0, "inverse")},
@@ -381,7 +396,8 @@ def _entries_07_09(Entry, PASS_, FAIL_, NA):
         "nb09.check_topological_order": Entry(
             _kahn, None,
             {"as given": (lambda names, edges: list(names), "comes before its parent"),
-             "reversed": (lambda names, edges: _kahn(names, edges)[::-1], "comes before its parent")},
+             "reversed": (lambda names, edges: _kahn(names, edges)[::-1], "comes before its parent"),
+             "one pass over the edges as listed": (_one_pass_depth, "comes before its parent")},
             numeric=False, cheat=False,
             odd={"an int": (lambda n, e: 5, FAIL_), "mixed types": (lambda n, e: [1] + n[1:], FAIL_),
                  "a generator": (lambda n, e: (x for x in _kahn(n, e)), PASS_)}),

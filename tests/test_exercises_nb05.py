@@ -385,3 +385,44 @@ def test_gated_gradcheck_on_a_learner_pair_that_is_not_a_function_fails():
     for odd in (42, "gated_forward", [1, 2]):
         assert nb05.check_gated_gradcheck(_gradcheck(), odd, _gated).status == FAIL
         assert nb05.check_gated_gradcheck(_gradcheck(), _gated_fwd, odd).status == FAIL
+
+
+# --- learner F's trial: a backward pass that changes params, and a gradient check with a bad step -----------------
+
+
+def _gated_halving_W1(p, X, T):  # right gradients, then params["W1"] halved in place
+    g = _gated(p, X, T)
+    p["W1"] *= 0.5
+    return g
+
+
+def test_gated_backward_that_changes_params_fails():
+    """5.5 says backward leaves params unchanged (5.6 checks gradients at the params it was given): halving W1 in
+    place passed before."""
+    def steps_after(p, X, T):  # a training step inside backward
+        g = _gated(p, X, T)
+        for k in p:
+            p[k] -= 0.1 * g[k]
+        return g
+
+    for wrong in (_gated_halving_W1, steps_after):
+        for _ in range(20):
+            res = nb05.check_gated_backward(_gated_fwd, wrong)
+            assert res.status == FAIL and "leaves params unchanged" in res.message and "params['W1']" in res.message, \
+                str(res)
+    assert nb05.check_gated_backward(_gated_fwd, _gated).passed
+
+
+@pytest.mark.parametrize(("h", "says", "not_says"), [(1e-2, "far too large", "one-sided"),
+                                                     (1e-10, "far below 1e-5", "one-sided")])
+def test_gated_gradcheck_names_a_bad_step_not_one_sided(h, says, not_says):
+    """Central differences with a bad step were told "one-sided": the step is diagnosed instead."""
+    for _ in range(5):
+        res = nb05.check_gated_gradcheck(_gradcheck(h=h))
+        assert res.status == FAIL and says in res.message and not_says not in res.message, str(res)
+
+
+@pytest.mark.parametrize("h", [1e-5, 1e-4, 1e-6])
+def test_gated_gradcheck_one_sided_is_still_told_one_sided(h):
+    res = nb05.check_gated_gradcheck(_gradcheck(central=False, h=h))
+    assert res.status == FAIL and "one-sided" in res.message, str(res)

@@ -173,6 +173,9 @@ def test_optimiser_steps_that_edit_their_inputs_fail():
         assert res.status == _FAIL and what in res.message and "leave the inputs unchanged" in res.message, str(res)
     res = nb06.check_adamw(_adamw_in_place)
     assert res.status == _FAIL and "the θ it was given" in res.message and "new array" in res.message, str(res)
+    # the edited input is named: grads, not phi (learner F's trial: the message told them to write `phi = phi - …`)
+    res = nb06.check_nesterov(zeroes_grads_after)
+    assert "grads" in res.message and "phi -=" not in res.message and "phi = phi" not in res.message, str(res)
 
 
 def test_checkers_do_not_let_the_answer_change_the_reference():

@@ -527,3 +527,34 @@ def test_train_noise_floor_names_the_slip(wrong, says):
     res = nb07.check_train_noise_floor(wrong)
     assert res.status == "fail" and says in res.message, str(res)
     assert "(n − p)" not in res.message and "1 − p/n" not in res.message  # the diagnosis, not the answer
+
+
+# --- learner G's trial: duplicate kinks and a dropped n_out ------------------------------------------------------
+
+
+def kinks_unique(W1, b1, lo, hi):  # np.unique: two units bending at the same x counted once
+    return np.unique(kinks(W1, b1, lo, hi))
+
+
+def test_duplicate_kinks_are_kept_on_every_run():
+    """The text now says one entry per unit; a fixed case has two equal kinks, so np.unique fails on every run."""
+    W1, b1, lo, hi = np.array([[1.0, 2.0, -4.0, 0.5, 3.0]]), np.array([-0.5, -1.0, 1.0, 0.0, 1.0]), -0.25, 1.0
+    x = kinks(W1, b1, lo, hi)
+    assert len(np.unique(x)) == len(x) - 1  # the fixed case really holds one exact duplicate
+    for _ in range(20):
+        res = nb07.check_relu_kinks(kinks_unique)
+        assert res.status == "fail" and "one entry per unit" in res.message, str(res)
+        assert nb07.check_relu_kinks(kinks).passed
+
+
+def _backward_mean_over_B_only(params, X, T):  # G = 2(Ŷ − T)/B: the 1/n_out of the mean dropped
+    return {k: v * T.shape[1] for k, v in sol.gated_backward(params, X, T).items()}
+
+
+def test_gated_backward_without_n_out_is_told_n_out():
+    """Case 1 has n_out = 2 = the factor: the message says n_out ×, not just 2 ×."""
+    for _ in range(20):
+        res = nb07.check_train_gated(sol.gated_forward, _backward_mean_over_B_only, sol.train_gated)
+        assert res.status == "fail" and "n_out × the right one" in res.message and "B·n_out" in res.message, str(res)
+    res = nb07.check_train_gated(sol.gated_forward, _backward_without_1_over_n, sol.train_gated)
+    assert res.status == "fail" and "B·n_out × the right one" in res.message, str(res)

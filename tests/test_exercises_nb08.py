@@ -92,8 +92,10 @@ def test_kinks_prediction():
     """0 kinks inside (0, 1) at step 0 (zero biases); 64, 32 and 1 are wrong; training moves kinks inside."""
     assert nb08.check_kinks_prediction(0).passed
     assert nb08.check_kinks_prediction(None).status == nb08.NOT_ATTEMPTED
-    for wrong in (64, 32, 1, 0.0):
+    for wrong in (64, 32, 1, 64.0, 0.5):
         assert not nb08.check_kinks_prediction(wrong).passed
+    for right in (0.0, np.int64(0), np.float64(0.0)):  # a whole number written as a float is the same count
+        assert nb08.check_kinks_prediction(right).passed, right
     assert nb08.kinks_measured(2000) >= 10
 
 
@@ -307,3 +309,48 @@ def test_count_kinks_failures_do_not_state_the_formula():
         assert res.status == nb08.FAIL and "−b" not in res.message and "-b" not in res.message, str(res)
     assert nb08.check_relu_kinks(lambda W1, b1, lo, hi: 2.5).status == nb08.FAIL  # a count is whole
     assert nb08.check_relu_kinks(lambda W1, b1, lo, hi: float(nb08._relu_kinks(W1, b1, lo, hi))).passed
+
+
+# --- learner G's trial: false passes that depended on the draw, and misleading messages ---------------------------
+
+
+def test_critical_lr_with_unsorted_eig_fails_every_run():
+    """np.linalg.eig does not sort: taking its first eigenvalue passed 8 runs in 10. A fixed X whose eig order does
+    not start with λ_max now catches it on every run."""
+    X = nb08._EIG_UNSORTED
+    lam = np.linalg.eig(X.T @ X)[0].real
+    assert lam[0] < lam.max() - 1.0, lam  # the fixed case really is one where eig's first is not the largest
+
+    def first_eig(X):
+        return len(X) / np.linalg.eig(X.T @ X)[0][0].real
+
+    for _ in range(20):
+        res = nb08.check_critical_lr(first_eig)
+        assert res.status == nb08.FAIL, str(res)
+    assert nb08.check_critical_lr(critical_lr).passed
+
+
+def test_val_after_examples_rounding_up_fails_every_run():
+    """The text says examples // batch_size steps; rounding up passed while every case divided evenly."""
+    def rounded_up(b, examples):
+        s = Session(dict(nb08.BATCH_SETTING, batch_size=b))
+        steps = -(-examples // b)
+        s.train(steps, record_every=max(1, steps))
+        return s.val_loss
+
+    assert nb08._val_after_examples(32, 650) != rounded_up(32, 650)
+    for _ in range(3):  # each run trains a dozen sessions; the failing case is fixed, not drawn
+        res = nb08.check_val_after_examples(rounded_up)
+        assert res.status == nb08.FAIL and "case 4" in res.message, str(res)
+
+
+def test_count_every_unit_is_told_outside_not_ends():
+    """len(b1) counts every unit: told that it counts units whose kink lies outside (lo, hi), not the ends slip."""
+    for fn in (lambda W1, b1, lo, hi: len(b1), lambda W1, b1, lo, hi: float(W1.size)):
+        for _ in range(20):
+            res = nb08.check_relu_kinks(fn)
+            assert res.status == nb08.FAIL and "outside (lo, hi)" in res.message \
+                and "exactly on lo or hi" not in res.message, str(res)
+    for _ in range(20):
+        res = nb08.check_relu_kinks(count_with_ends)
+        assert res.status == nb08.FAIL and "exactly on lo or hi" in res.message, str(res)

@@ -154,3 +154,41 @@ def test_topological_order_failures_show_no_right_answer():
         str(res)
     res = nb09.check_topological_order(drops_isolated)
     assert res.status == FAIL and "'bias_input' missing" in res.message and "right answer" not in res.message, str(res)
+
+
+# --- learner G's trial: a verdict that depended on the draw, and a message that did not name the slip --------------
+
+
+def one_pass_depth(names, edges):  # one pass over the connections in the order given: right only if listed in order
+    d = {n: 0 for n in names}
+    for u, v in edges:
+        d[v] = max(d[v], d[u] + 1)
+    return sorted(names, key=d.get)
+
+
+def kahn(names, edges):  # a right answer: repeatedly place a layer all of whose parents are placed
+    order, left = [], list(names)
+    while left:
+        ready = next(n for n in left if all(u in order for u, v in edges if v == n))
+        order.append(ready)
+        left.remove(ready)
+    return order
+
+
+def test_topological_order_one_pass_depth_fails_every_run():
+    """The fixed graphs listed every connection in topological order, so a one-pass depth labelling passed 7 runs
+    in 10; two fixed chains listed against the order now catch it on every run."""
+    assert one_pass_depth(["c", "b", "a"], [("b", "c"), ("a", "b")]) == ["a", "c", "b"]  # breaks b → c
+    for _ in range(20):
+        res = nb09.check_topological_order(one_pass_depth)
+        assert res.status == FAIL and "comes before its parent" in res.message, str(res)
+        assert nb09.check_topological_order(kahn).status == PASS
+
+
+@pytest.mark.parametrize(("name", "missing"), [("second use only", "the first use"),
+                                               ("first use only", "the second use")])
+def test_tied_weights_one_use_only_is_named(name, missing):
+    """Dropping one of W's two uses got only "rel. error 0.31": the message now names the missing use."""
+    for _ in range(20):
+        res = nb09.check_tied_weights_grad(TIED_WRONG[name])
+        assert res.status == FAIL and missing in res.message and "one use of W only" in res.message, str(res)

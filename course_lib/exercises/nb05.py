@@ -9,6 +9,8 @@ checked against a measurement: `np.linalg.matrix_rank` of a real network's dW.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from ..convention import column_to_row, row_to_column
@@ -428,6 +430,18 @@ _GATED_EQS = ("the tanh branch: Δ1 = G_H ⊙ σ(V) ⊙ tanh′(U), ∇W1 = Xᵀ
               "the output layer: ∇W3 = HᵀG_Ŷ", "the output layer: ∇b3 = G_Ŷᵀ1")
 
 
+def _changed_keys(handed, params) -> list:
+    """The keys of params whose arrays differ, after the learner's call, in the dict it was handed (its copy)."""
+    if not handed or not isinstance(handed[0], dict):
+        return []
+    out = []
+    for k, v in params.items():
+        now = handed[0].get(k)
+        if not (isinstance(now, np.ndarray) and now.shape == v.shape and np.array_equal(now, v)):
+            out.append(k)
+    return out
+
+
 def _as_grad_tuple(name, got):
     """The learner's dict of gradients as a tuple in GATED_KEYS order, or a failing Result."""
     if not isinstance(got, dict):
@@ -465,9 +479,22 @@ def check_gated_backward(forward_fn, backward_fn=None) -> Result:
         return _not_attempted(name)
     for i, args in enumerate(cases + extra):
         expected = _gated_reference(*_copied(args))
-        got, verdict = call_learner(name, backward_fn, args)
+        handed = []  # the params dict backward was handed (call_learner's copy): is it unchanged afterwards?
+
+        def recorded(*a, _fn=backward_fn, _handed=handed):
+            _handed.append(a[0] if a else None)
+            return _fn(*a)
+
+        if callable(backward_fn):
+            recorded = functools.wraps(backward_fn)(recorded)  # messages name the learner's own parameters
+        got, verdict = call_learner(name, recorded if callable(backward_fn) else backward_fn, args)
         if verdict is not None:
             return verdict
+        moved = _changed_keys(handed, args[0])
+        if moved:
+            return Result(FAIL, f"{name} (case {i + 1}) changed params[{moved[0]!r}]: a backward pass only computes "
+                                "the gradients and leaves params unchanged (a training loop updates them after the "
+                                "whole backward pass; exercise 5.6 checks gradients at the params it was given)")
         got, verdict = _as_grad_tuple(name, got)
         if verdict is not None:
             return verdict
@@ -584,7 +611,44 @@ def _not_restored(handed, params):
     return ""
 
 
-def _why_right_flagged(where, report, bad, fine, swapped, n_entries):
+def _one_sided_errors(forward, right, params, X, T, h):
+    """{key: Eq. (2.4) relative error} of one-sided differences (L(x + h) − L(x))/h against the right gradients."""
+    p = _copied(params)
+    loss = lambda: float(np.mean((forward(p, X) - T) ** 2))  # noqa: E731
+    out = {}
+    for k in GATED_KEYS:
+        x, num = p[k], np.zeros_like(p[k])
+        base = loss()
+        for idx in np.ndindex(x.shape):
+            old = x[idx]
+            x[idx] = old + h
+            num[idx] = (loss() - base) / h
+            x[idx] = old
+        out[k] = rel_error(num, right[k])
+    return out
+
+
+def _step_diagnosis(report, bad, fine, forward, right, params, X, T):
+    """For a check whose right gradients show an error between _GOOD and 1e-3: 'one-sided', 'large' (central
+    differences with a step far above 1e-5: an O(h²) error, none where L is quadratic, in W3 and b3) or 'small'
+    (an error everywhere that is not one-sided's: rounding, ε/h, of a step far below 1e-5); '' otherwise.
+
+    One-sided differences move b3's gradient by exactly h/n_out per entry (∂²L/∂b3_j² = 2/n_out), so b3's reported
+    error gives the step h; the errors one-sided differences at that h give are then compared with the report."""
+    if not (_GOOD <= report[bad[0]] < 1e-3):
+        return ""
+    if all(report[k] < _GOOD for k in ("W3", "b3") if k in fine):
+        return "large"
+    g = right["b3"]
+    h = 2.0 * report["b3"] * float(np.linalg.norm(g)) * np.sqrt(g.size)
+    if h > 0:
+        errs = _one_sided_errors(forward, right, params, X, T, h)
+        if all(abs(report[k] - errs[k]) <= 0.3 * errs[k] for k in fine):
+            return "one-sided"
+    return "small"
+
+
+def _why_right_flagged(where, report, bad, fine, swapped, n_entries, step=""):
     """The message for a check that flags a right gradient: the pattern of its errors names the slip."""
     k = bad[0]
     head = (f"{where}: it reports {k}'s relative error as {report[k]:.1g}, but that gradient is right: a good check "
@@ -602,9 +666,17 @@ def _why_right_flagged(where, report, bad, fine, swapped, n_entries):
                     "squares, not their mean over all B·n_out entries (course_lib's MSELoss)")
         return (head + f"; every right gradient is off by the same factor ({_fraction_text(c)} or its inverse): "
                 "check the loss (the mean over all B·n_out entries) and the divisor 2h of Eq. (2.3)")
-    if _GOOD <= report[k] < 1e-3:
+    if step == "one-sided":
         return head + ("; one-sided differences (f(x + h) − f(x))/h are only O(h) accurate: use central ones, "
                        "Eq. (2.3)")
+    if step == "large":
+        return head + ("; W3 and b3 (where L is quadratic, so central differences are exact) are fine but the "
+                       "others are not: your step h is far too large; central differences err by O(h²): use "
+                       "h = 1e-5")
+    if step == "small":
+        return head + ("; every parameter shows an error, W3 and b3 too, but not the O(h) pattern of a forward "
+                       "difference: is your step h far below 1e-5? Rounding errors in L(x ± h) grow like "
+                       "ε·|L|/h: use h = 1e-5, Eq. (2.3)")
     if swapped:
         return head + ("; this network is the mirror H = σ(XW1 + b1) ⊙ tanh(XW2 + b2): a check must differentiate "
                        "the forward pass it is handed")
@@ -672,7 +744,8 @@ def check_gated_gradcheck(fn, forward_fn=None, backward_fn=None) -> Result:
                                         "handed: each perturbed entry must be put back exactly (x[i] = old) before "
                                         "the next one is perturbed, or every later difference is taken at a moved "
                                         "point")
-                return Result(FAIL, _why_right_flagged(where, report, bad_fine, fine, swapped, T.size))
+                step = _step_diagnosis(report, bad_fine, fine, _variant_forward(swapped), right, params, X, T)
+                return Result(FAIL, _why_right_flagged(where, report, bad_fine, fine, swapped, T.size, step))
             truth = _copied(right)
             for k in wrong_keys:
                 expected = rel_error(planted(*_copied((params, X, T)))[k], truth[k])

@@ -278,11 +278,14 @@ def _optimiser_verdict(name, fn, reference, cases, extra, equation, param, descr
     res = check_function(name, _watched(fn, changed), reference, cases, equation, random_cases=extra)
     res = _with_case(res, lambda i: describe(cases[i]), len(cases))
     if res.passed and changed:
-        which = f"the {param} it was given" if changed[0] == 0 else "the list of gradients it was given"
-        return Result(FAIL, f"{name} gives the right values, but it changes {which} (an in-place update such as "
-                            f"`{'phi' if param == 'φ' else 'theta'} -= …`): the exercise asks you to return the new "
-                            f"array and leave the inputs unchanged, so write `{'phi' if param == 'φ' else 'theta'} = "
-                            f"{'phi' if param == 'φ' else 'theta'} - …`")
+        var = "phi" if param == "φ" else "theta"
+        if changed[0] == 0:
+            return Result(FAIL, f"{name} gives the right values, but it changes the {param} it was given (an in-place "
+                                f"update such as `{var} -= …`): the exercise asks you to return the new array and "
+                                f"leave the inputs unchanged, so write `{var} = {var} - …`")
+        return Result(FAIL, f"{name} gives the right values, but it changes grads, the list of gradients it was given "
+                            "(a gradient array edited in place, or the list itself changed): the exercise asks you to "
+                            "leave the inputs unchanged, so compute on new arrays (`g = g + …`, not `g += …`)")
     return res
 
 

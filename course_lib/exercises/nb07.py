@@ -162,7 +162,7 @@ def _reference_kinks(W1, b1, lo, hi):
 
 def check_relu_kinks(fn) -> object:
     """fn(W1, b1, lo, hi) -> a numpy array of the sorted x positions in [lo, hi] (ends included) where a 1-h-1
-    ReLU network with first layer
+    ReLU network can bend, one entry per unit (two units bending at the same x give it twice), with first layer
     W1 (1 × h), b1 (h,) can bend (one kink per hidden unit, Eq. 1.2 with ReLU).
 
     Reference: x = −b1_j / W1_j for each unit, kept when inside [lo, hi]; tests/test_exercises_nb07.py checks it
@@ -179,6 +179,8 @@ def check_relu_kinks(fn) -> object:
     cases = make(np.random.default_rng(705), ((3, 0.0, 1.0, 0.1), (8, -4.0, 4.0, 2.0), (20, -1.0, 1.0, 0.5)))
     # kinks exactly on both ends (x = 0 and x = 1, computed exactly in floating point): [lo, hi] is inclusive
     cases.append((np.array([[1.0, -2.0, 4.0, 0.5, 1.0]]), np.array([0.0, 2.0, -1.0, -0.25, 3.0]), 0.0, 1.0))
+    # two units bending at the same x (0.5 and 0.25, exact in floating point): one entry per unit, so x twice
+    cases.append((np.array([[1.0, 2.0, -4.0, 0.5, 3.0]]), np.array([-0.5, -1.0, 1.0, 0.0, 1.0]), -0.25, 1.0))
     fresh = fresh_rng()
     extra = make(fresh, [(int(fresh.integers(2, 40)), -2.0, 3.0, 3.0)])
     name = "kink_positions"
@@ -200,6 +202,10 @@ def check_relu_kinks(fn) -> object:
             if rel_error(np.sort(got.astype(np.float64)), expected) <= 1e-10:
                 return Result(FAIL, f"{name} (case {i + 1}): the right kinks, but not sorted from left to right "
                                     "(np.sort)")
+        if got.ndim == 1 and got.dtype.kind in "iuf" and got.shape == np.unique(expected).shape \
+                and len(np.unique(expected)) < len(expected) and rel_error(got, np.unique(expected)) <= 1e-10:
+            return Result(FAIL, f"{name} (case {i + 1}): two units here bend at the same x, and your array lists that "
+                                "x once: give one entry per unit (that x twice), as the text says")
         lo, hi = args[2], args[3]
         on_ends = int(np.sum((expected == lo) | (expected == hi)))
         if on_ends and got.ndim == 1 and got.shape[0] == expected.shape[0] - on_ends:
@@ -533,12 +539,36 @@ def _check_gated_forward_backward(gated_forward, gated_backward):
             k = bad[0]
             return Result(FAIL, f"gated_backward (case {i + 1}): ∇{k} has shape {grads[k].shape}, but {k} has "
                                 f"shape {shapes[k]}{_shape_hint(grads[k], expected[k])}")
+        slip = _mean_divisor_slip(grads, expected, *T.shape)
+        if slip:
+            return Result(FAIL, f"gated_backward (case {i + 1}): {slip}")
         res = check_arrays(f"gated_backward (case {i + 1})", [grads[k] for k in order],
                            [expected[k] for k in order], [f"∇{k}" for k in order], [_GATED_EQ[k] for k in order],
                            tol=1e-8, upstream=range(6), common="G = ∂L/∂Ŷ = 2(Ŷ − T)/(B·n_out)")
         if not res.passed:
             return res
     return Result(PASS, "gated_forward and gated_backward agree with the reference on 3 test cases")
+
+
+def _mean_divisor_slip(grads, expected, B, n_out) -> str:
+    """'' unless every gradient is the same factor c × the right one with c one of the divisors of the mean
+    (n_out, B, B·n_out, or their inverses): then the sentence that names it."""
+    a = np.concatenate([grads[k].reshape(-1) for k in GATED_KEYS])
+    e = np.concatenate([expected[k].reshape(-1) for k in GATED_KEYS])
+    if not np.any(e) or not np.all(np.isfinite(a)):
+        return ""
+    c = float(a @ e / (e @ e))
+    if c == 0 or np.linalg.norm(a - c * e) > 1e-8 * np.linalg.norm(a):
+        return ""
+    mean = "MSELoss() is the mean over all B·n_out entries of Ŷ, so G = ∂L/∂Ŷ = 2(Ŷ − T)/(B·n_out)"
+    named = [(B * n_out, "B·n_out × the right one (the sum of the squares, not their mean)"),
+             (n_out, "n_out × the right one (divided by B only)"), (B, "B × the right one (divided by n_out only)")]
+    for factor, what in named:
+        if factor > 1 and abs(c - factor) <= 1e-6 * factor and sum(f == factor for f, _ in named) == 1:
+            return f"every gradient is {what}: {mean}"
+        if factor > 1 and abs(c - 1.0 / factor) <= 1e-6 / factor and sum(f == factor for f, _ in named) == 1:
+            return f"every gradient is 1/{what.split(' ×')[0]} × the right one (divided twice?): {mean}"
+    return ""
 
 
 def _changed_params(handed, original) -> list:

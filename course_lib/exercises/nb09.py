@@ -21,6 +21,7 @@ from . import (
     NOT_ATTEMPTED,
     PASS,
     Result,
+    _copied,
     _first_line,
     _not_attempted,
     _short,
@@ -116,6 +117,10 @@ _DAGS = [
         [("x", "h1"), ("h1", "h2"), ("h2", "y"), ("x", "y"), ("h2", "c")],
     ),
     (["y", "x2", "z", "x1", "h"], [("x1", "h"), ("x2", "h"), ("h", "z"), ("x2", "z"), ("z", "y"), ("h", "y")]),
+    # connections listed against the order (a chain given from its end): one pass over the list in its order does
+    # not see that a layer's parent has moved on
+    (["c", "b", "a"], [("b", "c"), ("a", "b")]),
+    (["e", "d", "c", "b", "a"], [("d", "e"), ("b", "c"), ("c", "d"), ("a", "c"), ("a", "b")]),
 ]
 
 
@@ -138,8 +143,9 @@ def check_topological_order(fn) -> Result:
 
     names: layer names in an arbitrary order; edges: (u, v) pairs forming an acyclic graph (every graph the
     checker gives has no cycle; what an answer does on a cycle is not checked). Several orders are right; the checker
-    tests the rule itself on four graphs (a skip connection beside a layer with no connection, a diamond,
-    two outputs, two inputs) and one drawn at call time, and names the connection your order breaks (never a
+    tests the rule itself on six graphs (a skip connection beside a layer with no connection, a diamond,
+    two outputs, two inputs, two chains whose connections are listed against the order) and one drawn at call
+    time, and names the connection your order breaks (never a
     right order: that would be the answer). The names in the answer must be the given strings.
     """
     if fn is None:
@@ -222,8 +228,37 @@ def check_tied_weights_grad(fn) -> Result:
     def reference(X, W, T):
         return numerical_grad(lambda: _tied_loss(X, W, T), W)
 
-    return check_function("∇W (shared by two edges)", fn, reference, cases,
-                          "Eq. (9.3) summed over both uses of W", tol=1e-6, random_cases=extra)
+    res = check_function("∇W (shared by two edges)", fn, reference, cases,
+                         "Eq. (9.3) summed over both uses of W", tol=1e-6, random_cases=extra)
+    if res.passed or res.status != FAIL:
+        return res
+    for i, args in enumerate(cases):  # one road only? name the use of W that is missing
+        got, verdict = call_learner("∇W (shared by two edges)", fn, args)
+        if verdict is not None:
+            return res
+        try:
+            got = np.asarray(got, dtype=np.float64)
+        except (TypeError, ValueError):
+            return res
+        first, second = _tied_edge_grads(*_copied(args))
+        for alone, missing in ((first, "the second use, A₁ → Ŷ (its term A₁ᵀΔ₂)"),
+                               (second, "the first use, X → A₁ (its term XᵀΔ₁)")):
+            if got.shape == alone.shape and np.allclose(got, alone, rtol=1e-6, atol=1e-9):
+                return Result(FAIL, f"∇W (shared by two edges) (case {i + 1}): you give the gradient of one use of W "
+                                    f"only; {missing} is missing: W sits on two edges, so ∇W is Eq. (9.3) "
+                                    "summed over both uses of W")
+        if not np.allclose(got, reference(*_copied(args)), rtol=1e-6, atol=1e-9):
+            break
+    return res
+
+
+def _tied_edge_grads(X, W, T):
+    """The two edges' Eq. (9.3) terms of ∇W for A₁ = tanh(XW), Ŷ = tanh(A₁W), L = ½Σ(Ŷ − T)²: (XᵀΔ₁, A₁ᵀΔ₂)."""
+    A1 = np.tanh(X @ W)
+    Y = np.tanh(A1 @ W)
+    D2 = (Y - T) * (1.0 - Y**2)
+    D1 = (D2 @ W.T) * (1.0 - A1**2)
+    return X.T @ D1, A1.T @ D2
 
 
 def check_concat_grads(fn) -> Result:
