@@ -18,6 +18,7 @@ Without Chromium the test is skipped, or fails when REQUIRE_BROWSER=1.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import secrets
@@ -117,35 +118,44 @@ def _stop(proc):
         proc.wait(timeout=10)
 
 
-@pytest.fixture
-def lab_server(tmp_path):
-    """JupyterLab serving a copy of notebooks/ (see _lab_copy); yields (base_url, token); always stopped."""
-    root = tmp_path / "notebooks"
-    _lab_copy(root)
+@contextlib.contextmanager
+def jupyterlab(tmp_path, cwd, flags, log_name):
+    """JupyterLab started with `flags` in `cwd` on a free 127.0.0.1 port, with a known token and its own settings,
+    workspaces and runtime folders under tmp_path; yields (base_url, token); always stopped, its log kept."""
     port, token = _free_port(), secrets.token_hex(16)
     env = dict(os.environ)
     for var, sub in (("JUPYTERLAB_WORKSPACES_DIR", "workspaces"), ("JUPYTERLAB_SETTINGS_DIR", "settings"),
                      ("JUPYTER_RUNTIME_DIR", "runtime")):
         env[var] = str(tmp_path / sub)
     cmd = [
-        sys.executable, "-m", "jupyter", "lab",
-        "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
-        f"--IdentityProvider.token={token}", "--ServerApp.open_browser=False", f"--ServerApp.root_dir={root}",
+        sys.executable, "-m", "jupyter", "lab", *flags, f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}", "--ServerApp.open_browser=False",
         "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
     ]
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and "--allow-root" not in cmd:
         cmd.append("--allow-root")
-    log = open(tmp_path / "jupyterlab.log", "wb")  # noqa: SIM115 - closed in finally
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=root)
+    log_path = tmp_path / "jupyterlab.log"
+    log = open(log_path, "wb")  # noqa: SIM115 - closed in finally
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=cwd)
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_http(proc, f"{base}/api/status?token={token}", tmp_path / "jupyterlab.log", "JupyterLab")
+        _wait_http(proc, f"{base}/api/status?token={token}", log_path, "JupyterLab")
         yield base, token
     finally:
         _stop(proc)
         log.close()
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        shutil.copy(tmp_path / "jupyterlab.log", ARTIFACTS / "browser-jupyterlab.log")
+        shutil.copy(log_path, ARTIFACTS / log_name)
+
+
+@pytest.fixture
+def lab_server(tmp_path):
+    """JupyterLab serving a copy of notebooks/ (see _lab_copy); yields (base_url, token); always stopped."""
+    root = tmp_path / "notebooks"
+    _lab_copy(root)
+    with jupyterlab(tmp_path, root, ["--ServerApp.ip=127.0.0.1", f"--ServerApp.root_dir={root}"],
+                    "browser-jupyterlab.log") as served:
+        yield served
 
 
 @pytest.fixture

@@ -13,9 +13,7 @@ Screenshots go to test-artifacts/ (git-ignored), or to $LAB_SHOTS if set. Needs 
 
 from __future__ import annotations
 
-import os
 import re
-import secrets
 import shutil
 import subprocess
 import sys
@@ -23,7 +21,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from test_browser import ARTIFACTS, _free_port, _launch, _stop, _wait_http, chromium  # noqa: F401
+from test_browser import ARTIFACTS, _launch, chromium, jupyterlab  # noqa: F401
 
 from course_lib import learner_copies
 
@@ -54,32 +52,8 @@ def lab_repo(tmp_path):
                    capture_output=True)
     flags, url = _makefile_lab_flags()
     assert "--ServerApp.root_dir=." in flags
-    port, token = _free_port(), secrets.token_hex(16)
-    env = dict(os.environ)
-    for var, sub in (("JUPYTERLAB_WORKSPACES_DIR", "workspaces"), ("JUPYTERLAB_SETTINGS_DIR", "settings"),
-                     ("JUPYTER_RUNTIME_DIR", "runtime")):
-        env[var] = str(tmp_path / sub)
-    cmd = [sys.executable, "-m", "jupyter", "lab", *flags, f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
-           f"--IdentityProvider.token={token}", "--ServerApp.open_browser=False", "--LabApp.news_url=",
-           "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
-    if hasattr(os, "geteuid") and os.geteuid() == 0 and "--allow-root" not in cmd:
-        cmd.append("--allow-root")
-    log_path = tmp_path / "jupyterlab.log"
-    log = open(log_path, "wb")  # noqa: SIM115 - closed in finally
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=repo)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_http(proc, f"{base}/api/status?token={token}", log_path, "JupyterLab")
+    with jupyterlab(tmp_path, repo, flags, "browser-student-jupyterlab.log") as (base, token):
         yield repo, base, token
-    finally:
-        _stop(proc)
-        log.close()
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        shutil.copy(log_path, ARTIFACTS / "browser-student-jupyterlab.log")
-
-
-def _active_tab(page):
-    return page.locator(".jp-mod-current .lm-TabBar-tabLabel, .lm-TabBar-tab.jp-mod-current .lm-TabBar-tabLabel")
 
 
 def _click_link(page, path, expect_title, expect_text):
