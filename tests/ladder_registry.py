@@ -222,7 +222,8 @@ def _entries_04_06(Entry):
             "sum loss": (lambda *a: t4.tanh_mean_right(*a, scale=lambda X, T: 2.0), "2(Y − T)/B")}),
         "nb04.check_homogeneity": Entry(t4.homogeneity_right, "Euler", {
             "missing 2": (lambda *a: t4.homogeneity_right(*a) / 2, "Euler"),
-            "L": (lambda X, W, S, T: 1.0, "Euler")}),
+            "L": (lambda X, W, S, T: 1.0, "Euler"),
+            "abs of the value": (lambda *a: abs(t4.homogeneity_right(*a)), "Euler")}),
         "nb05.check_residual_backward": Entry(t5._residual, ("Eq. (5.", "skip path"), {
             "skip path missing": (lambda *a: t5._residual(*a, skip=False), "skip path"),
             "W not transposed": (lambda *a: t5._residual(*a, transpose=False), "transpose"),
@@ -233,7 +234,8 @@ def _entries_04_06(Entry):
         "nb05.check_gated_backward": Entry(t5._gated, None, {
             "σ′ as σ": (lambda *a: t5._gated(*a, sigma_prime=False), "gate branch"),
             "sum loss": (lambda p, X, T: t5._gated(p, X, T, scale=2.0), "every array"),
-            "halves params['W1']": (t5._gated_halving_W1, "leaves params unchanged")},
+            "halves params['W1']": (t5._gated_halving_W1, "leaves params unchanged"),
+            "σ = e^V/(1 + e^V), NaN at V = 800": (t5._gated_naive_bwd, "Eq. (3.4)")},
             call=lambda c, a: c(t5._gated_fwd, a), numeric=False),
         "nb05.check_gated_gradcheck": Entry(t5._gradcheck(), None, {
             "one-sided": (t5._gradcheck(central=False), "one-sided"),
@@ -241,14 +243,17 @@ def _entries_04_06(Entry):
             "absolute errors": (t5._gradcheck(error="norm"), "Eq. (2.4)"),
             "x not restored": (t5._gradcheck(restore=False), "put back"),
             "central, h = 1e-2": (t5._gradcheck(h=1e-2), "far too large"),
+            "central, h = 0.1": (t5._gradcheck(h=0.1), "far too large"),
             "central, h = 1e-10": (t5._gradcheck(h=1e-10), "far below 1e-5")}, numeric=False),
         # 6.2 and 6.4 ask for a new array with the inputs left unchanged: editing them fails ("new array" named)
         "nb06.check_nesterov": Entry(t6.nesterov, "Nesterov momentum", {
             "plain momentum": (t6.nesterov_plain_momentum, "Nesterov momentum"),
-            "φ updated in place": (t6._nesterov_in_place, "new array")}, edits_ok=False),
+            "φ updated in place": (t6._nesterov_in_place, "new array"),
+            "grads emptied by pop(0)": (t6._popping_nesterov, "empties/shortens the list grads")}, edits_ok=False),
         "nb06.check_adamw": Entry(t6.adamw, "AdamW", {
             "L2 inside Adam": (t6.adamw_l2_inside, "AdamW"),
-            "θ updated in place": (t6._adamw_in_place, "new array")}, edits_ok=False),
+            "θ updated in place": (t6._adamw_in_place, "new array"),
+            "grads cleared": (t6._clearing_adamw, "empties/shortens the list grads")}, edits_ok=False),
         "nb06.check_momentum_distance": Entry(t6.momentum_distance_right, "Eq. (6.3)", {
             "terminal size": (lambda g, lr, mu, n: n * lr * g / (1 - mu), "Eq. (6.3)"),
             "plain SGD": (lambda g, lr, mu, n: n * lr * g, "Eq. (6.3)")}, cheat=False),

@@ -194,3 +194,12 @@ CASES = {
 def test_tanh_mean_names_the_loss_factor():
     msg = nb04.check_tanh_mean_grads(lambda *a: tanh_mean_right(*a, scale=lambda X, T: 2.0)).message
     assert "every array" in msg and "G_Y = ∂L/∂Y = 2(Y − T)/B" in msg, msg
+
+
+def test_homogeneity_abs_fails_on_the_negative_cases():
+    """Learner trial J: `abs(2 Σ Y ⊙ (Y − T))` passed while every case's value was positive; the fixed cases with
+    T = 3Y + noise make ⟨W, ∇W L⟩ negative, so dropping the sign fails on every run."""
+    for _ in range(20):
+        res = nb04.check_homogeneity(lambda X, W, S, T: abs(homogeneity_right(X, W, S, T)))
+        assert res.status == FAIL and "case 5" in res.message, str(res)
+        assert nb04.check_homogeneity(homogeneity_right).passed

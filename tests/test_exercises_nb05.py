@@ -414,10 +414,12 @@ def test_gated_backward_that_changes_params_fails():
 
 
 @pytest.mark.parametrize(("h", "says", "not_says"), [(1e-2, "far too large", "one-sided"),
+                                                     (1e-1, "far too large", "mirror"),
+                                                     (3e-1, "far too large", "mirror"),
                                                      (1e-10, "far below 1e-5", "one-sided")])
 def test_gated_gradcheck_names_a_bad_step_not_one_sided(h, says, not_says):
     """Central differences with a bad step were told "one-sided": the step is diagnosed instead."""
-    for _ in range(5):
+    for _ in range(20):
         res = nb05.check_gated_gradcheck(_gradcheck(h=h))
         assert res.status == FAIL and says in res.message and not_says not in res.message, str(res)
 
@@ -426,3 +428,58 @@ def test_gated_gradcheck_names_a_bad_step_not_one_sided(h, says, not_says):
 def test_gated_gradcheck_one_sided_is_still_told_one_sided(h):
     res = nb05.check_gated_gradcheck(_gradcheck(central=False, h=h))
     assert res.status == FAIL and "one-sided" in res.message, str(res)
+
+
+def test_rank_prediction_capped_at_a_constant_fails():
+    """Learner trial J: `min(B, n_in, n_out, 8)` passed, every size having some dimension ≤ 8; the fixed size
+    (12, 15, 20) has a measured rank of 12. Same verdict on every run."""
+    assert nb05._measured_rank(12, 15, 20) == 12
+    for _ in range(20):
+        res = nb05.check_rank_prediction(lambda B, n_in, n_out: min(B, n_in, n_out, 8))
+        assert res.status == FAIL and "B = 12, n_in = 15, n_out = 20" in res.message and "is 12" in res.message, \
+            str(res)
+
+
+def _naive_sigmoid(V):
+    return np.exp(V) / (1.0 + np.exp(V))  # overflows for V ≳ 710: inf/inf = NaN
+
+
+def _gated_naive_fwd(params, X):
+    return (np.tanh(X @ params["W1"] + params["b1"]) * _naive_sigmoid(X @ params["W2"] + params["b2"])) \
+        @ params["W3"] + params["b3"]
+
+
+def _gated_naive_bwd(params, X, T):
+    P, S = np.tanh(X @ params["W1"] + params["b1"]), _naive_sigmoid(X @ params["W2"] + params["b2"])
+    G_Y = 2.0 * ((P * S) @ params["W3"] + params["b3"] - T) / T.size
+    G_H = G_Y @ params["W3"].T
+    D1, D2 = G_H * S * (1 - P**2), G_H * P * S * (1 - S)
+    return {"W1": X.T @ D1, "b1": D1.sum(axis=0), "W2": X.T @ D2, "b2": D2.sum(axis=0),
+            "W3": (P * S).T @ G_Y, "b3": G_Y.sum(axis=0)}
+
+
+def test_gated_unstable_sigmoid_fails_on_the_saturated_case():
+    """Learner trial J: σ(V) = e^V/(1 + e^V) passed (no case reached V ≈ 710); notebook 07 trains this network.
+    The fixed case with pre-activations near ±800 rejects it, naming Eq. (3.4), on every run; the stable forms pass."""
+    V = nb05._saturated_case()
+    pre = V[1] @ V[0]["W2"] + V[0]["b2"]
+    assert pre.max() > 790 and pre.min() < -790
+    for _ in range(20):
+        for forward, backward, who in ((_gated_naive_fwd, _gated, "gated_forward"),
+                                       (_gated_fwd, _gated_naive_bwd, "gated_backward")):
+            res = nb05.check_gated_backward(forward, backward)
+            assert res.status == FAIL and who in res.message and "Eq. (3.4)" in res.message \
+                and f"case {nb05._SATURATED_CASE}" in res.message, str(res)
+    assert nb05.check_gated_backward(_gated_fwd, _gated).passed  # 1/(1 + e^−v): overflows to the right limit
+
+
+def test_gated_gradcheck_mirror_diagnosis_only_for_the_other_networks_numbers():
+    """Learner trial J: h = 0.1 was told "a check must differentiate the forward pass it is handed" (it did: the step
+    was the cause). The mirror diagnosis now fires only when the numbers are those of the network not handed."""
+    for _ in range(20):
+        res = nb05.check_gated_gradcheck(_gradcheck(use_forward=False))
+        assert res.status == FAIL and "mirror" in res.message and "your numbers are those of the gated network" \
+            in res.message and "far too large" not in res.message, str(res)
+        res = nb05.check_gated_gradcheck(_gradcheck(h=0.1))
+        assert res.status == FAIL and "far too large" in res.message and "forward pass it is handed" not in \
+            res.message, str(res)

@@ -209,7 +209,8 @@ def momentum_distance_right(g, lr, mu, n):
 
 
 def test_momentum_distance_reference_is_course_libs_sgd():
-    for g, lr, mu, n in [(1.0, 0.1, 0.9, 1), (0.5, 0.05, 0.9, 7), (2.0, 0.01, 0.5, 30), (0.3, 0.2, 0.99, 50)]:
+    for g, lr, mu, n in [(1.0, 0.1, 0.9, 1), (0.5, 0.05, 0.9, 7), (2.0, 0.01, 0.5, 30), (0.3, 0.2, 0.99, 50),
+                         (1.2, 0.1, 0.0, 7)]:  # μ = 0, the low end of the 0 ≤ μ < 1 the text states
         theta0 = np.array([3.0])
         moved = theta0 - nb06._run_optimiser(lambda p, lr=lr, mu=mu: _SGD(p, lr=lr, momentum=mu), theta0,
                                              [np.array([g])] * n)
@@ -334,3 +335,68 @@ def test_decay_numbers_verdicts():
                 {"adamw": (np.nan, a5), "l2_in_adam": (0.1, 0.1)}, (a1, a5, 0.1, 0.1), {"AdamW": (a1, a5)},
                 {"adamw": (a1, a5), "l2_in_adam": (0.1, 1 + 1j)}, {"adamw": (-a1, a5), "l2_in_adam": (0.1, 0.1)}):
         assert nb06.check_decay_numbers(odd).status == _FAIL, odd
+
+
+def _popping_nesterov(theta, grads, lr, mu):  # `while grads: g = grads.pop(0)`: right values, grads emptied
+    b = np.zeros_like(theta)
+    while grads:
+        g = grads.pop(0)
+        b = mu * b + g
+        theta = theta - lr * (g + mu * b)
+    return theta
+
+
+def _clearing_nesterov(theta, grads, lr, mu):  # right values, then grads.clear()
+    out = nesterov(theta, grads, lr, mu)
+    grads.clear()
+    return out
+
+
+def _shortening_nesterov(theta, grads, lr, mu):  # right values, then grads.pop(): the list one shorter
+    out = nesterov(theta, grads, lr, mu)
+    grads.pop()
+    return out
+
+
+def _popping_adamw(theta, grads, lr, beta1, beta2, eps, weight_decay):
+    out = adamw(theta, list(grads), lr, beta1, beta2, eps, weight_decay)
+    while grads:
+        grads.pop(0)
+    return out
+
+
+def _clearing_adamw(theta, grads, lr, beta1, beta2, eps, weight_decay):
+    out = adamw(theta, grads, lr, beta1, beta2, eps, weight_decay)
+    grads.clear()
+    return out
+
+
+def _shortening_adamw(theta, grads, lr, beta1, beta2, eps, weight_decay):
+    out = adamw(theta, grads, lr, beta1, beta2, eps, weight_decay)
+    grads.pop()
+    return out
+
+
+def test_optimiser_steps_that_empty_or_shorten_grads_fail():
+    """Learner trial J: the unchanged-inputs comparison zipped the list before and after, so an emptied or shortened
+    grads (the texts of 6.2 and 6.4 say leave the inputs unchanged) passed. Same verdict on every run."""
+    for _ in range(20):
+        for check, wrongs in ((nb06.check_nesterov, (_popping_nesterov, _clearing_nesterov, _shortening_nesterov)),
+                              (nb06.check_adamw, (_popping_adamw, _clearing_adamw, _shortening_adamw))):
+            for wrong in wrongs:
+                res = check(wrong)
+                assert res.status == _FAIL and "empties/shortens the list grads" in res.message, (wrong, str(res))
+    assert nb06.check_nesterov(nesterov).passed and nb06.check_adamw(adamw).passed
+
+
+def test_momentum_distance_text_states_the_range_of_mu():
+    """Learner trial J: μ = 1 was never tested and the text did not exclude it (the closed form divides by 1 − μ).
+    The text now states 0 ≤ μ < 1, and the checker tries the low end, μ = 0 (plain SGD, nηg)."""
+    import json
+    from pathlib import Path
+
+    nb = json.loads((Path(__file__).parents[1] / "notebooks" / "06_training.ipynb").read_text())
+    text = next("".join(c["source"]) for c in nb["cells"] if "**Exercise 6.1**" in "".join(c["source"]))
+    assert r"0 \le \mu < 1" in text, text
+    res = nb06.check_momentum_distance(lambda g, lr, mu, n: momentum_distance_right(g, lr, mu, n) if mu > 0 else 0.0)
+    assert res.status == _FAIL and "mu = 0, n = 7" in res.message, str(res)

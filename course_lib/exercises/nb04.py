@@ -252,16 +252,24 @@ def check_homogeneity(fn) -> Result:
     bias-free network Y = ReLU(XW) S, L = Σ(Y − T)².
 
     The exercise asks the learner to show ⟨W, ∇_W L⟩ = ⟨S, ∇_S L⟩ = ⟨Y, G_Y⟩ and to compute it from Y and T; the
-    checker compares the number with the reference (the long way, through ∇W) on four seeded cases and one drawn
-    at call time (rel. error 1e-8).
+    checker compares the number with the reference (the long way, through ∇W) on four seeded cases, two seeded
+    cases where it is negative (T = 3Y + noise), and one drawn at call time (rel. error 1e-8).
     """
     def make(rng, sizes):
         return [(rng.standard_normal((B, n_x)), rng.standard_normal((n_x, n_h)), rng.standard_normal((n_h, n_y)),
                  rng.standard_normal((B, n_y))) for B, n_x, n_h, n_y in sizes]
 
+    def negative(rng, sizes):
+        # T = 3Y + noise: ⟨W, ∇W L⟩ = 2 Σ Y ⊙ (Y − T) ≈ −4 Σ Y² < 0, so an answer that drops the sign (abs) fails
+        out = []
+        for X, W, S, T in make(rng, sizes):
+            out.append((X, W, S, 3.0 * (np.maximum(X @ W, 0.0) @ S) + 0.1 * T))
+        return out
+
     fresh = fresh_rng()
     res = check_function("homogeneity", fn, _homogeneity_reference,
-                         make(np.random.default_rng(71), SIZES + [(4, 3, 3, 3)]),
+                         make(np.random.default_rng(71), SIZES + [(4, 3, 3, 3)])
+                         + negative(np.random.default_rng(72), [(5, 3, 4, 2), (2, 4, 3, 3)]),
                          "⟨W, ∇W L⟩ (Euler's theorem for the ReLU network)",
                          random_cases=make(fresh, [_random_sizes()]))
     return res

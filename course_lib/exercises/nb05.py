@@ -208,7 +208,8 @@ def check_input_gradient(fn) -> Result:
                           random_cases=_saliency_cases(None))
 
 
-_RANK_SIZES = [(1, 6, 4), (2, 6, 4), (3, 5, 5), (8, 6, 4), (1, 3, 7), (5, 3, 7)]
+# the last size has B, n_in, n_out all above 8, so a formula capped at a constant (min(B, n_in, n_out, 8)) fails
+_RANK_SIZES = [(1, 6, 4), (2, 6, 4), (3, 5, 5), (8, 6, 4), (1, 3, 7), (5, 3, 7), (12, 15, 20)]
 
 
 def _measured_rank(B, n_in, n_out, seed=55):
@@ -224,8 +225,9 @@ def check_rank_prediction(fn) -> Result:
     """Exercise 5.4: `fn(B, n_in, n_out)` predicts the rank of ∇W = A_prevᵀ Δ for a batch of B samples.
 
     The checker measures: it runs a real network (course_lib.MLP, tanh, random data) for each size and takes
-    `np.linalg.matrix_rank` of the layer's dW; your formula must give the measured rank for all six sizes
-    (batch sizes 1 to 8, both B below and above the layer's widths) and for one size drawn at call time.
+    `np.linalg.matrix_rank` of the layer's dW; your formula must give the measured rank for all seven sizes
+    (batch sizes 1 to 12, both B below and above the layer's widths, one with B, n_in, n_out all above 8) and for
+    one size drawn at call time.
     A failure states the measured rank.
     """
     name = "your predicted_rank"
@@ -424,6 +426,27 @@ def _gated_cases(rng, sizes):
 
 _GATED_SIZES = [(5, 3, 4, 2), (1, 2, 6, 3), (7, 4, 3, 1), (4, 4, 4, 4)]
 
+
+def _saturated_case():
+    """A fixed network whose gate pre-activations V reach about ±800 (half the units) and whose tanh branch sees
+    ±800 too: np.exp(800) overflows, so σ(v) = e^v/(1 + e^v) gives NaN there. σ must be computed stably, Eq. (3.4);
+    notebook 07 trains this network, and a large step can push V that far."""
+    params, X, T = _gated_cases(np.random.default_rng(158), [(6, 3, 4, 2)])[0]
+    params["b2"] = np.array([800.0, -800.0, 0.3, -0.5])
+    params["b1"] = np.array([0.2, -800.0, 0.1, 800.0])
+    return params, X, T
+
+
+_SATURATED_CASE = len(_GATED_SIZES) + 1  # its case number in check_gated_backward's messages
+
+
+def _overflow_note(res):
+    """res, with the reason named when it fails on the saturated case (Eq. 3.4), else unchanged."""
+    if res.passed or f"(case {_SATURATED_CASE})" not in res.message:
+        return res
+    return Result(FAIL, res.message + f"; case {_SATURATED_CASE} has pre-activations V = XW2 + b2 near ±800, where "
+                                      "np.exp overflows (e^800 = inf, inf/inf = NaN): compute σ stably, Eq. (3.4)")
+
 _GATED_LABELS = ("∇W1", "∇b1", "∇W2", "∇b2", "∇W3", "∇b3")
 _GATED_EQS = ("the tanh branch: Δ1 = G_H ⊙ σ(V) ⊙ tanh′(U), ∇W1 = XᵀΔ1", "the tanh branch: ∇b1 = Δ1ᵀ1",
               "the gate branch: Δ2 = G_H ⊙ tanh(U) ⊙ σ′(V), ∇W2 = XᵀΔ2", "the gate branch: ∇b2 = Δ2ᵀ1",
@@ -462,18 +485,20 @@ def check_gated_backward(forward_fn, backward_fn=None) -> Result:
     params holds W1, W2 (n_in, n_h), b1, b2 (n_h,), W3 (n_h, n_out), b3 (n_out,); the answer is a dict with the
     same keys, each gradient in its parameter's shape. The forward pass is checked first, then the gradients
     against an independent reference (checked by autograd in the tests) on four seeded networks (one with
-    equal sizes, where a missing transpose still runs) and one drawn at call time. A failure names the
+    equal sizes, where a missing transpose still runs), one with pre-activations near ±800 (σ must be computed
+    stably, Eq. 3.4: e^v/(1 + e^v) gives NaN there) and one drawn at call time. A failure names the
     gradient where the error starts: the output layer first, then the two branches.
     """
     if forward_fn is None or forward_fn is Ellipsis:
         return _not_attempted("gated_forward")
     fresh = fresh_rng()
-    cases = _gated_cases(np.random.default_rng(58), _GATED_SIZES)
+    cases = _gated_cases(np.random.default_rng(58), _GATED_SIZES) + [_saturated_case()]
     extra = _gated_cases(fresh, [tuple(random_sizes(fresh, 4, 1, 7, distinct=False))])
-    res = check_function("gated_forward", forward_fn, _gated_forward_reference, [c[:2] for c in cases],
-                         "Eq. (5.8)", random_cases=[c[:2] for c in extra])
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is judged by its result, not printed
+        res = check_function("gated_forward", forward_fn, _gated_forward_reference, [c[:2] for c in cases],
+                             "Eq. (5.8)", random_cases=[c[:2] for c in extra])
     if not res.passed:
-        return res
+        return _overflow_note(res)
     name = "gated_backward"
     if backward_fn is None or backward_fn is Ellipsis:
         return _not_attempted(name)
@@ -487,9 +512,11 @@ def check_gated_backward(forward_fn, backward_fn=None) -> Result:
 
         if callable(backward_fn):
             recorded = functools.wraps(backward_fn)(recorded)  # messages name the learner's own parameters
-        got, verdict = call_learner(name, recorded if callable(backward_fn) else backward_fn, args)
+        with np.errstate(over="ignore", invalid="ignore"):
+            got, verdict = call_learner(name, recorded if callable(backward_fn) else backward_fn, args)
         if verdict is not None:
-            return verdict
+            return _overflow_note(Result(verdict.status, verdict.message + f" (case {i + 1})")) \
+                if i + 1 == _SATURATED_CASE and verdict.status == FAIL else verdict
         moved = _changed_keys(handed, args[0])
         if moved:
             return Result(FAIL, f"{name} (case {i + 1}) changed params[{moved[0]!r}]: a backward pass only computes "
@@ -502,7 +529,7 @@ def check_gated_backward(forward_fn, backward_fn=None) -> Result:
                            _GATED_EQS, upstream=(4, 5, 1, 0, 3, 2),
                            common="∂L/∂Ŷ = 2(Ŷ − T)/(B·n_out), the mean over all B·n_out entries")
         if not res.passed:
-            return res
+            return _overflow_note(res)
     return Result(PASS, f"gated_forward and gated_backward agree with Eq. (5.8) and its gradients on "
                         f"{len(cases)} test networks (rel. error < 1e-08)")
 
@@ -635,10 +662,11 @@ def _step_diagnosis(report, bad, fine, forward, right, params, X, T):
 
     One-sided differences move b3's gradient by exactly h/n_out per entry (∂²L/∂b3_j² = 2/n_out), so b3's reported
     error gives the step h; the errors one-sided differences at that h give are then compared with the report."""
+    quadratic = [k for k in ("W3", "b3") if k in fine]
+    if quadratic and all(report[k] < _GOOD for k in quadratic) and all(k not in quadratic for k in bad):
+        return "large"  # any size of error: h = 1e-2 gives ~1e-4, h = 0.1 ~1e-2, both exact in W3 and b3
     if not (_GOOD <= report[bad[0]] < 1e-3):
         return ""
-    if all(report[k] < _GOOD for k in ("W3", "b3") if k in fine):
-        return "large"
     g = right["b3"]
     h = 2.0 * report["b3"] * float(np.linalg.norm(g)) * np.sqrt(g.size)
     if h > 0:
@@ -677,10 +705,23 @@ def _why_right_flagged(where, report, bad, fine, swapped, n_entries, step=""):
         return head + ("; every parameter shows an error, W3 and b3 too, but not the O(h) pattern of a forward "
                        "difference: is your step h far below 1e-5? Rounding errors in L(x ± h) grow like "
                        "ε·|L|/h: use h = 1e-5, Eq. (2.3)")
-    if swapped:
-        return head + ("; this network is the mirror H = σ(XW1 + b1) ⊙ tanh(XW2 + b2): a check must differentiate "
-                       "the forward pass it is handed")
+    if step == "mirror":
+        this, other = (("the mirror H = σ(XW1 + b1) ⊙ tanh(XW2 + b2)", "the gated network of Eq. (5.8)") if swapped
+                       else ("the gated network of Eq. (5.8)", "its mirror H = σ(XW1 + b1) ⊙ tanh(XW2 + b2)"))
+        return head + (f"; this network is {this}, and your numbers are those of {other}: a check must "
+                       "differentiate the forward pass it is handed")
     return head
+
+
+def _mirror_match(report, fine, swapped, right, params, X, T):
+    """True when the errors a check reports for the right gradients are those a check of the network it was NOT
+    handed gives (its gradients against the handed network's: within 5 %), i.e. it differentiated the other one."""
+    other = _variant_backward(not swapped)(*_copied((params, X, T)))
+    for k in fine:
+        want = rel_error(other[k], right[k])
+        if not abs(report[k] - want) <= 0.05 * want + 1e-9:
+            return False
+    return True
 
 
 def _fraction_text(c):
@@ -745,6 +786,8 @@ def check_gated_gradcheck(fn, forward_fn=None, backward_fn=None) -> Result:
                                         "the next one is perturbed, or every later difference is taken at a moved "
                                         "point")
                 step = _step_diagnosis(report, bad_fine, fine, _variant_forward(swapped), right, params, X, T)
+                if not step and _mirror_match(report, fine, swapped, right, params, X, T):
+                    step = "mirror"
                 return Result(FAIL, _why_right_flagged(where, report, bad_fine, fine, swapped, T.size, step))
             truth = _copied(right)
             for k in wrong_keys:

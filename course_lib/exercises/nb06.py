@@ -116,7 +116,9 @@ def _watched(fn, changed):
                 continue
             now = x if isinstance(x, list) else [x]
             was = old if isinstance(x, list) else [old]
-            if any(not np.array_equal(n, o) for n, o in zip(now, was)) or any(
+            if len(now) != len(was):
+                changed.append((i, "length"))
+            elif any(not np.array_equal(n, o) for n, o in zip(now, was)) or any(
                     isinstance(out, np.ndarray) and np.shares_memory(out, n) for n in now):
                 changed.append(i)
         return out
@@ -279,6 +281,10 @@ def _optimiser_verdict(name, fn, reference, cases, extra, equation, param, descr
     res = _with_case(res, lambda i: describe(cases[i]), len(cases))
     if res.passed and changed:
         var = "phi" if param == "φ" else "theta"
+        if isinstance(changed[0], tuple):  # the list grads emptied (pop, clear) or shortened
+            return Result(FAIL, f"{name} gives the right values, but your function empties/shortens the list grads "
+                                "it was given (grads.pop(…), grads.clear(), del grads[…]): the exercise asks you to "
+                                "leave the inputs unchanged, so loop over it with `for g in grads:`")
         if changed[0] == 0:
             return Result(FAIL, f"{name} gives the right values, but it changes the {param} it was given (an in-place "
                                 f"update such as `{var} -= …`): the exercise asks you to return the new array and "
@@ -421,11 +427,12 @@ def check_momentum_distance(fn) -> object:
     v starting at 0) when every step sees the same gradient g > 0.
 
     Seeded cases with n from 1 to 50, where the reference is also course_lib's SGD(momentum=μ), then n = 10⁶ and
-    n = 10⁹, where only a closed form finishes within the time limit, and one case drawn at call time.
+    n = 10⁹, where only a closed form finishes within the time limit, μ = 0 (plain SGD: nηg; the text states
+    0 ≤ μ < 1, where the closed form's 1/(1 − μ) is finite), and one case drawn at call time.
     """
     name = "momentum_distance"
     cases = [(1.0, 0.1, 0.9, 1), (0.5, 0.05, 0.9, 2), (2.0, 0.01, 0.5, 10), (0.3, 0.2, 0.99, 50),
-             (1.5, 1e-3, 0.9, 10**6), (0.7, 1e-4, 0.95, 10**9)]
+             (1.5, 1e-3, 0.9, 10**6), (0.7, 1e-4, 0.95, 10**9), (1.2, 0.1, 0.0, 7)]  # the text: 0 ≤ μ < 1
     fresh = fresh_rng()
     extra = [(float(fresh.uniform(0.1, 3.0)), float(fresh.uniform(1e-3, 0.3)), float(fresh.uniform(0.3, 0.98)),
               int(fresh.integers(3, 200)))]
