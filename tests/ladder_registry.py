@@ -200,7 +200,8 @@ def _entries_01_03(Entry, sig):
             {"product rule half": (lambda Z: Z * _stable_sig(Z) * (1 - _stable_sig(Z)), "the SiLU derivative"),
              "naive σ (overflow)": (lambda Z: (1 / (1 + np.exp(-Z))) * (1 + Z * (1 - 1 / (1 + np.exp(-Z)))), "3.4")}),
         "nb03.check_pos_weight_bce_grad": Entry(
-            lambda Z, T, p: (sig(Z) * (1 + (p - 1) * T) - p * T) / Z.size, "the pos-weighted BCE gradient",
+            lambda Z, T, p: ((1 - T) * _stable_sig(Z) - p * T * _stable_sig(-Z)) / Z.size,
+            "the pos-weighted BCE gradient",
             {"p on everything": (lambda Z, T, p: p * (sig(Z) - T) / Z.size, "the pos-weighted BCE gradient"),
              "p ignored": (lambda Z, T, p: (sig(Z) - T) / Z.size, "the pos-weighted BCE gradient")}),
         "nb03.check_bce_curvature": Entry(

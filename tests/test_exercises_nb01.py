@@ -203,19 +203,21 @@ def test_abs_network_message_names_the_points_as_the_text_does():
 # ---- learner trial E: false passes and messages (1.2, 1.4) -------------------------------------------------------
 
 @pytest.mark.parametrize("C", [1024.0, 2048.0, 4096.0, 1e4, 1e6, 1e8])
-def test_abs_network_with_a_kink_moved_far_out_fails_and_names_the_condition(C):
-    # 2ReLU(x) + ReLU(−x + C) − C equals |x| only for x ≤ C; "every real x" must reject it whatever C is, every run
+def test_abs_network_with_a_kink_moved_far_out_fails_and_names_where_the_unit_switches(C):
+    # 2ReLU(x) + ReLU(−x + C) − C equals |x| only for x ≤ C; "every real x" must reject it whatever C is, every run,
+    # naming this answer's mistake (unit 2 switches at x = C) without the whole condition
     weights = (np.array([[1.0, -1.0]]), np.array([0.0, C]), np.array([[2.0], [1.0]]), np.array([-C]))
     for _ in range(3):
         result = nb01.check_abs_network(weights)
-        assert result.status == "fail" and "b1 = 0" in result.message and "W2_i·|W1_i| = 1" in result.message, result
+        assert result.status == "fail" and f"hidden unit 2 switches at x = −b1[1]/W1[0, 1] = {C:.3g}" in \
+            result.message and "W2_i·|W1_i| = 1" not in result.message, result
 
 
 def test_abs_network_with_a_huge_bias_fails_on_rounding_already():
     # C = 1e12: 2ReLU(x) + ReLU(−x + C) − C loses x's digits to rounding on [−5, 5], so the first comparison fails
     weights = (np.array([[1.0, -1.0]]), np.array([0.0, 1e12]), np.array([[2.0], [1.0]]), np.array([-1e12]))
     result = nb01.check_abs_network(weights)
-    assert result.status == "fail" and "b1 = 0" in result.message, result
+    assert result.status == "fail" and "switches at x = −b1[1]/W1[0, 1] = 1e+12" in result.message, result
 
 
 def test_abs_network_condition_is_exact_not_a_threshold():
@@ -230,4 +232,32 @@ def test_abs_network_condition_is_exact_not_a_threshold():
 def test_folded_layer_dividing_w_by_s_is_named_by_rows():
     # W / s broadcasts s along W's columns (a ValueError when n_0 ≠ n_1): the message says which rows to divide
     result = nb01.check_folded_standardisation(lambda W, b, mu, s: (W / s, b - (mu / s) @ W))
-    assert result.status == "fail" and "s[:, None]" in result.message and "drops that axis" not in result.message
+    assert result.status == "fail" and "wrong axis" in result.message and "drops that axis" not in result.message
+    assert "s[:, None]" not in result.message, "the message names the mistake without handing over the code"
+
+
+# ---- learner trial I: tiny biases pass "exactly |x|"; the fail message handed over the whole condition -----------
+
+TINY = [(np.array([1e-10, 1e-10]), np.array([-2e-10])), (np.array([1e-12, 1e-12]), np.array([-2e-12])),
+        (np.zeros(2), np.array([1e-12]))]
+
+
+@pytest.mark.parametrize("b1, b2", TINY)
+def test_abs_network_with_tiny_biases_fails_every_run(b1, b2):
+    # ReLU(x + 1e-10) + ReLU(−x + 1e-10) − 2e-10 is 0 on |x| < 1e-10, not |x|; |x| + 1e-12 is not |x| at 0: the text
+    # asks for exactly |x| for every real x, i.e. b1 = 0 and b2 = 0 (a rescaled right answer still passes)
+    weights = (np.array([[1.0, -1.0]]), b1, np.array([[1.0], [1.0]]), b2)
+    for _ in range(20):
+        result = nb01.check_abs_network(weights)
+        assert result.status == "fail" and "b1 = 0" not in result.message, result
+    assert ("hidden unit 1 switches at x = −b1[0]/W1[0, 0] = " if b1[0] else "b2 = 1e-12 is added") in result.message
+
+
+@pytest.mark.parametrize("e", [1e-3, 1e-5, 1e-8])
+def test_abs_network_small_bias_names_where_this_answer_switches_not_the_solution(e):
+    weights = (np.array([[1.0, -1.0]]), np.array([e, e]), np.array([[1.0], [1.0]]), np.array([-2 * e]))
+    for _ in range(20):
+        result = nb01.check_abs_network(weights)
+        assert result.status == "fail" and f"switches at x = −b1[0]/W1[0, 0] = {-e:.3g}, not at 0" in result.message
+        assert "rounding" not in result.message and "W2_i·|W1_i| = 1" not in result.message and \
+            "b2 = 0" not in result.message, result

@@ -438,7 +438,7 @@ def test_jacobian_by_finite_differences_is_rejected_and_named():
     err = rel_error(jacobian_by_finite_differences(*case), jacobian_right(*case))
     assert 1e-11 < err < 1e-5
     result = nb02.check_jacobian(jacobian_by_finite_differences)
-    assert result.status == "fail" and "finite differences" in result.message, result
+    assert result.status == "fail" and "central differences (2.3)" in result.message, result
 
 
 def test_jacobian_other_analytic_forms_pass():
@@ -627,3 +627,69 @@ def verify_forward_fine(grad_fn, X, W, Y, lam):  # the learner's one-sided check
 def test_ridge_verification_one_sided_check_is_named():
     result = nb02.check_ridge_verification(verify_forward_fine, ridge_right)
     assert result.status == "fail" and "one-sided" in result.message and "exactly ‖XW" not in result.message, result
+
+
+# ---- learner trial I: 2.8 compared with an analytic gradient; a my_ridge_grad that writes into W; 2.1 rounding ---
+
+def _notebook_namespace(verify_source):
+    """verify_ridge_grad defined the way a notebook defines it: in a namespace that holds my_numerical_grad (2.7)
+    and my_ridge_grad (2.4), both right."""
+    space = {"np": np, "rel_error": rel_error, "my_numerical_grad": numgrad_right, "my_ridge_grad": ridge_right}
+    exec(verify_source, space)  # noqa: S102 - the test's own source, as a notebook cell would define it
+    return space
+
+
+ANALYTIC_VERIFY = '''
+def verify_ridge_grad(grad_fn, X, W, Y, lam):
+    return rel_error(grad_fn(X, W, Y, lam), my_ridge_grad(X, W, Y, lam))
+'''
+
+NUMERIC_VERIFY = '''
+def verify_ridge_grad(grad_fn, X, W, Y, lam):
+    def loss(W_):
+        return np.sum((X @ W_ - Y) ** 2) + lam * np.sum(W_ ** 2)
+    return rel_error(grad_fn(X, W, Y, lam), my_numerical_grad(loss, W.copy()))
+'''
+
+
+def test_ridge_verification_against_an_analytic_gradient_fails_every_run():
+    # my_ridge_grad is right, so comparing grad_fn with it gives exactly the relative errors a numerical check gives:
+    # only whether my_numerical_grad is called tells them apart; it never is, so this verifies nothing
+    space = _notebook_namespace(ANALYTIC_VERIFY)
+    for _ in range(20):
+        result = nb02.check_ridge_verification(space["verify_ridge_grad"], space["my_ridge_grad"])
+        assert result.status == "fail" and "never calls my_numerical_grad" in result.message, result
+        assert space["my_numerical_grad"] is numgrad_right  # the counting wrapper is removed again
+
+
+def test_ridge_verification_with_my_numerical_grad_in_the_namespace_passes():
+    space = _notebook_namespace(NUMERIC_VERIFY)
+    for _ in range(3):
+        assert nb02.check_ridge_verification(space["verify_ridge_grad"], space["my_ridge_grad"]).passed
+    assert space["my_numerical_grad"] is numgrad_right
+
+
+def test_ridge_verification_names_a_my_ridge_grad_that_writes_into_w():
+    # this my_ridge_grad returns the right gradient (2.4 passes: the learner gets copies) but overwrites W, so a right
+    # verify differentiates the loss at another W: the diagnosis is "changes W", not "the derivation has a mistake"
+    def ridge_overwrites_w(X, W, Y, lam):
+        g = 2 * X.T @ (X @ W - Y)
+        W *= 2 * lam
+        W += g
+        return W
+
+    assert nb02.check_ridge_grad(ridge_overwrites_w).passed
+    for _ in range(20):
+        result = nb02.check_ridge_verification(verify_right, ridge_overwrites_w)
+        assert result.status == "fail" and "my_ridge_grad changes W" in result.message, result
+        assert "derivation of 2.4 has a mistake" not in result.message
+
+
+@pytest.mark.parametrize("pair, which", [((0.5, 0.33), "g/2"), ((0.505, 1 / 3), "3g"), ((0.5, 0.3367), "g/2")])
+def test_rel_error_prediction_rounded_is_told_to_give_more_digits(pair, which):
+    # within 2 % but outside the 1e-3 the text states: a rounding, not a derivation mistake
+    for _ in range(20):
+        result = nb02.check_rel_error_prediction(pair)
+        assert result.status == "fail" and "give more digits" in result.message and which in result.message, result
+    assert nb02.check_rel_error_prediction((0.5, 0.333)).passed and nb02.check_rel_error_prediction((0.5, 0.3)).status \
+        == "fail" and "give more digits" not in nb02.check_rel_error_prediction((0.5, 0.3)).message

@@ -178,9 +178,14 @@ def test_pos_weight_reference_matches_finite_differences():
         assert rel_error(numerical_grad(loss, Z), nb03._pos_weight_reference(Z, T, p)) < 1e-7
 
 
+def sig_tiny(z):
+    """σ accurate to its own size at large −z too (the tanh form rounds σ(−60) to 0), by Eq. (3.4)."""
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0, e) / (1.0 + e)
+
+
 def pos_weight_right(Z, T, p):
-    s = sig(Z)
-    return (s * (1 + (p - 1) * T) - p * T) / Z.size
+    return ((1 - T) * sig_tiny(Z) - p * T * sig_tiny(-Z)) / Z.size
 
 
 @pytest.mark.parametrize(
@@ -392,8 +397,8 @@ def test_elu_reference_underflows_where_the_exact_value_does():
 
 def test_pos_weight_binary_only_formula_fails_on_soft_targets_and_is_named():
     # (σ − t)(1 + (p − 1)t) equals the gradient only for t ∈ {0, 1} (it uses t² = t); the loss takes soft targets
-    def binary_only(Z, T, p):
-        return (sig(Z) - T) * (1 + (p - 1) * T) / Z.size
+    def binary_only(Z, T, p):  # (σ − t) written accurately for t ∈ {0, 1}: σ(z) at t = 0, −σ(−z) at t = 1
+        return ((1 - T) * sig_tiny(Z) - T * sig_tiny(-Z)) * (1 + (p - 1) * T) / Z.size
 
     for _ in range(3):
         result = nb03.check_pos_weight_bce_grad(binary_only)
@@ -410,3 +415,54 @@ def test_pos_weight_reference_matches_finite_differences_with_soft_targets():
         return float(np.mean(-(p * T * np.log(s) + (1 - T) * np.log(1 - s))))
 
     assert rel_error(numerical_grad(loss, Z), nb03._pos_weight_reference(Z, T, p)) < 1e-7
+
+
+# ---- learner trial I: 3.5 to the standard of 3.2/3.3/3.6; messages (3.1 digits, 3.3 float32, 3.4 w, digits) ------
+
+def test_pos_weight_expanded_formula_loses_the_tiny_entries_and_fails_every_run():
+    # σ(1 + (p − 1)t) − pt is right in exact arithmetic, but at z = 60, t = 1 it is p(σ(60) − 1) = 0 in float64,
+    # where the value is −pσ(−60)/(B·n_out) (−1.75e-26 for p = 2, one entry): "accurate to its own size" rejects it
+    def expanded(Z, T, p):
+        return (sig_tiny(Z) * (1 + (p - 1) * T) - p * T) / Z.size
+
+    one = nb03._pos_weight_reference(np.array([[60.0]]), np.array([[1.0]]), np.array([2.0]))
+    assert abs(one[0, 0] + 1.75e-26) < 1e-28
+    for _ in range(20):
+        result = nb03.check_pos_weight_bce_grad(expanded)
+        assert result.status == "fail" and "entry by entry" in result.message and "σ(−z)" in result.message, result
+        assert nb03.check_pos_weight_bce_grad(pos_weight_right).passed
+
+
+@pytest.mark.parametrize("pair", [(0.55, 0.69), (0.55, 0.68), (0.56, 0.685)])
+def test_leaky_kink_rounded_prediction_is_told_to_give_more_digits(pair):
+    for _ in range(20):
+        result = nb03.check_leaky_kink_prediction(pair)
+        assert result.status == "fail" and "give more digits" in result.message, result
+    assert "give more digits" not in nb03.check_leaky_kink_prediction((0.55, 1.0)).message
+
+
+def test_elu_float32_answer_is_named_as_float32_first():
+    def elu32(Z, a):
+        return np.where(np.asarray(Z) > 0, 1.0, a * np.exp(np.minimum(Z, 0.0))).astype(np.float32)
+
+    for _ in range(20):
+        result = nb03.check_elu_derivative(elu32)
+        assert result.status == "fail" and "float32" in result.message and "cancels" not in result.message, result
+
+
+def test_entry_messages_show_enough_digits_to_see_the_difference():
+    # α(eᶻ − 1) + α loses digits of α eᶻ; at 3 digits both numbers print the same, so 10 are shown
+    def elu_cancel(Z, a):
+        return np.where(np.asarray(Z) > 0, 1.0, a * np.expm1(np.minimum(Z, 0.0)) + a)
+
+    result = nb03.check_elu_derivative(elu_cancel)
+    import re
+    match = re.search(r"where it gives (\S+) you have (\S+) \(", result.message)
+    assert result.status == "fail" and match and match.group(1) != match.group(2), result
+
+
+def test_weighted_mse_w_without_a_column_axis_is_named():
+    for _ in range(20):
+        result = nb03.check_weighted_mse_grad(lambda Y, T, w: 2 * w * (Y - T) / Y.size)
+        assert result.status == "fail" and "w[:, None] to weight each row" in result.message, result
+        assert "drops that axis" not in result.message

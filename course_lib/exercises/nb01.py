@@ -163,9 +163,20 @@ def _abs_net_output(W1, b1, W2, b2, x):
 _ABS_SHAPES = {"W1": (1, 2), "b1": (2,), "W2": (2, 1), "b2": (1,)}
 
 
-_ABS_CONDITION = ("A 1-2-1 ReLU network bends only where a hidden unit switches, at x = −b1_i / W1_i, and |x| bends "
-                  "only at 0, so both units must switch at 0 (b1 = 0), one for each sign of x (W1 entries of opposite "
-                  "signs), with W2_i·|W1_i| = 1 and b2 = 0")
+def _abs_structure_mistake(arrays):
+    """None if b1 = 0 and b2 = 0 exactly (the structural condition: |x| bends only at 0, and is 0 there), else what
+    is wrong in THIS answer: the x where a hidden unit switches (−b1_i / W1_i) or the constant b2 adds. A bias of
+    1e-10 passes any test on sample points, so it is read off the weights, not the output."""
+    a, c, v, d = arrays[0][0], arrays[1], arrays[2][:, 0], float(arrays[3][0])
+    for i in range(2):
+        if c[i] != 0 and a[i] != 0 and v[i] != 0:
+            with np.errstate(all="ignore"):
+                at = float(-c[i] / a[i])
+            return (f"hidden unit {i + 1} switches at x = −b1[{i}]/W1[0, {i}] = {at:.3g}, not at 0 where |x| bends, "
+                    "so the output is not |x| between the two")
+    if d != 0:
+        return f"b2 = {d:.3g} is added to every output, so at x = 0 your network gives {d:.3g} instead of |0| = 0"
+    return None
 
 
 def _abs_bend_failure(arrays):
@@ -193,7 +204,9 @@ def check_abs_network(weights) -> Result:
     [−5, 5] (plus ±1000) must equal |x| to rounding; then "for every real x" is checked exactly: the output is
     piecewise linear with bends only at x = −b1_i/W1_i, so it must equal |x| at each bend, at 0 and one point
     beyond each end (and ±1e12). That holds iff b1 = 0, W1's entries have opposite signs, W2_i·|W1_i| = 1, b2 = 0;
-    a kink moved to some x = C (right only for x ≤ C) fails for every C.
+    a kink moved to some x = C (right only for x ≤ C) fails for every C. b1 and b2 must be exactly 0 (read off the
+    weights: biases of 1e-10 change the output by less than any test on sample points can see); a failure names
+    the x where a unit switches or the constant b2 adds, not the whole condition.
     """
     name = "your |x| network"
     if weights is None or weights is Ellipsis:
@@ -216,16 +229,19 @@ def check_abs_network(weights) -> Result:
     res = check_array(f"{name}'s output on 401 points of [−5, 5] and at ±1000", _abs_net_output(*arrays, x),
                       np.abs(x), "|x|", tol=1e-12)
     x_bad = _abs_bend_failure(arrays)
+    mistake = _abs_structure_mistake(arrays)
     if not res.passed:
         with np.errstate(all="ignore"):
             near = "rel. error" in res.message and rel_error(_abs_net_output(*arrays, x), np.abs(x)) < 1e-3
-        return Result(FAIL, res.message + (f" (rounding: a bias far from 0?). {_ABS_CONDITION}" if near and
-                                           x_bad is not None else ""))
+        return Result(FAIL, res.message + (f"; {mistake}" if near and mistake is not None else ""))
     if x_bad is not None:
-        return Result(FAIL, f"{name} equals |x| on [−5, 5] and at ±1000, but not at x = {x_bad:.3g}: "
-                            f"\"every real x\" needs the exact condition. {_ABS_CONDITION}")
+        return Result(FAIL, f"{name} equals |x| on [−5, 5] and at ±1000, but not at x = {x_bad:.3g}, and the text "
+                            f"asks for every real x" + (f": {mistake}" if mistake is not None else ""))
+    if mistake is not None:
+        return Result(FAIL, f"{name} equals |x| to rounding on the test points, but the text asks for exactly |x| "
+                            f"for every real x: {mistake}")
     return Result(PASS, "your |x| network equals |x| on 401 points of [−5, 5] and at ±1000, and for every real x: "
-                        "both hidden units switch at x = 0 (b1 = 0), one for each sign of x")
+                        "both hidden units switch at x = 0 (b1 = 0), one for each sign of x, and b2 = 0")
 
 
 _PREDICT_SIZES, _PREDICT_B = [3, 8, 8, 2], 16
@@ -377,9 +393,9 @@ def check_folded_standardisation(fn) -> Result:
     result = check_function("your folded layer", fn, _fold_reference, _fold_cases(), "Eq. (1.2) on (X − 1μᵀ)/s",
                             labels=("W_raw", "b_raw"), random_cases=_fold_cases(None))
     if not result.passed and "drops that axis" in result.message:  # W / s: numpy lines s up with W's columns
-        return Result(FAIL, "your folded layer divides W (n_0, n_1) by s (n_0,): numpy lines s up with W's columns "
-                            "(and cannot, unless n_0 = n_1). Input i meets row i of W, so divide row i of W by s_i: "
-                            "W / s[:, None]")
+        return Result(FAIL, "your folded layer divides W (n_0, n_1) by s (n_0,) along the wrong axis: numpy lines "
+                            "s (n_0,) up with W's columns (and cannot, unless n_0 = n_1), but input i, the one "
+                            "divided by s_i, meets row i of W")
     return result
 
 
