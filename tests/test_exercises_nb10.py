@@ -216,8 +216,9 @@ def test_normalize_vjp_not_attempted(answer):
 
 @pytest.mark.parametrize("name", sorted(NORMALIZE_WRONG))
 def test_normalize_vjp_wrong_answers_fail(name):
-    res = nb10.check_normalize_vjp(NORMALIZE_WRONG[name])
-    assert res.status == FAIL, (name, res)
+    for _ in range(20):  # every run: the shape drawn at call time is never one of the fixed ones
+        res = nb10.check_normalize_vjp(NORMALIZE_WRONG[name])
+        assert res.status == FAIL, (name, res)
 
 
 def test_normalize_vjp_names_the_constant_norm():
@@ -307,6 +308,56 @@ def test_value_sigmoid_stable_passes_naive_fails_at_minus_1000():
     assert res.status == FAIL and "OverflowError" in res.message and "Eq. (3.4)" in res.message
 
 
+def make_snapping_sigmoid(c, sides="both"):
+    """A "saturated: avoid overflow" shortcut: exactly 1.0 above c (and 0.0 below −c). Wrong: at v = 9, σ = 0.99988
+    and σ' = 1.23e-4, not 1 and 0; the learner trial found c from 6 to 20 passed the checker (it tried |v| ≤ 6)."""
+    def value_sigmoid(v):
+        z = v.data
+        if z > c:
+            s = 1.0
+        elif z < -c and sides == "both":
+            s = 0.0
+        else:
+            e = math.exp(-abs(z))
+            s = 1.0 / (1.0 + e) if z >= 0 else e / (1.0 + e)
+        out = Value(s, (v,))
+
+        def _backward():
+            v.grad += s * (1.0 - s) * out.grad
+
+        out._backward = _backward
+        return out
+
+    return value_sigmoid
+
+
+@pytest.mark.parametrize("c, sides", [(4.5, "both"), (5, "both"), (6, "both"), (8, "both"), (10, "both"),
+                                      (20, "both"), (8, "positive"), (20, "positive"), (28, "positive")])
+def test_value_sigmoid_snapping_to_0_or_1_fails_every_run(c, sides):
+    verdicts = {str(nb10.check_value_sigmoid(make_snapping_sigmoid(c, sides), Value)) for _ in range(20)}
+    assert len(verdicts) == 1, verdicts  # the same text on every run: the far values are fixed
+    msg = verdicts.pop()
+    assert msg.startswith("✘") and "v.data = " in msg and "cut-off" in msg, msg
+
+
+def test_value_sigmoid_exact_saturated_gradient_passes():
+    """σ' = e/(1 + e)² with e = exp(−|z|): exact at every z; the reference's s(1 − s) too (within rounding)."""
+    def value_sigmoid(v):
+        e = math.exp(-abs(v.data))
+        s = 1.0 / (1.0 + e) if v.data >= 0 else e / (1.0 + e)
+        out = Value(s, (v,))
+
+        def _backward():
+            v.grad += e / (1.0 + e) ** 2 * out.grad
+
+        out._backward = _backward
+        return out
+
+    for _ in range(5):
+        assert nb10.check_value_sigmoid(value_sigmoid, Value).status == PASS
+        assert nb10.check_value_sigmoid(make_sigmoid(True), Value).status == PASS
+
+
 class FullValue(Value):
     """The notebook's Value (section 3): +, −, *, tanh and backward returning the order; to count graph nodes."""
 
@@ -387,8 +438,19 @@ def test_graph_size_prediction_verdicts():
         "a string": str(right),
         "True": True,
         "a fraction": right + 0.5,
+        "10**30": 10**30,
+        "1e30": 1e30,
+        "negative": -right,
     }
     for name, answer in wrong.items():
         res = nb10.check_graph_size_prediction(answer)
         assert res.status == FAIL, (name, res)
         assert str(right) not in res.message, (name, res)  # the verdict never gives the count away
+
+
+@pytest.mark.parametrize("answer", [10**30, -(10**30), 1e30, 10**7])
+def test_graph_size_prediction_huge_is_named_implausible(answer):
+    """10**30 used to get "should be a whole number of nodes, got int" (exact_number refuses ints beyond 2**63)."""
+    res = nb10.check_graph_size_prediction(answer)
+    assert res.status == FAIL and ("far too large" in res.message or "plausible" in res.message), res
+    assert "whole number" not in res.message, res

@@ -502,7 +502,7 @@ TRAIN_DIAGNOSED = {
     # np.random.default_rng(0): the same parameters for every seed, although the exercise says to use seed
     "ignores the seed": (lambda X, y, s: train_right(X, y, 0), "ignores seed"),
     # numpy's global generator: two calls with one seed differ
-    "global random state": (lambda X, y, s: train_right(X, y, int(np.random.randint(10**6))), "same seed"),
+    "global random state": (lambda X, y, s: train_right(X, y, int(np.random.randint(10**6))), "global random state"),
     # zero initialisation: every hidden unit gets the same gradient (ReLU at 0: none) and they stay equal
     "zero initialisation": (_zero_init, "symmetry"),
     # plain gradient descent with lr = 50: the parameters run off to hundreds
@@ -552,3 +552,80 @@ def test_trained_classifier_time_limit_holds_without_the_alarm(monkeypatch):
     monkeypatch.setattr(ex, "TIME_LIMIT", 0.05)
     res = nb12.check_trained_classifier(slow)  # with the alarm: stopped at the limit
     assert res.status == "fail" and "0.3 s" in res.message, res
+
+
+def _seeds_numpys_global_generator(X, y, seed):
+    """np.random.seed(seed) then np.random.randn: reproducible, but the exercise says to draw every random number
+    from np.random.default_rng(seed); seeding the global state changes everyone else's random numbers (learner
+    trial L: it passed)."""
+    np.random.seed(seed)
+    p0 = {"W1": np.random.randn(2, 64), "b1": np.zeros(64), "W2": np.random.randn(64, 3) * np.sqrt(2 / 64),
+          "b2": np.zeros(3)}
+    p = train_right(X, y, seed)
+    return {k: p[k] + 0.0 * p0[k] for k in p}
+
+
+def test_seeding_numpys_global_generator_fails_every_run():
+    verdicts = {str(nb12.check_trained_classifier(_seeds_numpys_global_generator)) for _ in range(20)}
+    assert len(verdicts) == 1, verdicts
+    msg = verdicts.pop()
+    assert msg.startswith("✘") and "global random state" in msg and "default_rng(seed)" in msg, msg
+
+
+def test_the_checker_alone_leaves_numpys_global_state_alone():
+    """The reference passes: nothing in the checker's own code draws from (or seeds) the global generator."""
+    state = np.random.get_state()
+    assert nb12.check_trained_classifier(train_right).status == "pass"
+    assert not nb12._global_state_changed(state)
+
+
+def _early_stop(X, y, seed, at=0.85):
+    """Stops as soon as the training accuracy reaches `at`: a model near the target, not one that never learned."""
+    rng = np.random.default_rng(seed)
+    p = {"W1": rng.normal(size=(2, 64)), "b1": np.zeros(64),
+         "W2": rng.normal(size=(64, 3)) * np.sqrt(2 / 64), "b2": np.zeros(3)}
+    m = {k: np.zeros_like(v) for k, v in p.items()}
+    v = {k: np.zeros_like(a) for k, a in p.items()}
+    for t in range(1, 3001):
+        if nb12.classifier_accuracy(p, X, y) >= at:
+            break
+        _, g = cls_right(p, X, y)
+        for k in p:
+            m[k] = 0.9 * m[k] + 0.1 * g[k]
+            v[k] = 0.999 * v[k] + 0.001 * g[k] ** 2
+            p[k] -= 0.02 * (m[k] / (1 - 0.9**t)) / (np.sqrt(v[k] / (1 - 0.999**t)) + 1e-8)
+    return p
+
+
+def test_a_model_near_the_target_is_told_to_train_a_little_longer():
+    """Training accuracy 0.85, held-out below 0.90: the model learned its points, it is just short of the target;
+    "training accuracy is low too … does it train on its X, y?" (learner trial L, at 0.90 / 0.88) misleads."""
+    reasons = set()
+    for _ in range(20):
+        res = nb12.check_trained_classifier(_early_stop)
+        assert res.status == "fail", res
+        reasons.add(res.message.split("TARGET")[0].split(", below the target 0.90")[1])
+    assert len(reasons) == 1, reasons  # the same reason on every run (the accuracy before it varies)
+    reason = reasons.pop()
+    assert "a little longer" in reason and "widen" in reason and "low too" not in reason, reason
+
+
+def test_a_model_that_never_learned_is_still_told_so():
+    res = nb12.check_trained_classifier(lambda X, y, s: train_right(X, y, s, steps=5))
+    assert res.status == "fail" and "low too" in res.message, res
+
+
+def _renamed_keys(prefix, only=None):
+    def fn(params, X, y):
+        L, g = cls_right(params, X, y)
+        return L, {(prefix + k if only in (None, k) else k): a for k, a in g.items()}
+    return fn
+
+
+@pytest.mark.parametrize("only, shown", [(None, "'dW1', 'db1', 'dW2', 'db2'"), ("b2", "'W1', 'b1', 'W2', 'db2'")])
+def test_renamed_gradient_keys_list_the_learners_keys(only, shown):
+    """The message used to list the expected keys as "(keys: W1, b1, W2, b2)"; it names the learner's."""
+    verdicts = {str(nb12.check_classifier_loss_grad(_renamed_keys("d", only))) for _ in range(20)}
+    assert len(verdicts) == 1, verdicts
+    msg = verdicts.pop()
+    assert msg.startswith("✘") and f"its keys are {shown}" in msg, msg
