@@ -364,7 +364,9 @@ def _entries_07_09(Entry, PASS_, FAIL_, NA):
         # 7.5 and 7.2 replace the entries of tests/test_checkers.py: their failures no longer state the formula
         "nb07.check_relu_kinks": Entry(
             t7.kinks, "kink positions",
-            {"sign": (t7.kinks_sign, "kink positions"),
+            {"sign": (t7.kinks_sign, "mirrored"),
+             "w = 0, b = 0 as a kink at 0 (nan_to_num)": (t7.kinks_nan_to_zero, "never bends"),
+             "|w| < 1e-3 dropped": (t7.kinks_drop_small_w, "small but nonzero w"),
              "outside [lo, hi] kept": (t7.kinks_unfiltered, "kink positions"),
              "ends left out": (t7.kinks_strict, "includes its ends"), "unsorted": (t7.kinks_unsorted, "not sorted"),
              "duplicates dropped (np.unique)": (t7.kinks_unique, "one entry per unit")}),
@@ -379,7 +381,8 @@ def _entries_07_09(Entry, PASS_, FAIL_, NA):
         "nb07.check_train_gated": Entry(
             t7.sol.train_gated, None,
             {"untrained": (t7._train_untrained, "below 0.05"), "W3 transposed": (t7._train_returns_W3_transposed,
-                                                                                  "transpose")},
+                                                                                  "transpose"),
+             "X rescaled in place": (t7._train_rescales_X_in_place, "changed its input X")},
             call=lambda c, a: c(t7.sol.gated_forward, t7.sol.gated_backward, a), kind="slow function",
             numeric=False),
         "nb08.check_critical_lr": Entry(
@@ -395,7 +398,9 @@ def _entries_07_09(Entry, PASS_, FAIL_, NA):
             {"sign of the kink": (lambda W1, b1, lo, hi: int(sum(lo < b / w < hi for w, b in zip(W1.reshape(-1), b1)
                                                                  if w != 0)), "strictly inside (lo, hi)"),
              "every unit": (lambda W1, b1, lo, hi: W1.size, "outside (lo, hi)"),
-             "ends counted": (t8.count_with_ends, "exactly on lo or hi")}, cheat=False),
+             "ends counted": (t8.count_with_ends, "exactly on lo or hi"),
+             "w = 0, b = 0 as a kink at 0 (nan_to_num)": (t8.count_nan_to_zero, "never bends"),
+             "|w| < 1e-3 dropped": (t8.count_drop_small_w, "small but nonzero")}, cheat=False),
         "nb08.check_lr_scaling_prediction": Entry(
             1 / 9, None, {"scale counted once": (1 / 3, "twice, not once"), "inverted": (9.0, "inverse")},
             kind="value", numeric=False),

@@ -10,7 +10,8 @@ from course_lib.exercises import nb07
 
 
 def kinks(W1, b1, lo, hi):
-    x = -b1 / W1[0]
+    w = W1[0]
+    x = -b1[w != 0] / w[w != 0]  # a unit with w = 0 never bends
     return np.sort(x[(x >= lo) & (x <= hi)])
 
 
@@ -404,7 +405,7 @@ def _train_missing_key(X, T, seed):
 
 
 @pytest.mark.parametrize(("forward", "backward", "train", "says"), [
-    (None, _backward_without_1_over_n, None, "2(Ŷ − T)/(B·n_out)"),
+    (None, _backward_without_1_over_n, None, "B·n_out × the right one"),
     (None, _backward_no_gate_derivative, None, "∇W2"),
     (None, _backward_tanh_derivative_wrong, None, "∇W1"),
     (None, _backward_sign, None, "−1 ×"),
@@ -558,3 +559,107 @@ def test_gated_backward_without_n_out_is_told_n_out():
         assert res.status == "fail" and "n_out × the right one" in res.message and "B·n_out" in res.message, str(res)
     res = nb07.check_train_gated(sol.gated_forward, _backward_without_1_over_n, sol.train_gated)
     assert res.status == "fail" and "B·n_out × the right one" in res.message, str(res)
+
+
+# --- learner K's trial: a unit with w = 0 and b = 0, tiny but real weights, and the sign of the kink -------------
+
+
+def kinks_nan_to_zero(W1, b1, lo, hi):  # −0/0 = nan becomes 0: a kink at 0 for a unit that never bends
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x = np.nan_to_num(-b1 / W1[0])
+    return np.sort(x[(x >= lo) & (x <= hi)])
+
+
+def kinks_tiny_denominator(W1, b1, lo, hi):  # w = 0 replaced by 1e-300: −0/1e-300 = 0, the same false kink
+    x = -b1 / np.where(W1[0] == 0, 1e-300, W1[0])
+    return np.sort(x[(x >= lo) & (x <= hi)])
+
+
+def kinks_zero_bias_at_zero(W1, b1, lo, hi):  # b = 0 → kink 0, whatever w is (also for w = 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x = np.where(b1 == 0, 0.0, -b1 / W1[0])
+    return np.sort(x[(x >= lo) & (x <= hi)])
+
+
+def kinks_drop_small_w(W1, b1, lo, hi):  # |w| < 1e-3 treated as 0: drops a small but real kink
+    w, b = W1[0], b1
+    keep = np.abs(w) >= 1e-3
+    x = -b[keep] / w[keep]
+    return np.sort(x[(x >= lo) & (x <= hi)])
+
+
+@pytest.mark.parametrize(("wrong", "says"), [
+    (kinks_nan_to_zero, "never bends"), (kinks_tiny_denominator, "never bends"),
+    (kinks_zero_bias_at_zero, "never bends"), (kinks_drop_small_w, "small but nonzero w"),
+    (kinks_sign, "mirrored"),
+], ids=["nan_to_num", "1e-300 denominator", "b == 0 gives 0", "drops |w| < 1e-3", "b/w"])
+def test_kink_positions_slips_fail_on_every_run_and_are_named(wrong, says):
+    """A fixed case holds a unit with w = 0, b = 0 (0 in range) and one with w = 1e-4 whose kink 0.5 is in range."""
+    verdicts = {(r.status, r.message) for r in (nb07.check_relu_kinks(wrong) for _ in range(20))}
+    assert len(verdicts) == 1, verdicts
+    status, message = verdicts.pop()
+    assert status == "fail" and says in message, message
+    assert "−b_j / w_j" not in message and "−b/w" not in message and "-b / w" not in message
+
+
+def test_fresh_noise_in_absolute_units_is_told_sigma_squared():
+    """Learner K answered 0.0127 (the MSE for σ = 0.1) instead of 1.27 σ²: told the unit, not only 'too low'."""
+    absolute = nb07._fresh_noise_mse(nb07.FRESH_N, nb07.FRESH_P) * 0.1**2
+    res = nb07.check_fresh_noise_prediction(round(absolute, 4))
+    assert res.status == "fail" and "units of σ²" in res.message, str(res)
+
+
+# --- learner K's trial: 7.6's messages must not state exercise 5.5's answer; the missing 2; X changed in place -----
+
+
+def _backward_stub(params, X, T):  # a learner who has not done 5.5: the right shapes, all zeros
+    return {k: np.zeros_like(v, dtype=float) for k, v in params.items()}
+
+
+def _backward_W1_only_wrong(params, X, T):  # 5.5's answer except ∇W1 (tanh' dropped)
+    grads = sol.gated_backward(params, X, T)
+    U = np.tanh(X @ params["W1"] + params["b1"])
+    S = nb07._sigmoid(X @ params["W2"] + params["b2"])
+    G = 2 * ((U * S) @ params["W3"] + params["b3"] - T) / T.size
+    grads["W1"] = X.T @ ((G @ params["W3"].T) * S)
+    return grads
+
+
+@pytest.mark.parametrize("backward", [_backward_stub, _backward_W1_only_wrong, _backward_no_gate_derivative,
+                                      _backward_tanh_derivative_wrong, _backward_b_not_summed],
+                         ids=lambda f: f.__name__)
+def test_gated_backward_messages_name_the_equation_not_the_formula(backward):
+    """A stub must not be shown 5.5's backward pass: the message names the gradient and Eq. (5.2)/(5.3)/(5.8)."""
+    res = nb07.check_train_gated(sol.gated_forward, backward, sol.train_gated)
+    assert res.status == "fail" and "∇" in res.message and "Eq. (5." in res.message, str(res)
+    for formula in ("Xᵀ", "Hᵀ", "⊙", "(1 − P²)", "1 − S", "2(Ŷ − T)", "column sums of"):
+        assert formula not in res.message, (formula, str(res))
+
+
+def _backward_missing_the_2(params, X, T):  # G = (Ŷ − T)/(B·n_out): the 2 of the square's derivative dropped
+    return {k: v / 2 for k, v in sol.gated_backward(params, X, T).items()}
+
+
+def test_gated_backward_missing_the_2_is_not_called_divided_twice():
+    """Case 1 has n_out = 2, so ½ could be the missing 2 or an extra 1/n_out: a later case (n_out = 1) decides."""
+    verdicts = {(r.status, r.message) for r in (nb07.check_train_gated(sol.gated_forward, _backward_missing_the_2,
+                                                                       sol.train_gated) for _ in range(20))}
+    assert len(verdicts) == 1, verdicts
+    status, message = verdicts.pop()
+    assert status == "fail" and "½ × the right one" in message and "square" in message, message
+    assert "divided twice" not in message and "n_out ×" not in message, message
+
+
+def _train_rescales_X_in_place(X, T, seed):  # standardises the inputs in place (learner K), then trains on them
+    X -= 0.5
+    X *= 2
+    return sol.train_gated(X, T, seed)
+
+
+def test_train_gated_that_changes_X_is_told_so():
+    """It fails (the network learnt x' = 2x − 1, is measured on x); the message names the in-place change."""
+    verdicts = {(r.status, r.message) for r in (nb07.check_train_gated(sol.gated_forward, sol.gated_backward,
+                                                                       _train_rescales_X_in_place) for _ in range(3))}
+    assert len(verdicts) == 1, verdicts
+    status, message = verdicts.pop()
+    assert status == "fail" and "changed its input X in place" in message, message

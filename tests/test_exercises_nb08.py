@@ -354,3 +354,81 @@ def test_count_every_unit_is_told_outside_not_ends():
     for _ in range(20):
         res = nb08.check_relu_kinks(count_with_ends)
         assert res.status == nb08.FAIL and "exactly on lo or hi" in res.message, str(res)
+
+
+# --- learner K's trial: a unit with w = 0 and b = 0, tiny but real weights ----------------------------------------
+
+
+def _count(x, lo, hi):
+    return int(np.sum((x > lo) & (x < hi)))
+
+
+def count_nan_to_zero(W1, b1, lo, hi):  # −0/0 = nan becomes 0: a kink at 0 for a unit that never bends
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return _count(np.nan_to_num(-b1 / W1.reshape(-1)), lo, hi)
+
+
+def count_tiny_denominator(W1, b1, lo, hi):  # w = 0 replaced by 1e-300: −0/1e-300 = 0, the same false kink
+    w = W1.reshape(-1)
+    return _count(-b1 / np.where(w == 0, 1e-300, w), lo, hi)
+
+
+def count_zero_bias_at_zero(W1, b1, lo, hi):  # b = 0 → kink 0, whatever w is
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return _count(np.where(b1 == 0, 0.0, -b1 / W1.reshape(-1)), lo, hi)
+
+
+def count_drop_small_w(W1, b1, lo, hi):  # |w| < 1e-3 treated as 0: drops a small but real kink
+    w = W1.reshape(-1)
+    keep = np.abs(w) >= 1e-3
+    return _count(-b1[keep] / w[keep], lo, hi)
+
+
+@pytest.mark.parametrize(("wrong", "says"), [
+    (count_nan_to_zero, "never bends"), (count_tiny_denominator, "never bends"),
+    (count_zero_bias_at_zero, "never bends"), (count_drop_small_w, "small but nonzero"),
+], ids=["nan_to_num", "1e-300 denominator", "b == 0 gives 0", "drops |w| < 1e-3"])
+def test_count_kinks_zero_and_tiny_weights_fail_on_every_run(wrong, says):
+    """A fixed case holds a unit with w = 0, b = 0 (0 inside) and one with w = 1e-4 whose kink 0.5 is inside."""
+    verdicts = {(r.status, r.message) for r in (nb08.check_relu_kinks(wrong) for _ in range(20))}
+    assert len(verdicts) == 1, verdicts
+    status, message = verdicts.pop()
+    assert status == nb08.FAIL and says in message and "−b" not in message, message
+
+
+def test_batch_prediction_accepts_a_whole_float():
+    """8.2 accepts 1.0 as a count; 8.6 did not ('should be 1 or 32, got 1.0'): a batch size given as 1.0 is 1."""
+    assert nb08.check_batch_prediction(1.0).passed
+    assert nb08.check_batch_prediction(np.float64(1.0)).passed
+    assert nb08.check_batch_prediction(32.0).status == nb08.FAIL
+    res = nb08.check_batch_prediction(1.5)
+    assert res.status == nb08.FAIL and "1 or 32" in res.message, str(res)
+
+
+# --- learner K's trial: 8.1 judged on one seed only ----------------------------------------------------------------
+
+ABS_LUCKY = {  # each reaches the target with seed 0 (its own) but on only 2-3 of 10 seeds (measured below)
+    "relu width 2": dict(target="abs", noise=0.0, activation="relu", lr=0.01, width=2, hidden_layers=1),
+    "tanh width 64": dict(target="abs", noise=0.0, lr=0.02, width=64),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ABS_LUCKY))
+def test_abs_config_that_works_on_some_seeds_only_fails(name):
+    """The config's own seed passes (the old single-seed checker said pass); another fixed seed fails it."""
+    config = ABS_LUCKY[name]
+    assert nb08._abs_failure(nb08.validate_config(config)) == ""  # its own seed (0) alone would pass
+    reached = sum(nb08._abs_failure(dict(nb08.validate_config(config), seed=s)) == "" for s in range(10))
+    assert reached <= 4, reached  # it really is luck of the start
+    verdicts = {(r.status, r.message) for r in (nb08.check_abs_config(config) for _ in range(3))}
+    assert len(verdicts) == 1, verdicts
+    status, message = verdicts.pop()
+    assert status == nb08.FAIL and "with seed" in message and "every seed" in message, message
+
+
+def test_abs_config_solution_reaches_the_target_on_every_seed():
+    """The notebook's setting passes with its seed and the checker's four others, also when its own seed changes."""
+    for seed in (0, 1, 7, 11, 123):
+        res = nb08.check_abs_config(dict(ABS_OK, seed=seed))
+        assert res.passed, (seed, str(res))
+    assert all(nb08._abs_failure(dict(nb08.validate_config(ABS_OK), seed=s)) == "" for s in range(20))

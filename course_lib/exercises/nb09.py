@@ -274,7 +274,8 @@ def check_concat_grads(fn) -> Result:
     def make(rng, sizes):
         return [(rng.normal(size=(B, n_v)), rng.normal(size=(n_a + n_b, n_v)), n_a) for B, n_a, n_b, n_v in sizes]
 
-    cases = make(np.random.default_rng(905), ((4, 2, 3, 2), (3, 1, 1, 4), (5, 3, 2, 3)))
+    # the last case has a square W (n_a + n_b = n_v = 3): Δ_v W and Δ_v Wᵀ have the same shape there
+    cases = make(np.random.default_rng(905), ((4, 2, 3, 2), (3, 1, 1, 4), (5, 3, 2, 3), (4, 1, 2, 3)))
     fresh = fresh_rng()
     extra = make(fresh, [random_sizes(fresh, 4, 1, 8)])
 
