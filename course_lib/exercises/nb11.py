@@ -369,18 +369,13 @@ def check_expected_floor(fn) -> Result:
 
 def _cancelled_floors(lo, hi):
     """What the closed form gives when 1 − Φ(hi) or Φ(lo) is computed by a subtraction that cancels: Φ from
-    math.erf (½(1 + erf)), 1 − ½ erfc(−x/√2), scipy's ndtr; each tail either way (not both exact)."""
+    math.erf (½(1 + erf)), or an accurate Φ such as 1 − ½ erfc(−x/√2) (as scipy's ndtr gives) then subtracted from 1;
+    each tail either way (not both exact)."""
     r2 = math.sqrt(2.0)
     ups = [_norm_cdf(-hi), 1.0 - 0.5 * (1.0 + math.erf(hi / r2)), 0.5 * (1.0 - math.erf(hi / r2)),
            1.0 - 0.5 * math.erfc(-hi / r2)]
     lows = [_norm_cdf(lo), 0.5 * (1.0 + math.erf(lo / r2)), 1.0 - 0.5 * (1.0 + math.erf(-lo / r2)),
             0.5 * (1.0 - math.erf(-lo / r2))]
-    try:
-        from scipy.special import ndtr
-        ups.append(1.0 - float(ndtr(hi)))
-        lows.append(1.0 - float(ndtr(-lo)))
-    except ImportError:
-        pass
     out = []
     for i, u in enumerate(ups):
         for j, lw in enumerate(lows):
