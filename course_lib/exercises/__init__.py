@@ -99,26 +99,25 @@ def run_limited(fn, args=(), seconds: float | None = None):
         signal.signal(signal.SIGALRM, previous)
 
 
-def _text(x) -> str:
-    """str(x) that never raises (a hostile __str__) and is never longer than MAX_TEXT characters."""
+def _shown(x, show, what: str) -> str:
+    """show(x) (str or repr) that never raises (a hostile __str__/__repr__) and is never longer than MAX_TEXT."""
     try:
-        text = str(x)
+        text = show(x)
     except BaseException as exc:  # noqa: BLE001 - learner-controlled
         if isinstance(exc, KeyboardInterrupt):
             raise
-        text = f"<a {_type_name(x)} whose str() raises>"
+        text = f"<a {_type_name(x)} whose {what} raises>"
     return _cut(text)
+
+
+def _text(x) -> str:
+    """str(x) that never raises and is never longer than MAX_TEXT characters."""
+    return _shown(x, str, "str()")
 
 
 def _short(x) -> str:
     """repr(x) that never raises and is never longer than MAX_TEXT characters."""
-    try:
-        text = repr(x)
-    except BaseException as exc:  # noqa: BLE001 - learner-controlled
-        if isinstance(exc, KeyboardInterrupt):
-            raise
-        text = f"<a {_type_name(x)} whose repr() raises>"
-    return _cut(text)
+    return _shown(x, repr, "repr()")
 
 
 def _cut(text, n: int = MAX_TEXT) -> str:
