@@ -637,16 +637,21 @@ def _ridge_grad_edits(ridge_grad, X, W, Y, lam):
     return next((key for key, a, b in zip("XWY", args, (X, W, Y), strict=False) if not np.array_equal(a, b)), None)
 
 
+def _verified_error(name, wrapped, verify, seen, args):
+    """The relative error the learner's check reports for one (grad_fn, X, W, Y, lam), or (None, verdict)."""
+    value, verdict = call_learner(name, wrapped, args, slow=2.0)
+    if verdict is not None:
+        return None, (_not_yet(name, verify, seen) if verdict.status == NOT_ATTEMPTED else verdict)
+    return _as_error(name, value)
+
+
 def _check_ridge_verification(name, verify, ridge_grad, calls) -> Result:
     wrapped, seen = _stub_owner(verify)
     right = _ridge_reference_grad
     cases = _ridge_cases(211) + _ridge_cases(None)
     cases = [c for c in cases if c[3] > 0]  # the λ term must matter
     for X, W, Y, lam in cases:
-        value, verdict = call_learner(name, wrapped, (right, X, W, Y, lam), slow=2.0)
-        if verdict is not None:
-            return _not_yet(name, verify, seen) if verdict.status == NOT_ATTEMPTED else verdict
-        err, verdict = _as_error(name, value)
+        err, verdict = _verified_error(name, wrapped, verify, seen, (right, X, W, Y, lam))
         if verdict is not None:
             return verdict
         if err > 1e-6:
@@ -667,10 +672,7 @@ def _check_ridge_verification(name, verify, ridge_grad, calls) -> Result:
         for kind in ("half", "no λ term", "λ term subtracted"):
             wrong = _ridge_wrong(kind)
             truth = _true_error(wrong, X, W, Y, lam)
-            value, verdict = call_learner(name, wrapped, (wrong, X, W, Y, lam), slow=2.0)
-            if verdict is not None:
-                return _not_yet(name, verify, seen) if verdict.status == NOT_ATTEMPTED else verdict
-            err, verdict = _as_error(name, value)
+            err, verdict = _verified_error(name, wrapped, verify, seen, (wrong, X, W, Y, lam))
             if verdict is not None:
                 return verdict
             if err <= 1e-4:
