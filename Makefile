@@ -11,7 +11,7 @@ export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 
-.PHONY: lab test lint unit nbval learner-notebooks browser execute student figures bench robustness nbgrader-check dashboard mutate clean
+.PHONY: lab test lint unit nbval learner-notebooks browser execute student figures bench claims robustness nbgrader-check dashboard mutate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -81,6 +81,11 @@ nbgrader-check:
 	$(MAKE) --no-print-directory VENV=$(NBGRADER_VENV) $(NBGRADER_VENV)/.installed-test
 	$(NBGRADER_VENV)/bin/python -m pip install --quiet 'nbgrader>=0.9'
 	$(NBGRADER_VENV)/bin/python -m pytest -p no:cacheprovider -rs tests/test_nbgrader.py
+
+## make claims: every outcome a notebook states as general, re-measured on the committed seeds and on two
+## disjoint seed sets; one table, exit 1 if any claim fails on any set
+claims: $(VENV)/.installed-test
+	$(BIN)/python -m course_lib.claims $(CLAIMS_ARGS)
 
 ## make robustness: every notebook under nbval on several OpenBLAS kernels, 1 and 2 BLAS threads, and the
 ## oldest and newest numpy/matplotlib pyproject allows (slow: builds two extra venvs; prints a table)
