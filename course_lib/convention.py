@@ -10,7 +10,7 @@ these functions, which only transpose and reshape:
 Parameters travel as dicts keyed like `MLP.parameter_names()`: "W1", "b1", "W2", … . The name decides
 what an array is (a weight of a layer with one input and a bias column both have shape (n, 1)).
 The layout helpers convert a numerator-layout derivative of a scalar (Eq. 2.1, as S1 writes it) to the
-denominator layout, also called the gradient layout, that every array here is stored in (Eq. 2.2), and back.
+denominator layout, also called the gradient layout, that every array here is stored in (Eq. 2.4), and back.
 """
 
 from __future__ import annotations
@@ -92,7 +92,7 @@ def columns_to_batch(X_col) -> np.ndarray:
 
 
 def numerator_to_gradient_layout(jac) -> np.ndarray:
-    """The derivative of a scalar L in numerator layout (Eq. 2.1) → denominator (gradient) layout (Eq. 2.2).
+    """The derivative of a scalar L in numerator layout (Eq. 2.1) → denominator (gradient) layout (Eq. 2.4).
 
     In numerator layout the derivative of L by a vector x (n,) is a row J_Lx (1, n), and by an (m, n)
     matrix W it is J_LW (n, m); in denominator layout ∂L/∂x and ∂L/∂W have the shape of what they
@@ -111,7 +111,7 @@ def numerator_to_gradient_layout(jac) -> np.ndarray:
 
 
 def gradient_to_numerator_layout(grad) -> np.ndarray:
-    """A gradient in denominator layout (Eq. 2.2) → the numerator-layout derivative of the scalar (Eq. 2.1).
+    """A gradient in denominator layout (Eq. 2.4) → the numerator-layout derivative of the scalar (Eq. 2.1).
 
     (n,) → a row (1, n); (m, n) → (n, m). The inverse of `numerator_to_gradient_layout`.
     """

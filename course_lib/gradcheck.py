@@ -1,4 +1,4 @@
-"""Gradient checking by central finite differences. Built step by step in notebook 02 (Eq. 2.3, 2.4).
+"""Gradient checking by central finite differences. Built step by step in notebook 02 (Eq. 2.5, 2.6).
 
 `numerical_grad(f, x)` estimates ∂f/∂x entry by entry; `rel_error(a, b)` is the relative error measure
 that gradient checkers use; `check_gradients` compares analytic gradients with the estimates for any set
@@ -12,8 +12,8 @@ pattern of the kinked units at θ+h and θ−h, leaves it out of the comparison,
 "NOT CHECKED" and the report does not pass.
 
 Tiny gradients: a central difference carries rounding noise of about ε·|L|/h (ε = 2.2e-16) plus the
-truncation error h²·f'''/6 of Eq. (2.3). When a parameter's whole gradient is as small as that noise (a
-deep sigmoid network's first layers), the relative error (Eq. 2.4) is large even for a correct gradient.
+truncation error h²·f'''/6 of Eq. (2.5). When a parameter's whole gradient is as small as that noise (a
+deep sigmoid network's first layers), the relative error (Eq. 2.6) is large even for a correct gradient.
 So a parameter that fails the relative test gets a second look: its finite differences are redone at 2h,
 and it passes only if every |analytic − numeric| is within the measured noise, max |D(h) − D(2h)| (which
 holds the truncation error three times over and the rounding noise of both), plus 30·ε·|L|/h. The noise is
@@ -55,7 +55,7 @@ def _check_x(x) -> None:
 
 
 def numerical_grad(f, x: np.ndarray, h: float = DEFAULT_H, kink_pattern=None):
-    """Central differences, Eq. (2.3): ∂f/∂x_i ≈ (f(x + h e_i) − f(x − h e_i)) / (2h).
+    """Central differences, Eq. (2.5): ∂f/∂x_i ≈ (f(x + h e_i) − f(x − h e_i)) / (2h).
 
     f() takes no argument and reads x, a float64 array which is perturbed in place and restored exactly.
     Returns the estimate in x's shape. With `kink_pattern` (a function returning an array of booleans
@@ -85,7 +85,7 @@ def numerical_grad(f, x: np.ndarray, h: float = DEFAULT_H, kink_pattern=None):
 
 
 def rel_error(a, b, tiny: float = 1e-300) -> float:
-    """Relative error, Eq. (2.4): ‖a − b‖ / max(‖a‖ + ‖b‖, tiny), with Euclidean norms over all entries.
+    """Relative error, Eq. (2.6): ‖a − b‖ / max(‖a‖ + ‖b‖, tiny), with Euclidean norms over all entries.
 
     0 for identical arrays, 1 when one is zero and the other is not, 1 when b = −a; below 1e-6 means the
     two agree to about six significant digits.

@@ -104,12 +104,12 @@ def s1_forward(X, W, S):
 
 
 def s1_grad_S(H, grad_Y):
-    """S1: ∇_S L = h·∇_{yᵀ}L, batched Hᵀ ∇_Y L (n_h×B)(B×n_y). Correct for any B and n_y (Eq. (2.5))."""
+    """S1: ∇_S L = h·∇_{yᵀ}L, batched Hᵀ ∇_Y L (n_h×B)(B×n_y). Correct for any B and n_y (Eq. (2.7))."""
     return H.T @ grad_Y
 
 
 def s1_grad_W(X, grad_U):
-    """S1: ∇_W L = x·∇_{uᵀ}L, batched Xᵀ ∇_U L. Correct for any B (Eq. (2.5))."""
+    """S1: ∇_W L = x·∇_{uᵀ}L, batched Xᵀ ∇_U L. Correct for any B (Eq. (2.7))."""
     return X.T @ grad_U
 
 
@@ -119,7 +119,7 @@ def s1_outer_product_sum(X, G):
 
 
 def s1_grad_H_as_printed(grad_Y, S):
-    """S1 as printed: ∇_{hᵀ}L = ∇_{yᵀ}L · S. A typo for · Sᵀ (Eq. (2.6)).
+    """S1 as printed: ∇_{hᵀ}L = ∇_{yᵀ}L · S. A typo for · Sᵀ (Eq. (2.8)).
 
     (B×n_y)(n_h×n_y) is a shape error unless n_h = n_y; when it runs, the result is wrong.
     """

@@ -157,22 +157,22 @@ def _entries_01_03(Entry, sig):
             kind="value"),
         "nb02.check_mixing_layer_grads": Entry(
             lambda M, X, W, D: ((M @ X).T @ D, M.T @ D @ W.T), "Eq. (2.",
-            {"no transpose on M": (lambda M, X, W, D: ((M @ X).T @ D, M @ D @ W.T), "Eq. (2.7)"),
-             "M ignored": (lambda M, X, W, D: (X.T @ D, D @ W.T), "Eq. (2.5)")}),
+            {"no transpose on M": (lambda M, X, W, D: ((M @ X).T @ D, M @ D @ W.T), "Eq. (2.2)"),
+             "M ignored": (lambda M, X, W, D: (X.T @ D, D @ W.T), "Eq. (2.7)")}),
         "nb02.check_column_layer_grads": Entry(
             lambda x, V, t: (V.T @ ((np.tanh(V @ x) - t) * (1 - np.tanh(V @ x) ** 2)),
                              np.outer((np.tanh(V @ x) - t) * (1 - np.tanh(V @ x) ** 2), x)), "Eq. (2.",
             {"section 3's table with V for W": (
                 lambda x, V, t: (V @ ((np.tanh(V @ x) - t) * (1 - np.tanh(V @ x) ** 2)),
-                                 np.outer(x, (np.tanh(V @ x) - t) * (1 - np.tanh(V @ x) ** 2))), "Eq. (2.8)"),
+                                 np.outer(x, (np.tanh(V @ x) - t) * (1 - np.tanh(V @ x) ** 2))), "Eq. (2.3)"),
              "tanh' dropped": (lambda x, V, t: (V.T @ (np.tanh(V @ x) - t), np.outer(np.tanh(V @ x) - t, x)),
-                               "Eq. (2.8)")}),
+                               "Eq. (2.3)")}),
         "nb02.check_ridge_minimiser": Entry(
             lambda X, Y, lam: np.linalg.solve(X.T @ X + lam * np.eye(X.shape[1]), X.T @ Y), "∂L/∂W = 0",
             {"2λ": (lambda X, Y, lam: np.linalg.solve(X.T @ X + 2 * lam * np.eye(X.shape[1]), X.T @ Y), "∂L/∂W = 0"),
              "pseudo-inverse, no λ": (lambda X, Y, lam: np.linalg.pinv(X) @ Y, "∂L/∂W = 0")}),
         "nb02.check_numerical_grad": Entry(
-            _numgrad, "Eq. (2.3)",
+            _numgrad, "Eq. (2.5)",
             {"one-sided": (_numgrad_forward, "one-sided"),
              "ignores h": (lambda f, x, h=1e-5: _numgrad(f, x, 1e-5), "argument h")},
             edits_ok=False, own_triage=True),  # "edits its inputs" fails: x must be restored ("new array" named)
@@ -241,7 +241,7 @@ def _entries_04_06(Entry):
         "nb05.check_gated_gradcheck": Entry(t5._gradcheck(), None, {
             "one-sided": (t5._gradcheck(central=False), "one-sided"),
             "ignores forward": (t5._gradcheck(use_forward=False), "mirror"),
-            "absolute errors": (t5._gradcheck(error="norm"), "Eq. (2.4)"),
+            "absolute errors": (t5._gradcheck(error="norm"), "Eq. (2.6)"),
             "x not restored": (t5._gradcheck(restore=False), "put back"),
             "central, h = 1e-2": (t5._gradcheck(h=1e-2), "far too large"),
             "central, h = 0.1": (t5._gradcheck(h=0.1), "far too large"),

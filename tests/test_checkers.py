@@ -362,16 +362,16 @@ REGISTRY = {
         {"missing tanh'": (lambda W, b, x: W.T, "Eq. (2.1)"),
          "gradient layout": (lambda W, b, x: ((1 - np.tanh(W.T @ x + b) ** 2)[:, None] * W.T).T, "Eq. (2.1)")}),
     "nb02.check_grad_W": Entry(
-        lambda X, G: X.T @ G, "Eq. (2.5)",
-        {"transposed": (lambda X, G: G.T @ X, "Eq. (2.5)"), "factor 2": (lambda X, G: 2 * X.T @ G, "Eq. (2.5)")}),
+        lambda X, G: X.T @ G, "Eq. (2.7)",
+        {"transposed": (lambda X, G: G.T @ X, "Eq. (2.7)"), "factor 2": (lambda X, G: 2 * X.T @ G, "Eq. (2.7)")}),
     "nb02.check_grad_X": Entry(
-        lambda G, W: G @ W.T, "Eq. (2.6)",
-        {"missing transpose": (lambda G, W: G @ W, "Eq. (2.6)"),
-         "wrong side": (lambda G, W: (W @ G.T).T if W.shape[0] == W.shape[1] else W @ G.T, "Eq. (2.6)")}),
+        lambda G, W: G @ W.T, "Eq. (2.8)",
+        {"missing transpose": (lambda G, W: G @ W, "Eq. (2.8)"),
+         "wrong side": (lambda G, W: (W @ G.T).T if W.shape[0] == W.shape[1] else W @ G.T, "Eq. (2.8)")}),
     "nb02.check_tanh_layer_grad": Entry(
-        lambda X, W, C: X.T @ (C * (1 - np.tanh(X @ W) ** 2)), "Eq. (2.5)",
-        {"missing tanh'": (lambda X, W, C: X.T @ C, "Eq. (2.5)"),
-         "tanh' = 1 − tanh": (lambda X, W, C: X.T @ (C * (1 - np.tanh(X @ W))), "Eq. (2.5)")}),
+        lambda X, W, C: X.T @ (C * (1 - np.tanh(X @ W) ** 2)), "Eq. (2.7)",
+        {"missing tanh'": (lambda X, W, C: X.T @ C, "Eq. (2.7)"),
+         "tanh' = 1 − tanh": (lambda X, W, C: X.T @ (C * (1 - np.tanh(X @ W))), "Eq. (2.7)")}),
     # ---- 03
     "nb03.check_stable_sigmoid": Entry(
         lambda Z: np.where(Z >= 0, 1 / (1 + np.exp(-np.abs(Z))), np.exp(-np.abs(Z)) / (1 + np.exp(-np.abs(Z)))),
@@ -565,13 +565,13 @@ REGISTRY = {
 # an entry whose checker is not in this checkout is skipped, so these wait for their branch.
 FROM_OTHER_BRANCHES = {
     "nb02.check_ridge_grad": Entry(
-        lambda X, W, Y, lam: 2 * X.T @ (X @ W - Y) + 2 * lam * W, "Eq. (2.5) plus the λ term",
-        {"missing the 2": (lambda X, W, Y, lam: X.T @ (X @ W - Y) + lam * W, "Eq. (2.5) plus the λ term"),
-         "no λ term": (lambda X, W, Y, lam: 2 * X.T @ (X @ W - Y), "Eq. (2.5) plus the λ term")}),
+        lambda X, W, Y, lam: 2 * X.T @ (X @ W - Y) + 2 * lam * W, "Eq. (2.7) plus the λ term",
+        {"missing the 2": (lambda X, W, Y, lam: X.T @ (X @ W - Y) + lam * W, "Eq. (2.7) plus the λ term"),
+         "no λ term": (lambda X, W, Y, lam: 2 * X.T @ (X @ W - Y), "Eq. (2.7) plus the λ term")}),
     "nb02.check_fixed_grads": Entry(
         fixed_grads, "Eq. (2.",
-        {"missing tanh'": (lambda *a: fixed_grads(*a, derivative=False), "Eq. (2.8)"),
-         "∂L/∂W in numerator layout": (lambda *a: fixed_grads(*a, transposed=True), "Eq. (2.2)")},
+        {"missing tanh'": (lambda *a: fixed_grads(*a, derivative=False), "Eq. (2.3)"),
+         "∂L/∂W in numerator layout": (lambda *a: fixed_grads(*a, transposed=True), "Eq. (2.4)")},
         cheat=True, own_triage=True),
     "nb05.check_input_gradient": Entry(
         tanh_input_gradient, "Eq. (5.5) and (5.4)",

@@ -1,4 +1,4 @@
-"""The convention translator (course_lib.convention, notebook 05, Eq. 5.6) and the layouts (Eq. 2.1, 2.2).
+"""The convention translator (course_lib.convention, notebook 05, Eq. 5.6) and the layouts (Eq. 2.1, 2.4).
 
 The column-convention network here is written independently from the column equations
 (Z = W A + b 1ᵀ, Δ_l = (W_{l+1}ᵀ Δ_{l+1}) ⊙ f'(Z_l), ∇W_l = Δ_l A_{l−1}ᵀ, ∇b_l = Δ_l 1), then compared with
@@ -77,7 +77,7 @@ def test_round_trips():
 
 
 def test_numerator_layout_is_the_transpose_of_the_gradient():
-    """∂L/∂W in numerator layout puts ∂L/∂W_ij at [j, i] (Eq. 2.1); the gradient layout at [i, j] (Eq. 2.2)."""
+    """∂L/∂W in numerator layout puts ∂L/∂W_ij at [j, i] (Eq. 2.1); the gradient layout at [i, j] (Eq. 2.4)."""
     rng = np.random.default_rng(1)
     X, W, G = rng.normal(size=(4, 3)), rng.normal(size=(3, 2)), rng.normal(size=(4, 2))
     grad = numerical_grad(lambda: float(np.sum(G * (X @ W))), W)  # gradient layout, (3, 2)

@@ -27,11 +27,11 @@ EQUATION_TESTS = {
     "1.3": "test_gradients.py::test_activation_derivative_matches_finite_differences",
     "1.4": "test_gradients.py::test_mlp_matches_autograd",
     "2.1": "test_convention.py::test_numerator_layout_is_the_transpose_of_the_gradient",
-    "2.2": "test_convention.py::test_numerator_layout_is_the_transpose_of_the_gradient",
-    "2.3": "test_gradients.py::test_checker_reports_wrong_gradients",
-    "2.4": "test_gradients.py::test_checker_reports_wrong_gradients",
-    "2.5": "test_gradients.py::test_mlp_matches_finite_differences",
-    "2.6": "test_gradients.py::test_input_gradient_matches_finite_differences",
+    "2.4": "test_convention.py::test_numerator_layout_is_the_transpose_of_the_gradient",
+    "2.5": "test_gradients.py::test_checker_reports_wrong_gradients",
+    "2.6": "test_gradients.py::test_checker_reports_wrong_gradients",
+    "2.7": "test_gradients.py::test_mlp_matches_finite_differences",
+    "2.8": "test_gradients.py::test_input_gradient_matches_finite_differences",
     "3.1": "test_gradients.py::test_activation_derivative_matches_finite_differences",
     "3.2": "test_gradients.py::test_activation_derivative_matches_finite_differences",
     "3.3": "test_gradients.py::test_activation_derivative_matches_finite_differences",
@@ -127,3 +127,19 @@ def test_implemented_equation_has_a_numeric_test(eq):
     file, func = EQUATION_TESTS[eq].split("::")
     tree = ast.parse((ROOT / "tests" / file).read_text())
     assert func in {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}, EQUATION_TESTS[eq]
+
+
+# Notebooks whose equations are numbered in reading order (05 has (5.7) before (5.6) and 06 has (6.11) second;
+# add them here once renumbered, with every citation of the old numbers).
+IN_READING_ORDER = [p for p in NOTEBOOKS if p.name[:2] in {"00", "01", "02", "03", "04"}]
+
+
+@pytest.mark.parametrize("nb_path", IN_READING_ORDER, ids=lambda p: p.name[:2])
+def test_tags_are_numbered_in_reading_order(nb_path):
+    """Notebook N's \\tag{N.k} appear as N.1, N.2, N.3, … from top to bottom, each once."""
+    cells = json.loads(nb_path.read_text())["cells"]
+    tags = [t for c in cells if c["cell_type"] == "markdown" for t in re.findall(r"\\tag\{(\d+\.\d+)\}", "".join(c["source"]))]
+    nb_number = int(nb_path.name[:2])
+    assert all(int(t.split(".")[0]) == nb_number for t in tags), f"{nb_path.name}: tags of another notebook in {tags}"
+    ks = [int(t.split(".")[1]) for t in tags]
+    assert ks == list(range(1, len(ks) + 1)), f"{nb_path.name}: equations numbered {ks} in reading order"

@@ -137,7 +137,7 @@ def mixing_right(M, X, W, D):
     "wrong",
     [
         lambda M, X, W, D: ((M @ X).T @ D, M @ D @ W.T),  # no transpose on M (right only for a symmetric M)
-        lambda M, X, W, D: (X.T @ D, D @ W.T),  # M ignored: the sample-wise (2.5)/(2.6)
+        lambda M, X, W, D: (X.T @ D, D @ W.T),  # M ignored: the sample-wise (2.7)/(2.8)
         lambda M, X, W, D: (X.T @ M @ D, M.T @ D @ W.T),  # Xᵀ M Δ: M's transpose lost in dW
         lambda M, X, W, D: ((M @ X).T @ D, M.T @ D @ W),  # W's transpose lost (runs in the square case)
         lambda M, X, W, D: (D.T @ (M @ X), M.T @ D @ W.T),  # dW transposed (n_out × n_in)
@@ -334,7 +334,7 @@ def verify_forward(grad_fn, X, W, Y, lam):  # a one-sided check with a coarse st
     return rel_error(grad_fn(X, W, Y, lam), numgrad_forward(loss, W.copy(), 1e-3))
 
 
-def verify_returns_array(grad_fn, X, W, Y, lam):  # returns the difference, not the relative error (2.4)
+def verify_returns_array(grad_fn, X, W, Y, lam):  # returns the difference, not the relative error (2.6)
     def loss(W_):
         return np.sum((X @ W_ - Y) ** 2) + lam * np.sum(W_**2)
 
@@ -422,7 +422,7 @@ def test_rel_error_prediction_names_a_swapped_pair():
     assert result.status == "fail" and "wrong order" in result.message, result
 
 
-def jacobian_by_finite_differences(W, b, x, h=1e-6):  # what the exercise forbids: (2.3) column by column
+def jacobian_by_finite_differences(W, b, x, h=1e-6):  # what the exercise forbids: (2.5) column by column
     J = np.zeros((W.shape[1], x.size))
     for i in range(x.size):
         e = np.zeros_like(x)
@@ -438,7 +438,7 @@ def test_jacobian_by_finite_differences_is_rejected_and_named():
     err = rel_error(jacobian_by_finite_differences(*case), jacobian_right(*case))
     assert 1e-11 < err < 1e-5
     result = nb02.check_jacobian(jacobian_by_finite_differences)
-    assert result.status == "fail" and "central differences (2.3)" in result.message, result
+    assert result.status == "fail" and "central differences (2.5)" in result.message, result
 
 
 def test_jacobian_other_analytic_forms_pass():
@@ -479,7 +479,7 @@ def _verify_with(measure):
 @pytest.mark.parametrize(
     "measure",
     [
-        lambda a, num: np.linalg.norm(a - num),  # an absolute error: tiny for the right gradient, not Eq. (2.4)
+        lambda a, num: np.linalg.norm(a - num),  # an absolute error: tiny for the right gradient, not Eq. (2.6)
         lambda a, num: np.sum((a - num) ** 2),  # a sum of squares
         lambda a, num: np.max(np.abs(a - num)),  # the largest entry of the difference
         lambda a, num: abs(np.mean(a - num)),  # the mean difference
@@ -488,13 +488,13 @@ def _verify_with(measure):
 )
 def test_ridge_verification_rejects_numbers_that_are_not_the_relative_error(measure):
     # Each is < 1e-6 for the right gradient and > 1e-4 for the wrong ones, so a threshold alone passes it; but for
-    # the half gradient Eq. (2.4) is exactly 1/3 whatever the data, and none of these gives 1/3 ± 5 %.
+    # the half gradient Eq. (2.6) is exactly 1/3 whatever the data, and none of these gives 1/3 ± 5 %.
     result = nb02.check_ridge_verification(_verify_with(measure), ridge_right)
-    assert result.status == "fail" and "Eq. (2.4)" in result.message, result
+    assert result.status == "fail" and "Eq. (2.6)" in result.message, result
 
 
 def test_ridge_verification_planted_errors_are_what_eq_2_4_says():
-    # The checker's own measurement: the half gradient is 1/3 by Eq. (2.4) (a = g/2, b = g), independently of g.
+    # The checker's own measurement: the half gradient is 1/3 by Eq. (2.6) (a = g/2, b = g), independently of g.
     for X, W, Y, lam in nb02._ridge_cases(211):
         assert abs(nb02._true_error(nb02._ridge_wrong("half"), X, W, Y, lam) - 1 / 3) < 1e-8
         assert nb02._true_error(nb02._ridge_wrong("no λ term"), X, W, Y, lam) > 1e-3 or lam == 0
@@ -569,7 +569,7 @@ def test_column_wrong_answers_fail(wrong):
 
 # ---- learner trial E: 2.7's order test and messages, 2.8's one-sided diagnosis ---------------------------------
 
-def numgrad_five_point(f, x, h=1e-5):  # a higher-order stencil, error O(h⁴): more accurate than (2.3), accepted
+def numgrad_five_point(f, x, h=1e-5):  # a higher-order stencil, error O(h⁴): more accurate than (2.5), accepted
     grad = np.zeros(x.shape)
     for idx in np.ndindex(x.shape):
         old, values = x[idx], []

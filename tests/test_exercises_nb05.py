@@ -256,7 +256,7 @@ CASES = {
 
 def test_residual_diagnoses_the_path():
     msg = nb05.check_residual_backward(lambda *a: _residual(*a, skip=False)).message
-    assert "skip path" in msg and "Eq. 2.7" in msg
+    assert "skip path" in msg and "Eq. 2.2" in msg
     assert "transpose" in nb05.check_residual_backward(lambda *a: _residual(*a, transpose=False)).message
     assert "(5.1)" in nb05.check_residual_backward(lambda *a: _residual(*a, tanh_prime=False)).message
 
@@ -323,7 +323,7 @@ def test_gated_gradcheck_verdicts():
         "sum of squares instead of the mean": (_gradcheck(loss="sum"), "sum of the squares"),
         "divides by h in a central difference": (_gradcheck(divide=1e-5), "2 ×"),
         "perturbs a copy that forward never reads": (_gradcheck(on_copy=True), "COPY"),
-        # the statement asks for {key: relative error (Eq. 2.4)}: an absolute error flags the planted bugs
+        # the statement asks for {key: relative error (Eq. 2.6)}: an absolute error flags the planted bugs
         # (> 1e-3) and passes the right gradients (< 1e-7), so only comparing the number itself rejects it
         "absolute error ‖a − b‖": (_gradcheck(error="norm"), "absolute error ‖a − b‖"),
         "largest absolute difference": (_gradcheck(error="max"), "max |a − b|"),
@@ -338,7 +338,7 @@ def test_gated_gradcheck_verdicts():
 
 def test_absolute_errors_are_not_the_relative_errors_of_the_planted_bugs():
     # why the absolute-error answers must fail: on the checker's seeded network, for every planted bug, the number
-    # they return for a wrong gradient is more than 5 % away from Eq. (2.4)'s relative error (computed here from
+    # they return for a wrong gradient is more than 5 % away from Eq. (2.6)'s relative error (computed here from
     # the right and the planted gradients, which the checker knows), while both are above 1e-3
     params, X, T = nb05._well_conditioned(np.random.default_rng(59), lambda rng: (4, 3, 5, 2))
     right = nb05._variant_backward(True)(params, X, T)
@@ -356,7 +356,7 @@ def test_absolute_errors_are_not_the_relative_errors_of_the_planted_bugs():
 
 
 def test_gated_gradcheck_right_check_reports_the_relative_errors_within_half_a_percent():
-    # the 5 % tolerance on the reported errors leaves a wide margin for a right check: its numbers match Eq. (2.4)
+    # the 5 % tolerance on the reported errors leaves a wide margin for a right check: its numbers match Eq. (2.6)
     params, X, T = nb05._well_conditioned(np.random.default_rng(59), lambda rng: (4, 3, 5, 2))
     right = nb05._variant_backward(True)(params, X, T)
     for _, bug, keys in nb05._planted_backwards()[1:]:

@@ -1,7 +1,7 @@
 """Every gradient course_lib computes, against central finite differences and against autograd.
 
 Finite differences (float64, h = 1e-6) on seeded random architectures: depth 1–5, widths 1–16,
-batch 1–9, every activation and every loss; max relative error (Eq. 2.4) <= 1e-6.
+batch 1–9, every activation and every loss; max relative error (Eq. 2.6) <= 1e-6.
 ReLU kinks are handled honestly: gradcheck detects any entry whose ±h step flips a unit's on/off state
 and reports it; the tests redraw the data until no entry crosses a kink (so every entry is compared) and
 never loosen the tolerance.

@@ -2,7 +2,7 @@
 
 Gradients: central finite differences (h = 1e-6, float64) on seeded random DAGs — skip connections,
 one or two inputs, one or two outputs (outputs may feed other outputs), every activation, both losses with
-both reductions — max relative error (Eq. 2.4) <= 1e-6. ReLU kinks are handled as in test_gradients.py:
+both reductions — max relative error (Eq. 2.6) <= 1e-6. ReLU kinks are handled as in test_gradients.py:
 `graph.kink_pattern` lets check_gradients detect any entry whose ±h step flips a unit, and the test redraws
 the inputs until no entry does, so every entry is compared and the tolerance is never loosened.
 The independent oracle is autograd, evaluating the same graph from its config and weights.

@@ -386,7 +386,7 @@ def check_array(name: str, answer, expected, equation: str, tol: float = 1e-8, *
 
     None or Ellipsis means not attempted; anything that is not numeric, a complex array, a wrong shape
     (with a transpose or reshape hint where it fits), NaN or Inf fails with a message saying so;
-    otherwise the relative error (Eq. 2.4) must be <= tol. With `entrywise`, every nonzero entry must
+    otherwise the relative error (Eq. 2.6) must be <= tol. With `entrywise`, every nonzero entry must
     also be within that relative error of its own value (the norm-wise error cannot see a wrong 1e-18
     next to a 1; zeros and subnormal values are left to the norm-wise error). Never raises on the learner's answer.
     """

@@ -1,7 +1,7 @@
-"""Checkers for the "Check yourself" exercises of notebook 02 (matrix calculus, Eq. 2.1–2.6).
+"""Checkers for the "Check yourself" exercises of notebook 02 (matrix calculus, Eq. 2.1–2.8).
 
 Each checker calls the learner's function on seeded random cases and compares it with course_lib: the
-Jacobian of a tanh layer (Eq. 2.1) with `Tanh.derivative`, and the gradients of Eq. (2.5) and (2.6) with
+Jacobian of a tanh layer (Eq. 2.1) with `Tanh.derivative`, and the gradients of Eq. (2.7) and (2.8) with
 what `Linear.backward` (after `Tanh.backward` for the last exercise) computes.
 Usage in the notebook: `from course_lib.exercises import nb02; nb02.check_grad_W(my_grad_W)`.
 """
@@ -56,7 +56,7 @@ def check_jacobian(fn):
     One sample in the row convention: x is (n_in,), W is (n_in, n_out), b is (n_out,). The answer is
     (n_out, n_in) in numerator layout, J[j, i] = ∂a_j/∂x_i. Compared with diag(tanh'(z)) Wᵀ built from
     `course_lib.Tanh.derivative`, on four seeded cases (one with a square W), to 1e-11: the exercise asks for the
-    chain rule, and an analytic answer is exact to rounding (~1e-15) while central differences (2.3) are off by
+    chain rule, and an analytic answer is exact to rounding (~1e-15) while central differences (2.5) are off by
     1e-10 or more (rounding over h plus h²), so an error between 1e-11 and 1e-5 is named as a numerical derivative.
     A very accurate numerical method (a five-point stencil with h = 1e-3, a complex step, exact to rounding) meets
     1e-11 and cannot be told apart; the text says so and asks for the derivation.
@@ -68,8 +68,8 @@ def check_jacobian(fn):
     loose = check_function("your Jacobian", fn, _jacobian_reference, _jacobian_cases(), "Eq. (2.1)", tol=1e-5)
     if loose.passed:
         return Result(FAIL, "your Jacobian is close to Eq. (2.1) but not to the 1e-11 asked (rel. error between 1e-11 "
-                            "and 1e-5), as a numerical derivative such as central differences (2.3) is: derive it "
-                            "with the chain rule, Eq. (2.8); a formula agrees to rounding, about 1e-15")
+                            "and 1e-5), as a numerical derivative such as central differences (2.5) is: derive it "
+                            "with the chain rule, Eq. (2.3); a formula agrees to rounding, about 1e-15")
     return res
 
 
@@ -106,25 +106,25 @@ def _grad_X_reference(G, W):
 
 
 def check_grad_W(fn):
-    """Exercise 2.2: `fn(X, G)` returns ∇_W L for Z = XW, given G = ∂L/∂Z: XᵀG = Σ_r x_r g_rᵀ, Eq. (2.5).
+    """Exercise 2.2: `fn(X, G)` returns ∇_W L for Z = XW, given G = ∂L/∂Z: XᵀG = Σ_r x_r g_rᵀ, Eq. (2.7).
 
     X is (B, n_in), G is (B, n_out); the answer is (n_in, n_out), W's shape. Compared with the dW that
     `Linear.backward` fills, on four seeded cases (a loop of outer products is welcome).
     """
     cases = [(X, G) for X, _, G in _layer_cases(202)]
-    return check_function("your ∇_W L", fn, _grad_W_reference, cases, "Eq. (2.5)",
+    return check_function("your ∇_W L", fn, _grad_W_reference, cases, "Eq. (2.7)",
                           random_cases=[(X, G) for X, _, G in _layer_cases(None)])
 
 
 def check_grad_X(fn):
-    """Exercise 2.3: `fn(G, W)` returns ∂L/∂X for Z = XW, given G = ∂L/∂Z: G Wᵀ, Eq. (2.6).
+    """Exercise 2.3: `fn(G, W)` returns ∂L/∂X for Z = XW, given G = ∂L/∂Z: G Wᵀ, Eq. (2.8).
 
     G is (B, n_out), W is (n_in, n_out); the answer is (B, n_in), X's shape. Compared with what
     `Linear.backward` returns, on four seeded cases (one with a square W, where a missing transpose
     still runs but gives the wrong numbers).
     """
     cases = [(G, W) for _, W, G in _layer_cases(203)]
-    return check_function("your ∂L/∂X", fn, _grad_X_reference, cases, "Eq. (2.6)",
+    return check_function("your ∂L/∂X", fn, _grad_X_reference, cases, "Eq. (2.8)",
                           random_cases=[(G, W) for _, W, G in _layer_cases(None)])
 
 
@@ -137,14 +137,14 @@ def _tanh_layer_reference(X, W, C):
 
 
 def check_tanh_layer_grad(fn):
-    """Exercise 2.4: `fn(X, W, C)` returns ∇_W L for L = Σ_rj C_rj tanh((XW)_rj), via Eq. (2.5).
+    """Exercise 2.4: `fn(X, W, C)` returns ∇_W L for L = Σ_rj C_rj tanh((XW)_rj), via Eq. (2.7).
 
     X is (B, n_in), W is (n_in, n_out), C is (B, n_out); the answer is (n_in, n_out). First G = ∂L/∂Z for
-    Z = XW (the tanh acts entry by entry), then Eq. (2.5). Compared with `Tanh.backward` followed by
+    Z = XW (the tanh acts entry by entry), then Eq. (2.7). Compared with `Tanh.backward` followed by
     `Linear.backward` on four seeded cases.
     """
     cases = _layer_cases(204)
-    return check_function("your ∇_W L of the tanh layer", fn, _tanh_layer_reference, cases, "Eq. (2.5)",
+    return check_function("your ∇_W L of the tanh layer", fn, _tanh_layer_reference, cases, "Eq. (2.7)",
                           random_cases=_layer_cases(None))
 
 
@@ -163,7 +163,7 @@ def _ridge_cases(seed: int | None = 205):
 
 
 def _ridge_reference(X, W, Y, lam):
-    # Δ = ∂/∂Z Σ(Z − Y)² = 2(Z − Y) with Z = XW; then Eq. (2.5) through course_lib's Linear; plus 2λW.
+    # Δ = ∂/∂Z Σ(Z − Y)² = 2(Z − Y) with Z = XW; then Eq. (2.7) through course_lib's Linear; plus 2λW.
     lin = Linear(W.shape[0], W.shape[1], bias=False)
     lin.W[...] = W
     Z = lin.forward(X)
@@ -175,11 +175,11 @@ def check_ridge_grad(fn):
     """Exercise 2.5: `fn(X, W, Y, lam)` returns ∂L/∂W for L(W) = ‖XW − Y‖²_F + λ‖W‖²_F.
 
     X is (B, n_in), W is (n_in, n_out), Y is (B, n_out), lam a float ≥ 0; the answer has W's shape:
-    2Xᵀ(XW − Y) + 2λW (Eq. 2.5 with Δ = 2(XW − Y), plus the weight-decay term). Four seeded cases,
+    2Xᵀ(XW − Y) + 2λW (Eq. 2.7 with Δ = 2(XW − Y), plus the weight-decay term). Four seeded cases,
     none of them square in (B, n_in) and one with λ = 0.
     """
     cases = _ridge_cases()
-    return check_function("your ∂L/∂W", fn, _ridge_reference, cases, "Eq. (2.5) plus the λ term",
+    return check_function("your ∂L/∂W", fn, _ridge_reference, cases, "Eq. (2.7) plus the λ term",
                           random_cases=_ridge_cases(None))
 
 
@@ -215,24 +215,24 @@ def check_fixed_grads(fn):
     """Exercise 2.6: `fn(x, W, t)` returns the corrected pair (∂L/∂x, ∂L/∂W) for one tanh layer.
 
     z = Wᵀx, a = tanh(z), L = ½‖a − t‖²; x is (n_in,), W is (n_in, n_out), t is (n_out,). Both answers
-    are in denominator layout: ∂L/∂x = W d (n_in,) by Eq. (2.8) and ∂L/∂W = x dᵀ (n_in, n_out) by
-    Eq. (2.2), with d = (a − t) ⊙ (1 − a²). The cases include square W, where the buggy version runs.
+    are in denominator layout: ∂L/∂x = W d (n_in,) by Eq. (2.3) and ∂L/∂W = x dᵀ (n_in, n_out) by
+    Eq. (2.4), with d = (a − t) ⊙ (1 − a²). The cases include square W, where the buggy version runs.
     """
     cases, extra = _bug_cases(), _bug_cases(None)
     if fn is None:
-        return check_function("your (dL_dx, dL_dW)", None, None, cases, "Eq. (2.8)")
-    for which, name, eq in [(0, "your ∂L/∂x", "Eq. (2.8)"), (1, "your ∂L/∂W", "Eq. (2.2)")]:
+        return check_function("your (dL_dx, dL_dW)", None, None, cases, "Eq. (2.3)")
+    for which, name, eq in [(0, "your ∂L/∂x", "Eq. (2.3)"), (1, "your ∂L/∂W", "Eq. (2.4)")]:
         res = check_function(name, _pair(fn, which), lambda x, W, t, w=which: _fixed_reference(x, W, t)[w], cases, eq,
                              random_cases=extra)
         if not res.passed:
             return res
-    return Result(PASS, f"both gradients agree with Eq. (2.8) and (2.2) on {len(cases)} cases (rel. error < 1e-08)")
+    return Result(PASS, f"both gradients agree with Eq. (2.3) and (2.4) on {len(cases)} cases (rel. error < 1e-08)")
 
 
 def _column_reference(x, V, t):
     # The column convention z = V x is the row convention's z = Wᵀx with W = Vᵀ: run course_lib's Linear and Tanh
     # with W = Vᵀ on the row xᵀ, loss ½‖a − t‖² (∂L/∂a = a − t). ∂L/∂x is x's shape either way; ∂L/∂V, in V's shape
-    # (2.2), is the transpose of ∂L/∂W.
+    # (2.4), is the transpose of ∂L/∂W.
     lin, act = Linear(V.shape[1], V.shape[0], bias=False), Tanh()
     lin.W[...] = V.T
     a = act.forward(lin.forward(x[None, :]))
@@ -250,13 +250,13 @@ def check_column_layer_grads(fn) -> Result:
     """Exercise 2.6 (derive, find the bug): `fn(x, V, t)` returns (∂L/∂x, ∂L/∂V) for one tanh layer in the COLUMN
     convention, z = V x with V (n_out, n_in), a = tanh(z), L = ½‖a − t‖².
 
-    Reference: with δ = (a − t) ⊙ (1 − a²), ∂L/∂x = Vᵀδ (n_in,) and ∂L/∂V = δ xᵀ (n_out, n_in), V's shape (2.2),
+    Reference: with δ = (a − t) ⊙ (1 − a²), ∂L/∂x = Vᵀδ (n_in,) and ∂L/∂V = δ xᵀ (n_out, n_in), V's shape (2.4),
     computed through course_lib's Linear with W = Vᵀ. Section 3's table (z = Wᵀx: W r and x rᵀ), copied with V for
     W, is the printed bug: it runs only when V is square, and two of the cases are square.
     """
-    return check_function("your (dL_dx, dL_dV)", fn, _column_reference, _column_cases(), "Eq. (2.8) and (2.2)",
+    return check_function("your (dL_dx, dL_dV)", fn, _column_reference, _column_cases(), "Eq. (2.3) and (2.4)",
                           labels=("dL/dx", "dL/dV"),
-                          equations=("Eq. (2.8) right, with J_zx = V", "Eq. (2.2), in V's shape"),
+                          equations=("Eq. (2.3) right, with J_zx = V", "Eq. (2.4), in V's shape"),
                           random_cases=_column_cases(None))
 
 
@@ -265,7 +265,7 @@ def check_column_layer_grads(fn) -> Result:
 # a central-difference gradient check and verify a derived gradient with it.
 # ---------------------------------------------------------------------------------------------------------
 
-_REL_FACTORS = (3.0, 0.5)  # the prediction exercise: err(3g, g) and err(g/2, g), Eq. (2.4)
+_REL_FACTORS = (3.0, 0.5)  # the prediction exercise: err(3g, g) and err(g/2, g), Eq. (2.6)
 
 
 def _real_pair(prediction):
@@ -296,7 +296,7 @@ def _real_pair(prediction):
 
 
 def check_rel_error_prediction(prediction) -> Result:
-    """Exercise 2.1 (predict): the relative error (2.4) of 3g against g and of g/2 against g, as a pair of numbers.
+    """Exercise 2.1 (predict): the relative error (2.6) of 3g against g and of g/2 against g, as a pair of numbers.
 
     The reference measures both with course_lib's `rel_error` on a gradient g drawn at call time (they do not
     depend on g); each prediction must be within 1e-3 (the text asks for 3 decimals); within 2 % but outside that,
@@ -323,11 +323,11 @@ def check_rel_error_prediction(prediction) -> Result:
             if abs(number - truth) <= 0.02 * abs(truth):
                 return Result(FAIL, f"your prediction for {what} against g is close, but the exercise asks for 3 "
                                     "decimals (within 1e-3): give more digits")
-            why = (" (that is ‖a − b‖/‖b‖: Eq. (2.4) divides by ‖a‖ + ‖b‖)" if abs(number - abs(k - 1)) < 1e-3
+            why = (" (that is ‖a − b‖/‖b‖: Eq. (2.6) divides by ‖a‖ + ‖b‖)" if abs(number - abs(k - 1)) < 1e-3
                    else "")
             return Result(FAIL, f"your prediction for {what} against g is off by more than 1e-3{why}; put a = k·g "
-                                "and b = g into Eq. (2.4) and take the norms out")
-    return Result(PASS, "both predictions match Eq. (2.4) to 1e-3")
+                                "and b = g into Eq. (2.6) and take the norms out")
+    return Result(PASS, "both predictions match Eq. (2.6) to 1e-3")
 
 
 def _mixing_cases(seed: int | None = 207):
@@ -338,8 +338,8 @@ def _mixing_cases(seed: int | None = 207):
 
 
 def _mixing_reference(M, X, W, Delta):
-    # Z = (M X) W: course_lib's Linear gives dW = (MX)ᵀ Δ (2.5) and ∂L/∂(MX) = Δ Wᵀ (2.6); then Z' = M X has
-    # ∂L/∂X = Mᵀ ∂L/∂Z' by the same index argument as (2.5) (the sum runs over M's row index).
+    # Z = (M X) W: course_lib's Linear gives dW = (MX)ᵀ Δ (2.7) and ∂L/∂(MX) = Δ Wᵀ (2.8); then Z' = M X has
+    # ∂L/∂X = Mᵀ ∂L/∂Z' by the same index argument as (2.7) (the sum runs over M's row index).
     lin = Linear(W.shape[0], W.shape[1], bias=False)
     lin.W[...] = W
     lin.forward(M @ X)
@@ -355,8 +355,8 @@ def check_mixing_layer_grads(fn) -> Result:
     fails; one case is square in every dimension.
     """
     return check_function("mixing_layer_grads", fn, _mixing_reference, _mixing_cases(),
-                          "Eq. (2.5)–(2.7)", labels=("dL/dW", "dL/dX"),
-                          equations=("Eq. (2.5) with MX for X", "Eq. (2.7) over the entries of Z"),
+                          "Eq. (2.7) and (2.2)", labels=("dL/dW", "dL/dX"),
+                          equations=("Eq. (2.7) with MX for X", "Eq. (2.2) over the entries of Z"),
                           random_cases=_mixing_cases(None))
 
 
@@ -401,7 +401,7 @@ class _Probe:
         if x is None:
             raise TypeError("f takes x: call f(x)")
         if np.iscomplexobj(x):  # a complex step: refuse it clearly, never a ComplexWarning from the checker's f
-            raise TypeError("f takes a real array x, got complex values: Eq. (2.3) nudges x by a real h")
+            raise TypeError("f takes a real array x, got complex values: Eq. (2.5) nudges x by a real h")
         if self.target is not None and not (isinstance(x, np.ndarray) and np.shares_memory(x, self.target)):
             self.foreign = True
         x = np.asarray(x)
@@ -444,12 +444,12 @@ def _run_numgrad(name, fn, probe, x, h=None):
 
 
 def check_numerical_grad(fn) -> Result:
-    """Exercise 2.7 (build): `fn(f, x, h=1e-5)` returns the central-difference gradient (2.3) of a scalar f at x.
+    """Exercise 2.7 (build): `fn(f, x, h=1e-5)` returns the central-difference gradient (2.5) of a scalar f at x.
 
     f must be called with x itself, nudged in place, and x restored exactly (each call of f is watched).
 
     x is an array of any shape (the cases: 1-d, non-square 2-d, 3-d, and one 3-d shape drawn at call time); the
-    answer must have x's shape, agree with the exact gradient to 1e-7 (Eq. 2.4), and leave x exactly as it was.
+    answer must have x's shape, agree with the exact gradient to 1e-7 (Eq. 2.6), and leave x exactly as it was.
     Then the order: at h = 1e-2 and 1e-3 the error must shrink at least 30× (O(h²) shrinks 100×; a higher-order
     stencil such as the five-point one, O(h⁴), shrinks more and is accepted); a one-sided difference shrinks 10×
     (O(h)) and is named, and so is an answer whose result does not change with h.
@@ -474,7 +474,7 @@ def check_numerical_grad(fn) -> Result:
                                 "the old value and put it back; x[i] += h followed by x[i] -= h need not give back "
                                 "the same float)")
         res = check_array(f"{name} (case {i + 1}, x of shape {probe.shape})" if i < len(fixed) else
-                          f"{name} (the case drawn at call time)", got, probe.grad(probe.x), "Eq. (2.3)", tol=1e-7)
+                          f"{name} (the case drawn at call time)", got, probe.grad(probe.x), "Eq. (2.5)", tol=1e-7)
         if not res.passed:
             order = _order_message(name, fn) if "rel. error" in res.message else ""
             return Result(FAIL, res.message + (";" + order if order else ""))
@@ -482,7 +482,7 @@ def check_numerical_grad(fn) -> Result:
     if order:
         return Result(FAIL, f"{name} is accurate at the default h, but{order}")
     return Result(PASS, f"{name} agrees with the exact gradients to 1e-7 on x of shapes (5,), (3, 4), (4, 2) and "
-                        "(2, 3, 2), leaves x unchanged, and its error shrinks like h² or faster (Eq. 2.3)")
+                        "(2, 3, 2), leaves x unchanged, and its error shrinks like h² or faster (Eq. 2.5)")
 
 
 def _order_message(name, fn) -> str:
@@ -505,7 +505,7 @@ def _order_message(name, fn) -> str:
         return " its result is the same at h = 1e-2 and h = 1e-3: does it use the argument h?"
     if big / max(small, 1e-300) < 30.0 and big > 1e-9:
         return (f" its error shrinks only {big / small:.0f}× from h = 1e-2 to h = 1e-3, like h (a one-sided "
-                "difference?); Eq. (2.3)'s central difference (f(x + h e_i) − f(x − h e_i)) / 2h shrinks like h², "
+                "difference?); Eq. (2.5)'s central difference (f(x + h e_i) − f(x − h e_i)) / 2h shrinks like h², "
                 "about 100×")
     return ""
 
@@ -532,11 +532,11 @@ def _as_error(name, value):
     if number is None and isinstance(value, np.ndarray) and value.shape == () and value.dtype.kind == "f":
         number = float(value)
     if number is None:
-        return None, Result(FAIL, f"{name} should return the relative error (2.4), a number ≥ 0, got "
+        return None, Result(FAIL, f"{name} should return the relative error (2.6), a number ≥ 0, got "
                                   f"{_type_name(value)}")
     if not np.isfinite(number) or number < 0:
         shown = f"{number:.2g}".replace("-", "−")
-        return None, Result(FAIL, f"{name} should return the relative error (2.4), a number ≥ 0, got {shown}")
+        return None, Result(FAIL, f"{name} should return the relative error (2.6), a number ≥ 0, got {shown}")
     return number, None
 
 
@@ -571,14 +571,14 @@ def _not_yet(name, verify, seen, ridge_grad=None):
 
 
 def _true_error(grad_fn, X, W, Y, lam):
-    """Eq. (2.4) between grad_fn's answer and the checker's own central differences (2.3) of the ridge loss."""
+    """Eq. (2.6) between grad_fn's answer and the checker's own central differences (2.5) of the ridge loss."""
     W_ = W.copy()
     numerical = numerical_grad(lambda: _ridge_loss(X, W_, Y, lam), W_)
     return rel_error(grad_fn(X, W.copy(), Y, lam), numerical)
 
 
 def _forward_error(X, W, Y, lam, h=1e-5):
-    """Eq. (2.4) between the right ridge gradient and a one-sided difference (f(W + h e_i) − f(W)) / h."""
+    """Eq. (2.6) between the right ridge gradient and a one-sided difference (f(W + h e_i) − f(W)) / h."""
     W_, base = W.astype(np.float64), _ridge_loss(X, W, Y, lam)
     grad = np.zeros_like(W_)
     for idx in np.ndindex(W_.shape):
@@ -590,12 +590,12 @@ def _forward_error(X, W, Y, lam, h=1e-5):
 
 
 def check_ridge_verification(verify, ridge_grad=None) -> Result:
-    """Exercise 2.8 (build and verify): `verify(grad_fn, X, W, Y, lam)` returns the relative error (2.4) between
+    """Exercise 2.8 (build and verify): `verify(grad_fn, X, W, Y, lam)` returns the relative error (2.6) between
     grad_fn(X, W, Y, lam) and the learner's own central-difference gradient of L(W) = ‖XW − Y‖² + λ‖W‖².
 
     For a right gradient the number must be below 1e-6. For three wrong ones (half the gradient, without the 2λW
     term, the λ term subtracted), whose relative errors are large (1/3 for the half) and which the checker measures
-    itself (Eq. 2.4 against its own central differences), the number must be that relative error to 5 % — so a
+    itself (Eq. 2.6 against its own central differences), the number must be that relative error to 5 % — so a
     norm of the difference, a sum of squares or a largest entry (numbers that merely pass a threshold) fail. On
     non-square cases and one drawn at call time. If my_numerical_grad (2.7) is still a stub, that is said. Where
     verify sees a my_numerical_grad (the notebook), it must call it (counted for the run, then restored): a check
@@ -660,14 +660,14 @@ def _check_ridge_verification(name, verify, ridge_grad, calls) -> Result:
                 what = ("the size of a one-sided difference's error, O(h)" if one_sided / 30.0 <= err <= 30.0 *
                         one_sided else "too large for central differences with a good h")
                 return Result(FAIL, f"{name} rejects a RIGHT gradient with rel. error {err:.2g}: {what}. Against "
-                                    "central differences (2.3) with h = 1e-5 a right gradient agrees to about 1e-9 or "
+                                    "central differences (2.5) with h = 1e-5 a right gradient agrees to about 1e-9 or "
                                     "better: does your my_numerical_grad use (f(x + h e_i) − f(x − h e_i)) / 2h?")
             return Result(FAIL, f"{name} rejects a RIGHT gradient (your check gives rel. error {err:.2g}): is your L "
                                 "exactly ‖XW − Y‖² + λ‖W‖² (both terms, squared, no 1/2), differentiated with respect "
                                 "to W, not X?")
         if calls is not None and calls[0] == 0:
             return Result(FAIL, f"{name} never calls my_numerical_grad: a check must differentiate the loss "
-                                "numerically, Eq. (2.3), with your my_numerical_grad of 2.7, not compare grad_fn with "
+                                "numerically, Eq. (2.5), with your my_numerical_grad of 2.7, not compare grad_fn with "
                                 "another analytic gradient (a derivation checked against itself catches nothing)")
         for kind in ("half", "no λ term", "λ term subtracted"):
             wrong = _ridge_wrong(kind)
@@ -679,10 +679,10 @@ def _check_ridge_verification(name, verify, ridge_grad, calls) -> Result:
                 return Result(FAIL, f"{name} accepts a WRONG gradient ({kind}: rel. error {err:.2g} ≤ 1e-4); "
                                     "compare grad_fn's answer with your numerical gradient of the whole loss")
             if abs(err - truth) > 0.05 * truth:
-                what = (f"returns {err:.2g} for a wrong gradient (half the right one) whose relative error (2.4) is "
-                        "1/3" if kind == "half" else f"returns a number that is not the relative error (2.4) of a "
+                what = (f"returns {err:.2g} for a wrong gradient (half the right one) whose relative error (2.6) is "
+                        "1/3" if kind == "half" else f"returns a number that is not the relative error (2.6) of a "
                         f"wrong gradient ({kind})")
-                return Result(FAIL, f"{name} {what}: return ‖a − n‖ / (‖a‖ + ‖n‖), Eq. (2.4), with a = grad_fn's "
+                return Result(FAIL, f"{name} {what}: return ‖a − n‖ / (‖a‖ + ‖n‖), Eq. (2.6), with a = grad_fn's "
                                     "answer and n your numerical gradient (rel_error computes it), not a norm, sum or "
                                     "largest entry of the difference")
     if ridge_grad is None:
@@ -715,29 +715,29 @@ def _ridge_reference_grad(X, W, Y, lam):
 
 HINTS = {
     "rel_error_prediction": [
-        "Put a = k·g and b = g into Eq. (2.4). Norms scale: ‖k·g‖ = |k|·‖g‖.",
+        "Put a = k·g and b = g into Eq. (2.6). Norms scale: ‖k·g‖ = |k|·‖g‖.",
         "Write ‖a − b‖ = ‖(k − 1) g‖ and ‖a‖ + ‖b‖ = ‖k g‖ + ‖g‖, and pull each scalar out of its norm (‖c g‖ = "
         "|c|·‖g‖). ‖g‖ cancels and leaves a number that depends on k alone; evaluate it at both k.",
     ],
     "jacobian": [
         "The layer is two steps, z = Wᵀx + b and a = tanh(z). Find the Jacobian of each step (section 1) and "
-        "combine them with the chain rule in matrix form, Eq. (2.8).",
+        "combine them with the chain rule in matrix form, Eq. (2.3).",
         "Write the Jacobian of each step on its own: z = Wᵀx + b is linear in x, so its Jacobian is its matrix; a "
         "= tanh(z) acts entry by entry, so only the entries (j, j) of its Jacobian are nonzero, each tanh′(z_j) in "
-        "terms of a_j. Multiply them in the order of Eq. (2.8), left form, and check the shape n_out × n_in.",
+        "terms of a_j. Multiply them in the order of Eq. (2.3), left form, and check the shape n_out × n_in.",
     ],
     "mixing_layer_grads": [
         "For dL/dW, name P = M X and this is section 6 again. For dL/dX, write Z_rj = Σ_s Σ_i M_rs X_si W_ij and "
-        "apply (2.7): which index does the sum run over now that samples are mixed?",
-        "dL/dW: P = MX plays X's role in (2.5). dL/dX: differentiate Z_rj = Σ_s Σ_i M_rs X_si W_ij by one entry "
-        "X_si, multiply by Δ_rj and sum over r and j (2.7). Then read each sum over a shared index as a matrix "
+        "apply (2.2): which index does the sum run over now that samples are mixed?",
+        "dL/dW: P = MX plays X's role in (2.7). dL/dX: differentiate Z_rj = Σ_s Σ_i M_rs X_si W_ij by one entry "
+        "X_si, multiply by Δ_rj and sum over r and j (2.2). Then read each sum over a shared index as a matrix "
         "product, deciding for each factor whether its indices appear in the order of a transpose.",
     ],
     "ridge_grad": [
         "Two terms. For the first, Z = XW and L is a sum of squares of the entries of Z − Y: what is ∂L/∂Z entry by "
         "entry? For the second, differentiate Σ λW_ij² with respect to one W_ij.",
         "Take the two terms separately. First: with Z = XW, write ∂L/∂Z entry by entry (the derivative of a sum of "
-        "squares), then carry it to W with (2.5). Second: differentiate λ Σ W_ij² by one W_ij. Add the two and "
+        "squares), then carry it to W with (2.7). Second: differentiate λ Σ W_ij² by one W_ij. Add the two and "
         "check that both have W's shape.",
     ],
     "ridge_minimiser": [
@@ -747,17 +747,17 @@ HINTS = {
         "even when B < n_in), and solve the system (np.linalg.solve) rather than forming an inverse.",
     ],
     "fixed_grads": [
-        "Check each line's shape first: what shape must ∂L/∂x and ∂L/∂W have in denominator layout (2.2)? Which "
-        "form of the chain rule, (2.8) left or right, gives a gradient?",
-        "Step 1 stands. In step 2, a gradient (denominator layout) is the TRANSPOSED Jacobian times δ, Eq. (2.8) "
+        "Check each line's shape first: what shape must ∂L/∂x and ∂L/∂W have in denominator layout (2.4)? Which "
+        "form of the chain rule, (2.3) left or right, gives a gradient?",
+        "Step 1 stands. In step 2, a gradient (denominator layout) is the TRANSPOSED Jacobian times δ, Eq. (2.3) "
         "right: transpose J_zx and check that the result has n_in entries. In step 3, ∂L/∂W_ij = x_i δ_j must sit "
-        "in position (i, j), W's shape (2.2): which outer product puts x's index first?",
+        "in position (i, j), W's shape (2.4): which outer product puts x's index first?",
     ],
     "column_layer_grads": [
-        "V is not section 3's W: z = V x is z = Wᵀx with W = Vᵀ. Which shapes must ∂L/∂x and ∂L/∂V have (2.2), and "
+        "V is not section 3's W: z = V x is z = Wᵀx with W = Vᵀ. Which shapes must ∂L/∂x and ∂L/∂V have (2.4), and "
         "what shapes do the printed lines give when V is not square?",
         "Redo the derivation in this convention instead of translating the table: J_zx is V, and a gradient is the "
-        "TRANSPOSED Jacobian times δ (2.8, right). For V, ∂z_j/∂V_jk = x_k, so ∂L/∂V_jk = δ_j x_k must sit in "
+        "TRANSPOSED Jacobian times δ (2.3, right). For V, ∂z_j/∂V_jk = x_k, so ∂L/∂V_jk = δ_j x_k must sit in "
         "position (j, k): which outer product puts δ's index first?",
     ],
     "numerical_grad": [
@@ -769,7 +769,7 @@ HINTS = {
     ],
     "ridge_verification": [
         "Write the loss as a function of W alone (X, Y and lam fixed), hand it to my_numerical_grad, and compare "
-        "its answer with grad_fn's using Eq. (2.4).",
+        "its answer with grad_fn's using Eq. (2.6).",
         "Inside verify, define the loss of a weight matrix W_ with both terms of 2.4 (X, Y, lam taken from the "
         "arguments); run my_numerical_grad on it at a copy of W, and return rel_error of grad_fn's answer against "
         "that.",

@@ -265,7 +265,7 @@ def _kink_truth():
 
 
 def check_leaky_kink_prediction(prediction) -> Result:
-    """Exercise 3.1 (predict): the central difference (2.3) of LeakyReLU_0.1 with h = 1e-6 at z = 0 and at z = 3e-7.
+    """Exercise 3.1 (predict): the central difference (2.5) of LeakyReLU_0.1 with h = 1e-6 at z = 0 and at z = 3e-7.
 
     The truth is measured on course_lib's LeakyReLU(0.1); each prediction must be within 1e-4 (the text asks for 4
     decimals; within 2 % but outside, "close: give more digits"). Predicting a

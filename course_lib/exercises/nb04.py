@@ -298,10 +298,10 @@ HINTS = {
     ],
     "tied_weights_grad": [
         "Give the two uses of W two names: W_a = W in the encoder and M = Wᵀ in the decoder. How does a variable that "
-        "feeds several places collect its gradient (Eq. 2.7)?",
+        "feeds several places collect its gradient (Eq. 2.2)?",
         "Name the two uses: W in the encoder, M = Wᵀ in the decoder. Find ∇M with (4.6) and the encoder's ∇W with "
         "(4.7)–(4.9) as if they were different matrices; then bring ∇M to W's shape (M = Wᵀ) and add the two, as "
-        "(2.7) adds paths.",
+        "(2.2) adds paths.",
     ],
     "per_sample_grads": [
         "(4.9) is a sum over samples of outer products, Σ_r x_r δ_rᵀ. Which row of X and which row of Δ_U make "

@@ -269,7 +269,7 @@ def _residual_cases(rng, sizes):
 
 _RESIDUAL_DIAGNOSIS = (
     (lambda X, W, b, G, D: D @ W.T, "it is the path through the layer alone: X also reaches Y directly (the skip "
-                                    "path, Y = X + …), and the chain rule adds the gradients of all paths (Eq. 2.7)"),
+                                    "path, Y = X + …), and the chain rule adds the gradients of all paths (Eq. 2.2)"),
     (lambda X, W, b, G, D: G, "it is the skip path alone: X also feeds Z = XW + b, whose path gives ΔWᵀ (Eq. 5.4)"),
     (lambda X, W, b, G, D: G + D @ W, "W needs its transpose in the path through the layer (Eq. 5.4: the sum runs "
                                       "over W's second index)"),
@@ -616,7 +616,7 @@ def _read_report(name, got):
         number = exact_number(v)
         if number is None or not np.isfinite(number) or number < 0:
             return None, Result(FAIL, f"{name}: the value for {k!r} should be a relative error (a number ≥ 0, "
-                                      f"Eq. 2.4), got {_short(v)}")
+                                      f"Eq. 2.6), got {_short(v)}")
         out[k] = float(number)
     return out, None
 
@@ -639,7 +639,7 @@ def _not_restored(handed, params):
 
 
 def _one_sided_errors(forward, right, params, X, T, h):
-    """{key: Eq. (2.4) relative error} of one-sided differences (L(x + h) − L(x))/h against the right gradients."""
+    """{key: Eq. (2.6) relative error} of one-sided differences (L(x + h) − L(x))/h against the right gradients."""
     p = _copied(params)
     loss = lambda: float(np.mean((forward(p, X) - T) ** 2))  # noqa: E731
     out = {}
@@ -693,10 +693,10 @@ def _why_right_flagged(where, report, bad, fine, swapped, n_entries, step=""):
             return (head + "; every right gradient is off by the same factor B·n_out: your loss is the sum of the "
                     "squares, not their mean over all B·n_out entries (course_lib's MSELoss)")
         return (head + f"; every right gradient is off by the same factor ({_fraction_text(c)} or its inverse): "
-                "check the loss (the mean over all B·n_out entries) and the divisor 2h of Eq. (2.3)")
+                "check the loss (the mean over all B·n_out entries) and the divisor 2h of Eq. (2.5)")
     if step == "one-sided":
         return head + ("; one-sided differences (f(x + h) − f(x))/h are only O(h) accurate: use central ones, "
-                       "Eq. (2.3)")
+                       "Eq. (2.5)")
     if step == "large":
         return head + ("; W3 and b3 (where L is quadratic, so central differences are exact) are fine but the "
                        "others are not: your step h is far too large; central differences err by O(h²): use "
@@ -704,7 +704,7 @@ def _why_right_flagged(where, report, bad, fine, swapped, n_entries, step=""):
     if step == "small":
         return head + ("; every parameter shows an error, W3 and b3 too, but not the O(h) pattern of a forward "
                        "difference: is your step h far below 1e-5? Rounding errors in L(x ± h) grow like "
-                       "ε·|L|/h: use h = 1e-5, Eq. (2.3)")
+                       "ε·|L|/h: use h = 1e-5, Eq. (2.5)")
     if step == "mirror":
         this, other = (("the mirror H = σ(XW1 + b1) ⊙ tanh(XW2 + b2)", "the gated network of Eq. (5.8)") if swapped
                        else ("the gated network of Eq. (5.8)", "its mirror H = σ(XW1 + b1) ⊙ tanh(XW2 + b2)"))
@@ -730,7 +730,7 @@ def _fraction_text(c):
 
 
 def _which_error(reported, a, b):
-    """Name an absolute error reported in place of the relative one of Eq. (2.4)."""
+    """Name an absolute error reported in place of the relative one of Eq. (2.6)."""
     diff = np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64)
     for value, what in ((np.linalg.norm(diff), "the absolute error ‖a − b‖"),
                         (np.max(np.abs(diff)), "the largest absolute difference max |a − b|")):
@@ -741,8 +741,8 @@ def _which_error(reported, a, b):
 
 def check_gated_gradcheck(fn, forward_fn=None, backward_fn=None) -> Result:
     """Exercise 5.6: `fn(forward, backward, params, X, T) -> {key: relative error}`, the learner's own gradient
-    check: central differences (Eq. 2.3) of L = mean((forward(params, X) − T)²) for every entry of every
-    parameter, compared with backward(params, X, T)[key] by Eq. (2.4).
+    check: central differences (Eq. 2.5) of L = mean((forward(params, X) − T)²) for every entry of every
+    parameter, compared with backward(params, X, T)[key] by Eq. (2.6).
 
     The checker hands it a forward pass (the gated network, and its mirror H = σ(XW1 + b1) ⊙ tanh(XW2 + b2), so a
     check that ignores the forward it is given fails) and four backward passes: the right one (every
@@ -798,7 +798,7 @@ def check_gated_gradcheck(fn, forward_fn=None, backward_fn=None) -> Result:
                                         f"must show more than {_BAD:g} there")
                 if abs(report[k] - expected) > 0.05 * expected:
                     which = _which_error(report[k], planted(*_copied((params, X, T)))[k], truth[k])
-                    return Result(FAIL, f"{where}: it reports {k}'s relative error as {report[k]:.3g}, but Eq. (2.4) "
+                    return Result(FAIL, f"{where}: it reports {k}'s relative error as {report[k]:.3g}, but Eq. (2.6) "
                                         f"gives {expected:.3g} for that planted bug (the checker knows the right "
                                         f"gradient){which}")
     verdict_text = ("your gradient check passes the right gradients (< 1e-7) and catches all three planted bugs "
@@ -833,7 +833,7 @@ HINTS = {
     "residual_backward": [
         "X reaches Y along two paths: directly (the skip, Y = X + …) and through Z = XW + b. Which rule of notebook 02 "
         "says what to do with two paths?",
-        "Δ = G ⊙ tanh′(Z) by (5.1); dW and db follow from Δ by (5.2), (5.3). For dX add the two paths (Eq. 2.7): the "
+        "Δ = G ⊙ tanh′(Z) by (5.1); dW and db follow from Δ by (5.2), (5.3). For dX add the two paths (Eq. 2.2): the "
         "skip hands G to X unchanged, the layer gives ΔWᵀ by (5.4).",
     ],
     "shared_weight_grad": [
@@ -849,7 +849,7 @@ HINTS = {
         "W_lᵀ (5.4). The last product, Δ_1 W_1ᵀ, is already ∂L/∂X: no f′ after it.",
     ],
     "rank_prediction": [
-        "∇W = A_prevᵀ Δ = Σ_r a_r δ_rᵀ (Eq. 2.5): a sum of B outer products. What is the rank of one outer product?",
+        "∇W = A_prevᵀ Δ = Σ_r a_r δ_rᵀ (Eq. 2.7): a sum of B outer products. What is the rank of one outer product?",
         "One outer product has rank 1; a sum of B of them has rank at most B; and no matrix of shape "
         "n_in × n_out has rank above min(n_in, n_out). With random data the bound is reached.",
     ],
@@ -863,8 +863,8 @@ HINTS = {
     "gated_gradcheck": [
         "Use only the `forward` you are handed: the loss is mean((forward(params, X) − T)²). Perturb one entry of one "
         "parameter at a time, both ways, and put it back.",
-        "For each key and each entry i: L(θ + h e_i) − L(θ − h e_i) over 2h (Eq. 2.3, h = 1e-5), the entry restored "
-        "exactly afterwards; then compare the array with backward(params, X, T)[key] by Eq. (2.4), "
+        "For each key and each entry i: L(θ + h e_i) − L(θ − h e_i) over 2h (Eq. 2.5, h = 1e-5), the entry restored "
+        "exactly afterwards; then compare the array with backward(params, X, T)[key] by Eq. (2.6), "
         "‖a − b‖ / (‖a‖ + ‖b‖).",
     ],
 }

@@ -365,7 +365,7 @@ def check_decay_prediction(fn) -> object:
 
     Reference: the two distances measured by running course_lib's Adam (L2: the gradient λθ, Eq. 6.2) and the
     AdamW reference. The prediction may be approximate: EACH distance must be within 5 % of its own measured
-    value (rel. error, Eq. 2.4), on four seeded settings and one drawn at call time (η n ≤ |θ0| / 4). A
+    value (rel. error, Eq. 2.6), on four seeded settings and one drawn at call time (η n ≤ |θ0| / 4). A
     prediction that calls `measure_decay` (the measurement itself) fails.
     """
     cases = [(1.0, 1e-3, 0.01, 100), (2.0, 1e-3, 0.1, 100), (0.5, 1e-3, 1.0, 50), (-1.5, 2e-3, 0.05, 200)]

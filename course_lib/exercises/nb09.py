@@ -3,7 +3,7 @@
 Each checker runs the learner's function on seeded random cases and compares it with course_lib:
 `course_lib.graph.Graph` (forward for Eq. 9.1, backward for Eq. 9.2), the validity rule of a topological
 order (every connection points forward; `Graph.topological_order` is one such order), and central finite
-differences (Eq. 2.3) of S3's printed loss from `course_lib.sources`. Inputs are copied before every call.
+differences (Eq. 2.5) of S3's printed loss from `course_lib.sources`. Inputs are copied before every call.
 """
 
 from __future__ import annotations
@@ -183,7 +183,7 @@ def check_topological_order(fn) -> Result:
 def check_s3_mse_grad(fn) -> Result:
     """fn(y, t) -> ∂L/∂y for source S3's loss as printed, L = Σ ((y − t)/2)², element-wise in y's shape.
 
-    Reference: central finite differences, Eq. (2.3), of course_lib.sources.s3_mse summed over the batch.
+    Reference: central finite differences, Eq. (2.5), of course_lib.sources.s3_mse summed over the batch.
     """
     rng = np.random.default_rng(903)
     cases = [(rng.normal(size=shape), rng.normal(size=shape)) for shape in ((5, 1), (3, 2), (1, 4))]
@@ -214,7 +214,7 @@ def check_tied_weights_grad(fn) -> Result:
     """fn(X, W, T) -> ∇W for A₁ = tanh(XW), Ŷ = tanh(A₁W), L = ½Σ(ŷ − t)²; X, T (B, n), W (n, n).
 
     The same W sits on two edges, so ∇W is the SUM of the two edges' Eq. (9.3) gradients,
-    Xᵀ Δ₁ + A₁ᵀ Δ₂. Reference: central finite differences, Eq. (2.3), of the loss with respect to W itself
+    Xᵀ Δ₁ + A₁ᵀ Δ₂. Reference: central finite differences, Eq. (2.5), of the loss with respect to W itself
     (not course_lib, whose Graph gives every edge its own matrix).
     """
     def make(rng, sizes):

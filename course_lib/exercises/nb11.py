@@ -183,7 +183,7 @@ def check_s3_learning_rates(fn) -> Result:
 
     S3 steps θ ← θ − lr·g with g = 2(y − t), while its loss is ((y − t)/2)². Against that loss the step is
     lr·k_a times its gradient, and the consistent pair ½(y − t)² / (y − t) makes the same step with
-    learning rate lr·k_b. The factors k_a, k_b are measured here by finite differences (Eq. 2.3).
+    learning rate lr·k_b. The factors k_a, k_b are measured here by finite differences (Eq. 2.5).
     """
     k_a, k_b = _s3_factors()
 
