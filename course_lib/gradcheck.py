@@ -14,8 +14,8 @@ pattern of the kinked units at θ+h and θ−h, leaves it out of the comparison,
 Tiny gradients: a central difference carries rounding noise of about ε·|L|/h (ε = 2.2e-16) plus the
 truncation error h²·f'''/6 of Eq. (2.5). When a parameter's whole gradient is as small as that noise (a
 deep sigmoid network's first layers), the relative error (Eq. 2.6) is large even for a correct gradient.
-So a parameter that fails the relative test gets a second look: its finite differences are redone at 2h,
-and it passes only if every |analytic − numeric| is within the measured noise, max |D(h) − D(2h)| (which
+So a parameter that fails the relative test gets a second look: its finite differences num(h) are redone at 2h,
+and it passes only if every |analytic − numeric| is within the measured noise, max |num(h) − num(2h)| (which
 holds the truncation error three times over and the rounding noise of both), plus 30·ε·|L|/h. The noise is
 measured from the finite differences alone, never from the analytic gradient, so a wrong gradient cannot
 widen it; the report names every parameter that passed this way.

@@ -1,6 +1,6 @@
 """The multi-layer perceptron: forward pass (notebook 01) and backward pass (notebook 05).
 
-`MLP([n_0, n_1, …, n_L])` is a list of layers [Linear, activation, Linear, activation, …]. The forward
+`MLP([n_0, n_1, …, n_D])` (depth D) is a list of layers [Linear, activation, Linear, activation, …]. The forward
 pass is Eq. (1.2)–(1.4); the backward pass walks the same list in reverse, and each layer applies its
 own backward equation, which together are the delta recursion Eq. (5.5). `Module` is what every model
 shares (MLP here, Graph in notebook 09).
@@ -102,7 +102,7 @@ def _pack(linears):
 class MLP(Module):
     """A fully connected network in the row-batch convention: X is (B, n_0), one sample per row.
 
-    layer_sizes:        [n_0, n_1, …, n_L], at least two sizes, every width >= 1.
+    layer_sizes:        [n_0, n_1, …, n_D] for depth D, at least two sizes, every width >= 1.
     activation:         hidden activation name, or a list with one name per hidden layer.
     output_activation:  activation after the last Linear ("identity" for regression).
     init, seed:         initialiser name (course_lib.init) and the seed of the one Generator that draws
@@ -153,16 +153,16 @@ class MLP(Module):
         return self.layers[1::2]
 
     def forward(self, X):
-        """Ŷ = A_L from A_0 = X: (B, n_0) → (B, n_L). Each layer caches what its backward pass needs."""
+        """Ŷ = A_D from A_0 = X: (B, n_0) → (B, n_D), D = depth. Each layer caches what its backward pass needs."""
         A = self._input(X)  # A_0 = X
         for layer in self.layers:
             A = layer.forward(A)  # Z_l = A_{l−1} W_l + 1 b_lᵀ, Eq. (1.2);  A_l = f_l(Z_l), Eq. (1.3)
-        return self._output(A)  # Ŷ = A_L, Eq. (1.4)
+        return self._output(A)  # Ŷ = A_D, Eq. (1.4)
 
     __call__ = forward
 
     def backward(self, dY, *, input_grad: bool = False):
-        """Backpropagate dY = ∂L/∂Ŷ (B, n_L): fill every Linear's dW and db.
+        """Backpropagate dY = ∂L/∂Ŷ (B, n_D): fill every Linear's dW and db.
 
         Returns ∂L/∂X (B, n_0) with input_grad=True, else None: training does not need it, so by default the
         first layer skips that product, as counted in Eq. (5.7).
