@@ -727,7 +727,7 @@ HINTS = {
         "terms of a_j. Multiply them in the order of Eq. (2.3), left form, and check the shape n_out × n_in.",
     ],
     "mixing_layer_grads": [
-        "For dL/dW, name P = M X and this is section 6 again. For dL/dX, write Z_rj = Σ_s Σ_i M_rs X_si W_ij and "
+        "For dL/dW, name P = M X and this is section 5 again. For dL/dX, write Z_rj = Σ_s Σ_i M_rs X_si W_ij and "
         "apply (2.2): which index does the sum run over now that samples are mixed?",
         "dL/dW: P = MX plays X's role in (2.7). dL/dX: differentiate Z_rj = Σ_s Σ_i M_rs X_si W_ij by one entry "
         "X_si, multiply by Δ_rj and sum over r and j (2.2). Then read each sum over a shared index as a matrix "
