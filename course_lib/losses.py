@@ -85,7 +85,8 @@ class BCEWithLogitsLoss(_Loss):
     With p = σ(z):  ℓ(z, t) = −[t log p + (1 − t) log(1 − p)] = max(z, 0) − t·z + log(1 + e^(−|z|))
     reduction="mean": L = mean of ℓ over all B·n_out entries;  ∂L/∂Z = (σ(Z) − T)/(B·n_out)
     reduction="sum":  L = Σ ℓ;                                 ∂L/∂Z = σ(Z) − T
-    The stable form never exponentiates a positive number, so large |z| gives no overflow and no NaN.
+    The stable form never exponentiates a positive number, and each term is at most |z| + log 2, so any finite
+    logits give a finite loss (the mean too, where the sum of the terms would pass float64's largest number).
     Targets must lie in [0, 1] (probabilities; usually exactly 0 or 1).
     """
 
@@ -101,14 +102,25 @@ class BCEWithLogitsLoss(_Loss):
         """L(Z, T) from logits Z, Eq. (3.9), as a Python float."""
         Z, T = self._check(Z, T)
         ell = np.maximum(Z, 0.0) - T * Z + np.log1p(np.exp(-np.abs(Z)))  # Eq. (3.9), element-wise
-        total = float(ell.sum())
-        return total / Z.size if self.reduction == "mean" else total
+        return _reduce(ell, Z.size, self.reduction)
 
     def grad(self, Z, T) -> np.ndarray:
         """∂L/∂Z = (σ(Z) − T)·s with s = 1/(B·n_out) for "mean", 1 for "sum", Eq. (3.10)."""
         Z, T = self._check(Z, T)
         s = 1.0 / Z.size if self.reduction == "mean" else 1.0
         return s * (Sigmoid.fn(Z) - T)  # Eq. (3.10)
+
+
+def _reduce(ell, n, reduction) -> float:
+    """Σ ell ("sum") or Σ ell / n ("mean") as a Python float, ell an array of per-entry terms. If the sum passes
+    float64's largest number while every term is finite, the mean is taken as Σ (ell / n): no intermediate overflow."""
+    with np.errstate(over="ignore"):  # a sum beyond float64 is inf, the nearest float: no warning
+        total = float(ell.sum())
+    if reduction == "sum":
+        return total
+    if not np.isfinite(total) and np.all(np.isfinite(ell)):
+        return float((ell / n).sum())
+    return total / n
 
 
 LOSSES = {"mse": MSELoss, "bce_with_logits": BCEWithLogitsLoss}
@@ -146,14 +158,25 @@ def _check_logits(Z, what) -> np.ndarray:
     return Z
 
 
+def _shifted(Z):
+    """S = Z − m with m the row maxima (B, 1): every entry of S is <= 0. Where a row spans more than float64's
+    range (z_max − z_ik > 1.8e308, e.g. [1e308, −1e308]) the entry rounds to −inf, the float nearest to it; no
+    warning is raised for that rounding."""
+    m = Z.max(axis=1, keepdims=True)
+    with np.errstate(over="ignore"):
+        return Z - m, m
+
+
 def log_softmax(Z) -> np.ndarray:
     """log p for every row of the logits Z (B, C), computed stably, Eq. (12.5).
 
     log p_ik = z_ik − m_i − log Σ_j exp(z_ij − m_i) with m_i = max_j z_ij: every exponent is <= 0, so no
-    exp overflows, and the largest term of the sum is exactly 1, so the log never sees 0.
+    exp overflows, and the largest term of the sum is exactly 1, so the log never sees 0. Any finite logits
+    work; an entry whose log p is below −1.8e308 (only in a row spanning more than float64's range) is −inf,
+    the nearest float.
     """
     Z = _check_logits(Z, "log_softmax input")
-    S = Z - Z.max(axis=1, keepdims=True)
+    S, _ = _shifted(Z)
     return S - np.log(np.exp(S).sum(axis=1, keepdims=True))
 
 
@@ -164,7 +187,7 @@ def softmax(Z) -> np.ndarray:
     Each row of the result is a probability vector (entries in [0, 1], summing to 1).
     """
     Z = _check_logits(Z, "softmax input")
-    E = np.exp(Z - Z.max(axis=1, keepdims=True))
+    E = np.exp(_shifted(Z)[0])
     return E / E.sum(axis=1, keepdims=True)
 
 
@@ -181,7 +204,11 @@ class CrossEntropyLoss(_Loss):
     reduction="mean" (default): L = (1/B) Σ_i ℓ_i, the mean over the B SAMPLES (not over B·C entries);
     reduction="sum": L = Σ_i ℓ_i; with ℓ_i = −Σ_k t_ik log p_ik = −log p_{i,y_i} for a class index y_i.
     Gradient, Eq. (12.7): ∂L/∂Z = (P − T)/B for "mean", P − T for "sum" (T one-hot or the probabilities).
-    The loss uses the stable log-softmax of Eq. (12.5): logits of any size give no overflow and no NaN.
+    The loss uses the stable log-softmax of Eq. (12.5): any finite logits give no NaN and no overflow warning.
+    A class with target weight 0 contributes 0, also where its log p rounds to −inf (a row spanning more than
+    float64's range, e.g. [1e308, −1e308]); where a class with weight t > 0 is that far below the row's maximum,
+    its term t·(m − z) + t·log Σ exp is computed without forming m − z. So the loss is finite whenever the exact
+    loss is below float64's largest number (about 1.8e308), and inf only beyond it.
     """
 
     def _targets(self, Z, target) -> np.ndarray:
@@ -230,8 +257,15 @@ class CrossEntropyLoss(_Loss):
         """L from logits Z (B, C), Eq. (12.4) computed with the log-softmax of Eq. (12.5), as a Python float."""
         Z = _check_logits(Z, f"{self!r} logits")
         T = self._targets(Z, target)
-        total = float(-(T * log_softmax(Z)).sum())
-        return total / Z.shape[0] if self.reduction == "mean" else total
+        S, m = _shifted(Z)
+        lse = np.log(np.exp(S).sum(axis=1, keepdims=True))
+        terms = np.zeros_like(T)
+        np.multiply(T, S - lse, out=terms, where=T > 0)  # t·log p, Eq. (12.5); 0 where t = 0 (0·log p = 0)
+        far = (T > 0) & np.isinf(S)  # z − m below −1.8e308: t·z − t·m is finite where z − m is not
+        if far.any():
+            with np.errstate(over="ignore"):  # −inf only where the exact term is beyond float64 too
+                terms[far] = ((T * Z - T * m) - T * lse)[far]
+        return _reduce(-terms, Z.shape[0], self.reduction)  # Σ_i ℓ_i = Σ_ik −t_ik log p_ik, every term >= 0
 
     def grad(self, Z, target) -> np.ndarray:
         """∂L/∂Z = (P − T)/B ("mean") or P − T ("sum"), Eq. (12.7); shape (B, C) like Z."""

@@ -108,6 +108,24 @@ def test_sigmoid_is_stable_for_large_inputs():
     np.testing.assert_allclose(Sigmoid.fn(z) + Sigmoid.fn(-z), 1.0, rtol=0, atol=1e-15)
 
 
+def test_bce_with_logits_is_finite_for_any_finite_logits():
+    """Each term is at most |z| + log 2, so the mean is finite for any finite logits, also where the sum of the
+    terms passes float64's largest number (two logits of 1e308 with target 0: sum 2e308, mean 1e308)."""
+    Z = np.array([[1e308], [1e308], [-1.7e308], [0.0]])
+    T = np.array([[0.0], [0.0], [1.0], [0.5]])  # ℓ = 1e308, 1e308, 1.7e308, log 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        mean = BCEWithLogitsLoss()(Z, T)
+        G = BCEWithLogitsLoss().grad(Z, T)
+    assert mean == pytest.approx(1e308 / 4 * 2 + 1.7e308 / 4 + np.log(2) / 4, rel=1e-15)
+    np.testing.assert_array_equal(G, (np.array([[1.0], [1.0], [0.0], [0.5]]) - T) / 4)
+    with np.errstate(over="ignore"):
+        assert BCEWithLogitsLoss(reduction="sum")(Z, T) == np.inf  # the exact sum, 3.7e308, is beyond float64
+    Zs, Ts = np.array([[3.0, -2.0], [0.5, 40.0]]), np.array([[1.0, 0.0], [0.3, 1.0]])
+    terms = np.maximum(Zs, 0) - Ts * Zs + np.log1p(np.exp(-np.abs(Zs)))  # ordinary logits: the plain mean, exactly
+    assert BCEWithLogitsLoss()(Zs, Ts) == float(terms.sum()) / 4
+
+
 def test_loss_names():
     assert isinstance(get_loss("mse"), MSELoss)
     assert isinstance(get_loss("bce_with_logits"), BCEWithLogitsLoss)

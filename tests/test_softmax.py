@@ -123,6 +123,70 @@ def test_large_logits_give_no_overflow_and_no_nan():
     assert not np.all(np.isfinite(naive))
 
 
+BIG = np.finfo(np.float64).max  # about 1.8e308
+
+
+@pytest.mark.parametrize(
+    "target, loss_value",
+    [
+        (np.array([0]), 0.0),  # the target class is the maximum: p = 1 exactly
+        (np.array([[0]]), 0.0),  # the (B, 1) column that fit passes
+        (np.array([[1.0, 0.0]]), 0.0),  # one-hot probabilities: the far class has weight 0, so 0·log p = 0
+        (np.array([[0.9, 0.1]]), 2e307),  # exact: 0.1·(1e308 − (−1e308)) = 2e307, finite
+        (np.array([[0.5, 0.5]]), 1e308),
+        (np.array([1]), np.inf),  # exact loss 2e308 > float64's largest: inf is the nearest float
+    ],
+)
+def test_cross_entropy_is_right_for_a_row_spanning_more_than_float64(target, loss_value):
+    """A row [1e308, −1e308]: z_max − z = 2e308 is beyond float64, so log p of the far class rounds to −inf. The
+    loss used to be NaN there (0·(−inf)); now it is the exact value wherever that is a float, and no warning."""
+    Z = np.array([[1e308, -1e308]])
+    with np.errstate(all="raise"):
+        for reduction in ("mean", "sum"):
+            loss = CrossEntropyLoss(reduction=reduction)
+            value = loss(Z, target)
+            assert value == pytest.approx(loss_value, rel=1e-15), (reduction, value)
+            T = np.array([[1.0, 0.0], [0.0, 1.0]])[target.ravel()] if target.dtype.kind == "i" else target
+            np.testing.assert_array_equal(loss.grad(Z, target), np.array([[1.0, 0.0]]) - T)  # P − T, Eq. (12.7)
+        assert np.array_equal(softmax(Z), [[1.0, 0.0]])
+        assert np.array_equal(log_softmax(Z), [[0.0, -np.inf]])
+
+
+def test_cross_entropy_mean_is_finite_where_the_sum_of_rows_overflows():
+    Z = np.array([[-1e308, 1e308], [1e308, -1e308], [0.0, 0.0]])
+    T = np.array([[0.5, 0.5], [0.5, 0.5], [0.5, 0.5]])  # ℓ = 1e308, 1e308, log 2
+    with np.errstate(all="raise"):
+        assert CrossEntropyLoss()(Z, T) == pytest.approx(2 * (1e308 / 3) + np.log(2) / 3, rel=1e-15)
+        assert CrossEntropyLoss(reduction="sum")(Z, T) == np.inf  # the exact sum, 2e308, is beyond float64
+
+
+def test_cross_entropy_ordinary_values_are_unchanged_by_the_far_branch():
+    """Within float64's range, the loss equals the direct −Σ t·log_softmax(Z) bit for bit."""
+    rng = np.random.default_rng(7)
+    Z = rng.normal(scale=30.0, size=(9, 5))
+    y = rng.integers(0, 5, size=9)
+    T = rng.dirichlet(np.ones(5), size=9)
+    for target, Tm in ((y, np.eye(5)[y]), (T, T)):
+        assert CrossEntropyLoss(reduction="sum")(Z, target) == float(-(Tm * log_softmax(Z)).sum())
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_cross_entropy_extreme_logits_against_autograd(reduction):
+    """Logits up to ±1e300 (rows within float64's range): the loss and gradient agree with autograd's."""
+    Z = np.array([[1e300, -1e300, 0.0], [-5e299, 2e299, 1e299], [3.0, -2.0, 0.5]])
+    T = np.array([[0.2, 0.3, 0.5], [0.0, 1.0, 0.0], [0.4, 0.4, 0.2]])
+
+    def ag_loss(Z_):
+        S = Z_ - anp.max(Z_, axis=1, keepdims=True)
+        logp = S - anp.log(anp.sum(anp.exp(S), axis=1, keepdims=True))
+        total = -anp.sum(T * logp)
+        return total / 3 if reduction == "mean" else total
+
+    loss = CrossEntropyLoss(reduction=reduction)
+    assert loss(Z, T) == pytest.approx(float(ag_loss(Z)), rel=1e-14)
+    np.testing.assert_allclose(loss.grad(Z, T), autograd.grad(ag_loss)(Z), rtol=1e-14, atol=1e-16)
+
+
 @pytest.mark.parametrize(
     "Z, target, match",
     [
