@@ -3,7 +3,13 @@
 An optimizer takes a model — anything with `parameters()` returning (value, gradient) array pairs — and
 `step()` updates every value in place from the gradient held next to it. Its state (velocities, moments)
 is kept per parameter; `state_dict()` / `load_state_dict()` save and restore it as plain numbers and
-arrays (PyTorch's names).
+arrays, in one flat dict.
+
+What matches PyTorch, exactly: the update (see SGD and Adam), and the hyperparameters' names (lr, momentum,
+weight_decay, betas, eps: the keys of a torch param_group). What does not: the state's names and layout. Here
+`velocities`, `m`, `v` are lists in the order of model.parameters() and `steps` is one counter; torch.optim nests
+{"state": {index: {"momentum_buffer"} or {"step", "exp_avg", "exp_avg_sq"}}, "param_groups": [...]} with a step
+per parameter. So neither state_dict loads into the other without translating it.
 """
 
 from __future__ import annotations
@@ -128,7 +134,10 @@ class SGD(Optimizer):
     """Stochastic gradient descent, Eq. (6.1); weight decay Eq. (6.2); momentum Eq. (6.3).
 
     g ← ∇θ + λθ (weight decay λ);  v ← μv + g (momentum μ, v starts at 0);  θ ← θ − η·v
-    With μ = 0 this is θ ← θ − η·g. Same update as PyTorch's torch.optim.SGD (dampening 0).
+    With μ = 0 this is θ ← θ − η·g. The same update as torch.optim.SGD with its defaults dampening=0 and
+    nesterov=False; weight_decay is, as there, λθ added to the gradient (L2), biases included. Write PyTorch's
+    with keywords, torch.optim.SGD(model.parameters(), lr=η, momentum=μ, weight_decay=λ): its 4th positional
+    parameter is dampening, not weight_decay. No dampening or Nesterov option here (notebook 06 derives Nesterov).
     """
 
     HYPER = ("lr", "momentum", "weight_decay")
@@ -158,9 +167,13 @@ class SGD(Optimizer):
 
 
 class Adam(Optimizer):
-    """Adam, Eq. (6.4)–(6.7), as in Kingma & Ba (2015) and torch.optim.Adam.
+    """Adam, Eq. (6.4)–(6.7), as in Kingma & Ba (2015).
 
     m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  m̂ = m/(1−β₁ᵗ);  v̂ = v/(1−β₂ᵗ);  θ ← θ − η·m̂/(√v̂ + ε)
+    The same update as torch.optim.Adam(model.parameters(), lr=η, betas=(β₁, β₂), eps=ε) with its defaults
+    weight_decay=0, amsgrad=False. This Adam has NO weight decay: g is the loss gradient alone. torch's
+    Adam(weight_decay=λ) adds λθ to g before the moments (L2 inside Adam), torch.optim.AdamW subtracts η·λ·θ
+    from θ directly (decoupled); notebook 06 compares the two.
     """
 
     HYPER = ("lr", "betas", "eps")

@@ -167,3 +167,14 @@ def test_minibatch_gradient_is_the_mean_of_per_sample_gradients():
         per_sample.append([g.copy() for _, g in model.parameters()])
     for k, g in enumerate(batch):
         np.testing.assert_allclose(g, np.mean([p[k] for p in per_sample], axis=0), rtol=1e-12, atol=1e-15)
+
+
+def test_adam_has_no_weight_decay_and_its_state_names_are_the_courses():
+    """What the docstrings say matches PyTorch, and what does not: Adam takes no weight_decay (torch's default 0 is
+    the only setting it reproduces); the hyperparameter keys are torch's param_group keys, the state keys are not."""
+    with pytest.raises(TypeError):
+        Adam(TwoNumbers([1.0]), lr=0.1, weight_decay=0.01)
+    assert "NO weight decay" in Adam.__doc__ and "dampening" in SGD.__doc__
+    sgd, adam = SGD(TwoNumbers([1.0]), lr=0.1, momentum=0.9, weight_decay=0.01), Adam(TwoNumbers([1.0]), lr=0.1)
+    assert set(sgd.state_dict()) == {"lr", "momentum", "weight_decay", "steps", "velocities"}
+    assert set(adam.state_dict()) == {"lr", "betas", "eps", "steps", "m", "v"}
