@@ -14,6 +14,8 @@ row-batch convention: X is (n, 1), Y is (n, 1), one sample per row.
 - `TARGETS`: named targets ("sin", "sinc", "step", "abs", "sin_s0"), each a callable with its x range.
 - `make_dataset(target, n, noise, seed)`, `train_val_split(X, Y, val_fraction, seed)`,
   `minibatches(X, Y, batch_size, rng)`.
+- `make_spiral(n_per_class, n_classes, noise, turns, seed, radii)`: notebook 12's classification task, X (n, 2)
+  and integer labels y (n,); radii="random" makes two seeds two independent samples (a genuine held-out set).
 """
 
 from __future__ import annotations
@@ -200,22 +202,32 @@ def _batches(X, Y, batch_size):
         yield X[start : start + batch_size], Y[start : start + batch_size]
 
 
-def make_spiral(n_per_class: int = 100, n_classes: int = 3, noise: float = 0.2, turns: float = 0.75, seed=0):
+def make_spiral(n_per_class: int = 100, n_classes: int = 3, noise: float = 0.2, turns: float = 0.75, seed=0,
+                radii: str = "even"):
     """A 2-D spiral classification task for notebook 12: X (n, 2) floats and y (n,) integer class indices.
 
-    Class k's points lie on the arm r·(sin θ, cos θ) with r = i/(n_per_class − 1) running from 0 to 1 and
-    θ = 2π·(k/n_classes + turns·r) + N(0, noise²) (noise in radians). Rows are ordered class by class
-    (n = n_per_class·n_classes); `fit` shuffles them.
+    Class k's points lie on the arm r·(sin θ, cos θ) with θ = 2π·(k/n_classes + turns·r) + N(0, noise²) (noise in
+    radians) and r in [0, 1]:
+    - radii="even" (the default): r = i/(n_per_class − 1), the same n_per_class evenly spaced radii on every arm
+      and for every seed; only the angle noise is random. Two seeds then give the same radii, so a second
+      draw is *not* an independent sample: each of its points has a training point at its own radius.
+    - radii="random": r ~ U(0, 1), drawn afresh for every point (then sorted within each arm), so two seeds give
+      two independent samples of one distribution: use this for a held-out set.
+    Per arm the draws are, in this order, the radii (if "random") and the angle noise, all from one Generator.
+    Rows are ordered class by class (n = n_per_class·n_classes), each arm from the centre out; `fit` shuffles them.
     """
     n_per_class = check_positive_int(n_per_class, "n_per_class")
     n_classes = check_positive_int(n_classes, "n_classes")
     if n_per_class < 2 or n_classes < 2:
         raise ValueError(f"make_spiral needs n_per_class >= 2 and n_classes >= 2, got {n_per_class} and {n_classes}")
     noise = _check_noise(noise)
+    if radii not in ("even", "random"):
+        raise ValueError(f"radii must be 'even' (evenly spaced, the same for every seed) or 'random' (drawn from "
+                         f"U(0, 1)), got {radii!r}")
     rng = as_generator(seed)
-    r = np.linspace(0.0, 1.0, n_per_class)
     X, y = [], []
     for k in range(n_classes):
+        r = np.sort(rng.uniform(0.0, 1.0, n_per_class)) if radii == "random" else np.linspace(0.0, 1.0, n_per_class)
         theta = 2.0 * np.pi * (k / n_classes + turns * r) + noise * rng.standard_normal(n_per_class)
         X.append(np.column_stack([r * np.sin(theta), r * np.cos(theta)]))
         y.append(np.full(n_per_class, k, dtype=np.int64))

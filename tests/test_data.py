@@ -181,3 +181,21 @@ def test_minibatches_needs_rng_to_shuffle_and_matching_rows():
         minibatches(np.ones((4, 1)), np.ones((4, 1)), 2)
     with pytest.raises(ValueError, match="same number of rows"):
         minibatches(np.ones((4, 1)), np.ones((3, 1)), 2, 0)
+
+
+def test_make_spiral_random_radii_give_an_independent_held_out_set():
+    """radii="even" (the default) puts every seed's points at the same radii; radii="random" draws them afresh."""
+    from course_lib.data import make_spiral
+
+    a, _ = make_spiral(50, 3, noise=0.2, turns=1.0, seed=0)
+    b, _ = make_spiral(50, 3, noise=0.2, turns=1.0, seed=1)
+    np.testing.assert_allclose(np.linalg.norm(a, axis=1), np.linalg.norm(b, axis=1), atol=1e-12)
+    c, yc = make_spiral(50, 3, noise=0.2, turns=1.0, seed=0, radii="random")
+    d, _ = make_spiral(50, 3, noise=0.2, turns=1.0, seed=1, radii="random")
+    rc, rd = np.linalg.norm(c, axis=1), np.linalg.norm(d, axis=1)
+    assert np.abs(rc - rd).max() > 0.05 and len(np.intersect1d(rc.round(9), rd.round(9))) == 0
+    assert c.shape == (150, 2) and np.bincount(yc).tolist() == [50, 50, 50] and rc.max() <= 1.0
+    assert all(np.all(np.diff(rc[k * 50:(k + 1) * 50]) >= 0) for k in range(3))  # each arm from the centre out
+    np.testing.assert_array_equal(c, make_spiral(50, 3, noise=0.2, turns=1.0, seed=0, radii="random")[0])
+    with pytest.raises(ValueError, match="radii must be 'even'"):
+        make_spiral(50, 3, radii="uniform")
