@@ -44,6 +44,55 @@ def use_style():
             "legend.frameon": False,
         }
     )
+    _describe_figures_in_ipython()
+
+
+def describe_figure(fig) -> str:
+    """A figure's alt text, read from the figure itself: per panel its title, axis labels, scales and legend.
+
+    `use_style()` makes this the plain-text form of every matplotlib figure a notebook shows, so the text
+    output under a plot says what it draws (and the course website uses it as the image's alt text)."""
+    title = fig._suptitle.get_text() if getattr(fig, "_suptitle", None) is not None else ""
+    panels = []
+    for ax in fig.axes:
+        if not ax.get_visible():
+            continue
+        name = ax.get_title() or ax.get_title("left") or ax.get_title("right")
+        what = []
+        if ax.get_xlabel():
+            what.append(f"x: {ax.get_xlabel()}" + (" (log)" if ax.get_xscale() == "log" else ""))
+        if ax.get_ylabel():
+            what.append(f"y: {ax.get_ylabel()}" + (" (log)" if ax.get_yscale() == "log" else ""))
+        elif ax.get_yscale() == "log":
+            what.append("log y")
+        legend = ax.get_legend()
+        labels = [t.get_text() for t in legend.get_texts()] if legend is not None else []
+        if labels:
+            what.append("curves: " + ", ".join(labels))
+        elif ax.images:
+            what.append("an image")
+        if not (name or what):
+            continue  # e.g. a colour bar or an empty helper axis
+        panels.append((f"“{name}”" if name else "a panel") + (" — " + "; ".join(what) if what else ""))
+    head = f"“{title}”: " if title else ""
+    count = f"{len(panels)} panels" if len(panels) != 1 else "1 panel"
+    return f"[figure] {head}{count}: " + " | ".join(panels) if panels else f"[figure] {head}".rstrip(": ")
+
+
+def _describe_figures_in_ipython():
+    try:
+        from IPython import get_ipython
+        from matplotlib.figure import Figure
+    except ImportError:  # outside Jupyter there is nothing to register
+        return
+    shell = get_ipython()
+    if shell is not None:
+        try:  # the inline backend's one-time set-up clears every figure formatter: let it run first
+            import matplotlib_inline.backend_inline  # noqa: F401
+        except ImportError:
+            pass
+        shell.display_formatter.formatters["text/plain"].for_type(Figure, lambda fig, p, cycle: p.text(
+            describe_figure(fig)))
 
 
 # ---- plots of fits and of training (notebooks 06 and 07) -------------------------------------------------

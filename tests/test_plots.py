@@ -157,3 +157,22 @@ def test_history_plots_refuse_a_non_history(plot):
     fig, ax = plt.subplots()
     with pytest.raises(ValueError, match=f"{plot.__name__} needs a course_lib.train.History .*got NoneType"):
         plot(ax, None)
+
+
+def test_a_figure_describes_itself_from_its_titles_labels_and_legends():
+    from course_lib.plots import describe_figure
+
+    fig, (a, b, c) = plt.subplots(1, 3)
+    a.plot([1, 2], label="train")
+    a.plot([2, 1], label="validation")
+    a.legend()
+    a.set_title("loss")
+    a.set_yscale("log")
+    a.set_xlabel("step")
+    b.imshow([[1, 2], [3, 4]])
+    b.set_title("Jacobian")
+    c.set_axis_off()  # an empty helper axis says nothing
+    fig.suptitle("Training")
+    assert describe_figure(fig) == ("[figure] “Training”: 2 panels: “loss” — x: step; log y; curves: train, "
+                                    "validation | “Jacobian” — an image")
+    plt.close(fig)
