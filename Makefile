@@ -11,7 +11,7 @@ export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 
-.PHONY: lab test lint unit nbval learner-notebooks browser execute student figures bench claims robustness nbgrader-check dashboard mutate clean
+.PHONY: lab test lint unit nbval learner-notebooks browser execute student figures bench claims book book-check robustness nbgrader-check dashboard mutate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,7 +45,7 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check course_lib tests notebooks benchmarks tools
 
 unit: $(VENV)/.installed-test
-	$(BIN)/python -m pytest -p no:cacheprovider tests -m "not browser"
+	$(BIN)/python -m pytest -p no:cacheprovider tests -m "not browser and not book"
 
 nbval: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -p no:cacheprovider --nbval $(SANITIZE) notebooks
@@ -58,7 +58,7 @@ learner-notebooks:
 	$(LEARNER_VENV)/bin/python tools/execute.py --check
 
 browser: $(VENV)/.installed-test
-	$(BIN)/python -m pytest -p no:cacheprovider tests -m browser -rs
+	$(BIN)/python -m pytest -p no:cacheprovider tests -m "browser and not book" -rs
 
 ## author targets
 execute: $(VENV)/.installed-test
@@ -81,6 +81,24 @@ nbgrader-check:
 	$(MAKE) --no-print-directory VENV=$(NBGRADER_VENV) $(NBGRADER_VENV)/.installed-test
 	$(NBGRADER_VENV)/bin/python -m pip install --quiet 'nbgrader>=0.9'
 	$(NBGRADER_VENV)/bin/python -m pytest -p no:cacheprovider -rs tests/test_nbgrader.py
+
+## make book: the course as a website, built offline into build/book/html (Jupyter Book 1.x in a venv of its own,
+## from the committed executed notebooks; MathJax from npm); any build warning fails it
+BOOK_VENV := .venv-book
+$(BOOK_VENV)/.installed-book: book/requirements.txt
+	$(PYTHON) -m venv $(BOOK_VENV)
+	$(BOOK_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(BOOK_VENV)/bin/python -m pip install --quiet -r book/requirements.txt
+	touch $@
+
+book: $(BOOK_VENV)/.installed-book
+	$(BOOK_VENV)/bin/python tools/build_book.py
+
+## make book-check: make book, then every page in headless Chromium (formulas, images and alt text, links, launch
+## links) and Binder's build dry-run by repo2docker
+book-check: book $(VENV)/.installed-test
+	$(BOOK_VENV)/bin/python tools/check_binder.py
+	REQUIRE_BOOK=1 $(BIN)/python -m pytest -p no:cacheprovider -rs tests/test_book.py
 
 ## make claims: every outcome a notebook states as general, re-measured on the committed seeds and on two
 ## disjoint seed sets; one table, exit 1 if any claim fails on any set

@@ -7,6 +7,8 @@ figures/s0_losses.png       S0's printed last-sample loss against the distributi
 figures/s2_sinc_fit.png     S2's network as published on its noisy sinc task: the fit, and the training and
                             validation loss curves against the noise floor.
 figures/s2_grad_norms.png   The gradient norms of S2's weight matrices over training and across depth.
+figures/lab.png             The live lab's picture (notebook 08) after training its default network: what the
+                            course website shows in place of the widgets, which need a live kernel.
 
 Takes well under two minutes on one core. Run: .venv/bin/python tools/make_figures.py
 """
@@ -15,6 +17,7 @@ import os
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # small networks: one BLAS thread is fastest
 
+import sys  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -156,10 +159,24 @@ README_NUMBERS = {
 }
 
 
+def lab_figure(steps=3000):
+    """The lab's own renderer (course_lib.lab.frame) on a Session trained with the default settings."""
+    from course_lib.lab.frame import Frame
+    from course_lib.lab.session import Session
+
+    session = Session()
+    session.train(steps)
+    (OUT / "lab.png").write_bytes(Frame().render(session.snapshot()))
+    return session
+
+
 def main():
     start = time.perf_counter()
     use_style()
     OUT.mkdir(exist_ok=True)
+    if sys.argv[1:] == ["lab"]:  # only the lab's picture (quick)
+        lab_figure()
+        return
     h0, h1, r2_s0, r2_tanh = s0_figures()
     print(f"S0 figures: 1-3-1 MSE {h0.train_loss[-1]:.2f}, R² {r2_s0:.2f} ({S0_EPOCHS} of S0's 10 epochs), "
           f"last-sample {h0.last_batch_loss[-1]:.3g}; tanh MSE {h1.train_loss[-1]:.4f}, R² {r2_tanh:.4f} "
@@ -167,6 +184,8 @@ def main():
     h, floor_train = s2_figures()
     print(f"S2 figures: train {h.train_loss[-1]:.4f}, val {h.val_loss[-1]:.4f}, noise floor σ² = 0.01 "
           f"(on the training set {floor_train:.4f}) ({time.perf_counter() - start:.0f} s)")
+    lab_figure()
+    print(f"lab figure ({time.perf_counter() - start:.0f} s)")
     measured = {"tanh R²": f"{r2_tanh:.4f}", "S2 train MSE": f"{h.train_loss[-1]:.4f}"}
     for name, quoted in README_NUMBERS.items():
         assert measured[name] == quoted, f"README quotes {name} = {quoted}, the figure now gives {measured[name]}"
