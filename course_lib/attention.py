@@ -1,8 +1,8 @@
 """One head of scaled dot-product self-attention on one sequence: `SelfAttention`. Derived in notebook 14.
 
 X is one sequence of T tokens, one token per row: (T, d_in). Forward, Eq. (14.1)–(14.4):
-Q = X W_q, K = X W_k, V = X W_v (each T×d_k), S = Q Kᵀ/√d_k (T×T), A = softmax(S) row by row (Eq. 12.1),
-Y = A V (T×d_k). With causal=True, S_ij = −∞ for j > i before the softmax, Eq. (14.10): token i sees only
+Q = X W_q, K = X W_k, V = X W_v (each T×d_k), S = Q Kᵀ/√d_k (T×T), P = softmax(S) row by row (Eq. 12.1),
+Y = P V (T×d_k). With causal=True, S_ij = −∞ for j > i before the softmax, Eq. (14.10): token i sees only
 tokens 0…i. Backward, Eq. (14.5)–(14.9): the softmax is differentiated row by row with notebook 12's
 Jacobian (Eq. 12.3), without building any T×T×T array.
 
@@ -23,7 +23,7 @@ class SelfAttention:
 
     Parameters W_q, W_k, W_v, each (d_in, d_k), drawn from N(0, 1/d_in) with `seed` (an int or a Generator).
     After `backward(dY)`, dW_q, dW_k, dW_v hold ∂L/∂W (Eq. 14.8; overwritten, not accumulated, and the same
-    array objects for the layer's whole life) and the return value is ∂L/∂X (Eq. 14.9). `A` holds the
+    array objects for the layer's whole life) and the return value is ∂L/∂X (Eq. 14.9). `P` holds the
     attention weights of the last forward pass (T×T, each row sums to 1; zero above the diagonal if causal).
     """
 
@@ -37,7 +37,7 @@ class SelfAttention:
         scale = 1.0 / np.sqrt(self.d_in)
         self.W_q, self.W_k, self.W_v = (scale * rng.standard_normal((self.d_in, self.d_k)) for _ in range(3))
         self.dW_q, self.dW_k, self.dW_v = (np.zeros((self.d_in, self.d_k)) for _ in range(3))
-        self.A = None
+        self.P = None
         self._cache = None
 
     def __repr__(self) -> str:
@@ -49,17 +49,17 @@ class SelfAttention:
         return [(self.W_q, self.dW_q), (self.W_k, self.dW_k), (self.W_v, self.dW_v)]
 
     def forward(self, X) -> np.ndarray:
-        """Y = A V for one sequence X (T, d_in) → (T, d_k); caches X, Q, K, V and A for backward."""
+        """Y = P V for one sequence X (T, d_in) → (T, d_k); caches X, Q, K, V and P for backward."""
         X = self._check_input(X).copy()  # backward reads X: a copy, so editing the caller's array changes nothing
         Q, K, V = X @ self.W_q, X @ self.W_k, X @ self.W_v  # Eq. (14.1): (T×d_in)(d_in×d_k) → T×d_k
         S = (Q @ K.T) / np.sqrt(self.d_k)  # Eq. (14.2): (T×d_k)(d_k×T) → T×T
         if self.causal:
             S[np.triu_indices(len(S), k=1)] = -np.inf  # Eq. (14.10): token i does not see tokens j > i
         E = np.exp(S - S.max(axis=1, keepdims=True))  # the diagonal is never masked, so each max is finite
-        A = E / E.sum(axis=1, keepdims=True)  # Eq. (14.3): softmax row by row, Eq. (12.1)
-        self.A = A
-        self._cache = (X, Q, K, V, A)
-        return A @ V  # Eq. (14.4): (T×T)(T×d_k) → T×d_k
+        P = E / E.sum(axis=1, keepdims=True)  # Eq. (14.3): softmax row by row, Eq. (12.1)
+        self.P = P
+        self._cache = (X, Q, K, V, P)
+        return P @ V  # Eq. (14.4): (T×T)(T×d_k) → T×d_k
 
     __call__ = forward
 
@@ -67,14 +67,14 @@ class SelfAttention:
         """Given dY = ∂L/∂Y (T, d_k), fill dW_q, dW_k, dW_v and return ∂L/∂X (T, d_in)."""
         if self._cache is None:
             raise RuntimeError(f"{self!r}.backward was called before forward: run forward first")
-        X, Q, K, V, A = self._cache
+        X, Q, K, V, P = self._cache
         if getattr(dY, "shape", None) != V.shape:
             raise ValueError(f"{self!r}.backward expects ∂L/∂Y of shape {V.shape} (the last output's shape), "
                              f"got {getattr(dY, 'shape', type(dY).__name__)}")
         dY = as_real(dY, "∂L/∂Y")
-        dV = A.T @ dY  # Eq. (14.5): (T×T)(T×d_k) → T×d_k
-        dA = dY @ V.T  # Eq. (14.5): (T×d_k)(d_k×T) → T×T
-        dS = A * (dA - np.sum(dA * A, axis=1, keepdims=True))  # Eq. (14.6): each row's Jacobian (12.3); 0 where A = 0
+        dV = P.T @ dY  # Eq. (14.5): (T×T)(T×d_k) → T×d_k
+        dP = dY @ V.T  # Eq. (14.5): (T×d_k)(d_k×T) → T×T
+        dS = P * (dP - np.sum(P * dP, axis=1, keepdims=True))  # Eq. (14.6): each row's Jacobian (12.3); 0 where P = 0
         r = 1.0 / np.sqrt(self.d_k)
         dQ = r * (dS @ K)  # Eq. (14.7): (T×T)(T×d_k) → T×d_k
         dK = r * (dS.T @ Q)  # Eq. (14.7): (T×T)(T×d_k) → T×d_k

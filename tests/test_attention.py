@@ -47,11 +47,11 @@ def test_forward_follows_the_formula(T, d_in, d_k, causal):
     S = Q @ K.T / np.sqrt(d_k)
     if causal:
         S = np.where(np.tril(np.ones((T, T))) > 0, S, -np.inf)
-    A = np.exp(S) / np.exp(S).sum(axis=1, keepdims=True)
-    np.testing.assert_allclose(Y, A @ V, rtol=1e-12, atol=1e-14)
-    np.testing.assert_allclose(layer.A.sum(axis=1), 1.0, rtol=1e-14)
+    P = np.exp(S) / np.exp(S).sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(Y, P @ V, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(layer.P.sum(axis=1), 1.0, rtol=1e-14)
     if causal:
-        assert np.all(layer.A[np.triu_indices(T, k=1)] == 0.0)
+        assert np.all(layer.P[np.triu_indices(T, k=1)] == 0.0)
 
 
 @pytest.mark.parametrize("causal", [False, True])
