@@ -454,3 +454,17 @@ def test_graph_size_prediction_huge_is_named_implausible(answer):
     res = nb10.check_graph_size_prediction(answer)
     assert res.status == FAIL and ("far too large" in res.message or "plausible" in res.message), res
     assert "whole number" not in res.message, res
+
+
+def test_value_sigmoid_calling_the_library_method_fails_and_the_method_is_restored():
+    """course_lib's Value has a sigmoid (micrograd's operator set): an answer that only calls it is no answer."""
+    from course_lib.autodiff import Value as LibValue
+
+    original = LibValue.sigmoid
+    for delegate in (lambda v: v.sigmoid(), lambda v: LibValue(v.data).sigmoid()):
+        res = nb10.check_value_sigmoid(delegate, LibValue)
+        assert res.status == FAIL and "Value.sigmoid" in res.message and "Eq. (3.4)" in res.message, res
+    assert LibValue.sigmoid is original and "sigmoid" not in vars(Value)
+    assert nb10.check_value_sigmoid(make_sigmoid(True), LibValue).status == PASS
+    assert nb10.check_value_sigmoid(None, LibValue).status == NOT_ATTEMPTED
+    assert LibValue.sigmoid is original

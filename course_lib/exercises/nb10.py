@@ -137,12 +137,32 @@ def _far_verdict(zs, values, grads) -> Result:
 
 
 def check_value_sigmoid(fn, Value) -> Result:
-    """Exercise 10.3: see _check_value_sigmoid. The exercise asks for σ(v.data) "without overflow for any v.data":
-    a numpy RuntimeWarning while the learner's code runs (np.exp(1000) overflows to inf with a warning, and
-    1/(1 + inf) still gives the right 0) fails, naming Eq. (3.4), as notebook 03's stable_sigmoid does."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        result = _check_value_sigmoid(fn, Value)
+    """Exercise 10.3: see _check_value_sigmoid. An answer that calls `Value.sigmoid` (course_lib's Value has one)
+    fails: during the check that method raises, and the verdict names it. The exercise asks for σ(v.data)
+    "without overflow for any v.data": a numpy RuntimeWarning while the learner's code runs (np.exp(1000)
+    overflows to inf with a warning, and 1/(1 + inf) still gives the right 0) fails, naming Eq. (3.4), as
+    notebook 03's stable_sigmoid does."""
+    used_library = []
+
+    def library_answer(self, *args, **kwargs):
+        used_library.append(True)
+        raise RuntimeError("Value.sigmoid is the library's answer to this exercise: write value_sigmoid without it")
+
+    had, saved = "sigmoid" in vars(Value), vars(Value).get("sigmoid")
+    Value.sigmoid = library_answer  # course_lib's Value has a sigmoid: the exercise is to write one, not to call it
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = _check_value_sigmoid(fn, Value)
+    finally:
+        if had:
+            Value.sigmoid = saved
+        else:
+            del Value.sigmoid
+    if used_library and result.status != "not attempted yet":
+        return Result(FAIL, "value_sigmoid calls Value.sigmoid, the library's own answer to this exercise: compute "
+                            "σ(v.data) yourself with the stable form of Eq. (3.4), and give the new Value its parent "
+                            "and a _backward")
     overflow = [w for w in caught if issubclass(w.category, RuntimeWarning)]
     if result.passed and overflow:
         return Result(FAIL, f"value_sigmoid gives the right values and gradients, but numpy warned: "
