@@ -1,8 +1,9 @@
 """Teaching diagrams drawn by code: the pictures of the derivation, with every array's shape on them.
 
 Used by notebooks 02 (the chain rule as a sum over paths, a batch as rows) and 05 (the delta recursion, the
-row and column conventions side by side), and written to be reused by the other derivation notebooks (01, 03,
-04: the two-layer graph, a batch as rows). Each function takes the sizes to draw (so a notebook can draw
+row and column conventions side by side), 04 (the two-layer graph with every shape, and one sample of its worked
+example on the computational graph with the computed values and gradients on it, `graph_with_numbers`), and
+written to be reused by the other derivation notebooks. Each function takes the sizes to draw (so a notebook can draw
 *its* network), returns a matplotlib Figure and never calls `plt.show()`. In Jupyter the figure shows itself
 as a PNG; its `alt_text` attribute (also its text form) describes the picture with those sizes filled in.
 Each docstring gives the same description in general form, which the notebook repeats under the picture for
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import io
 
+import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Rectangle
 
@@ -151,7 +153,8 @@ def two_layer_graph(B: int = 4, n0: int = 3, n1: int = 5, n2: int = 2) -> Figure
     b2 (n2) feeding in from above. Bottom row, backward (red arrows, right to left): ∂L/∂Ŷ (B×n2) →
     Δ2 = ∂L/∂Ŷ ⊙ f2′(Z2) (B×n2) → G1 = Δ2 W2ᵀ (B×n1) → Δ1 = G1 ⊙ f1′(Z1) (B×n1). From Δ2 and Δ1, purple
     arrows branch down to the parameter gradients ∇W2 = A1ᵀΔ2 (n1×n2), ∇b2 = Δ2ᵀ1 (n2), ∇W1 = XᵀΔ1
-    (n0×n1), ∇b1 = Δ1ᵀ1 (n1): each gradient has the shape of its parameter."
+    (n0×n1), ∇b1 = Δ1ᵀ1 (n1): each gradient has the shape of its parameter. Dotted lines join each cached
+    forward array to the backward step that reads it: Z1 to Δ1, Z2 to Δ2, Ŷ to ∂L/∂Ŷ, A1 to ∇W2, X to ∇W1."
     """
     _check_sizes("two_layer_graph", B=B, n0=n0, n1=n1, n2=n2)
     fig, ax = _new_figure(12.0, 6.4)
@@ -188,10 +191,15 @@ def two_layer_graph(B: int = 4, n0: int = 3, n1: int = 5, n2: int = 2) -> Figure
     for a, b, op in bops:
         left = w / 2 + 0.05
         _arrow(ax, (xs[a] - left, y_b), (xs[b] + left, y_b), BACKWARD, op, offset=(0, 0.6), fontsize=12)
-    for key in ("Z1", "A1", "Z2", "Y"):  # the backward pass reads what the forward pass cached
-        ax.plot([xs[key], xs[key]], [y_f - 0.31, y_b + 0.31], ls=":", color="0.6", lw=1)
-    ax.text(xs["X"], y_b - 0.1, "dotted lines: the\nbackward pass reads\nthe cached forward\narrays",
-            ha="center", va="center", fontsize=10, color="0.35")
+    # dotted: which cached forward array each backward step reads
+    for key in ("Z1", "Z2", "Y"):  # Δ1 reads Z1 (f1'), Δ2 reads Z2 (f2'), loss.grad reads Ŷ
+        ax.plot([xs[key], xs[key]], [y_f - 0.31, y_b + 0.31], ls=":", color="0.45", lw=1.3)
+    x_w2 = xs["Z2"] - 0.95  # ∇W2 = A1ᵀΔ2 reads A1
+    ax.plot([xs["A1"] + 0.6, x_w2 - 0.45], [y_f - 0.31, y_g + 0.31], ls=":", color="0.45", lw=1.3)
+    x_w1 = xs["Z1"] - 0.95  # ∇W1 = XᵀΔ1 reads X
+    ax.plot([xs["X"] - 0.4, xs["X"] - 0.4, x_w1 - 0.9], [y_f - 0.31, y_g, y_g], ls=":", color="0.45", lw=1.3)
+    ax.text(xs["X"] + 0.45, y_b - 0.05, "dotted: the cached\nforward array that\na backward step reads",
+            ha="center", va="center", fontsize=9.5, color="0.35")
     # parameter gradients
     grads = [("Z2", r"$\nabla W_2 = A_1^\top\Delta_2$", _shape(n1, n2), r"$\nabla b_2 = \Delta_2^\top\mathbf{1}$",
               _shape(n2)),
@@ -213,7 +221,8 @@ def two_layer_graph(B: int = 4, n0: int = 3, n1: int = 5, n2: int = 2) -> Figure
                     f"Z2 ({_shape(B, n2)}) → Ŷ ({_shape(B, n2)}) → L, with W1 ({_shape(n0, n1)}), b1 ({n1}), "
                     f"W2 ({_shape(n1, n2)}), b2 ({n2}) feeding in. Backward: ∂L/∂Ŷ → Δ2 → G1 = Δ2W2ᵀ → Δ1, "
                     f"with ∇W2 = A1ᵀΔ2 ({_shape(n1, n2)}), ∇b2 ({n2}), ∇W1 = XᵀΔ1 ({_shape(n0, n1)}), "
-                    f"∇b1 ({n1}) branching off.")
+                    f"∇b1 ({n1}) branching off. Dotted lines: Δ1 reads Z1, Δ2 reads Z2, ∂L/∂Ŷ reads Ŷ, "
+                    "∇W2 reads A1, ∇W1 reads X.")
     return fig
 
 
@@ -382,4 +391,161 @@ def batch_as_rows(B: int = 4, n_in: int = 3, n_out: int = 2) -> Figure:
     ax.set_ylim(-depth - 1.6, 0.75)
     fig.alt_text = (f"X ({_shape(B, n_in)}) as {B} coloured rows, one per sample; each row goes through the same "
                     f"W ({_shape(n_in, n_out)}) to the same-coloured row of Z ({_shape(B, n_out)}): z_rᵀ = x_rᵀ W.")
+    return fig
+
+
+# ---- (f) one sample on the computational graph, with its numbers -------------------------------------------
+
+
+def _num(v) -> str:
+    """A number as drawn on the graph: up to 4 significant digits, no "-0"."""
+    v = float(v)
+    text = f"{v:.4g}"
+    return "0" if text in ("-0", "0") else text
+
+
+def _per_sample_pass(model, X, T, loss, sample):
+    """Run course_lib's own forward and backward pass, layer by layer, on row `sample` of X alone.
+
+    Works on a copy of `model` (the caller's gradients are left as they were). Returns the node values
+    [X, Z_1, A_1, Z_2, Ŷ] (each 1×n), the gradients ∂ℓ/∂ of the same nodes, the loss ℓ of this sample,
+    and the parameter gradients [(∇W_1, ∇b_1), (∇W_2, ∇b_2)] of ℓ.
+    """
+    from .network import MLP  # a local import: network does not depend on the diagrams
+
+    net = MLP.from_config(model.get_config())
+    for mine, theirs in zip(net.linears, model.linears, strict=True):
+        mine.W[...] = theirs.W
+        if theirs.b is not None:
+            mine.b[...] = theirs.b
+    A = X[sample : sample + 1].astype(float)
+    values = [A]
+    for layer in net.layers:  # Linear, activation, Linear, activation: Eq. (1.2)–(1.4)
+        A = layer.forward(A)
+        values.append(A)
+    t = T[sample : sample + 1].astype(float)
+    ell = float(loss(A, t))
+    G = loss.grad(A, t)
+    grads = [G]
+    for layer in reversed(net.layers[1:]):  # the delta recursion, as in MLP.backward
+        G = layer.backward(G)
+        grads.append(G)
+    grads.append(net.layers[0].backward(G, input_grad=True))
+    grads.reverse()  # now aligned with values: ∂ℓ/∂X, ∂ℓ/∂Z_1, ∂ℓ/∂A_1, ∂ℓ/∂Z_2, ∂ℓ/∂Ŷ
+    params = [(lin.W.copy(), None if lin.b is None else lin.b.copy(), lin.dW.copy(),
+               None if lin.b is None else lin.db.copy()) for lin in net.linears]
+    return values, grads, ell, params
+
+
+def graph_with_numbers(model, X, T, loss, sample: int = 0) -> Figure:
+    """One sample of a small two-layer network on its computational graph, with the real numbers on it.
+
+    `model` is an `MLP([n_0, n_1, 1])` with n_0, n_1 ∈ {1, 2}; X is (B, n_0), T is (B, 1), `loss` a course_lib
+    loss. Every number is computed by course_lib's own layers (forward, then backward) on row `sample` of X
+    alone, on a copy of the model: nothing is typed in. Each node shows its value above it (blue) and the
+    derivative of this sample's loss ℓ with respect to it below it (red); each weight and bias shows its value
+    (green) and this sample's share of its gradient (purple). With a summed loss, L = Σ_r ℓ_r, so a node's
+    red number is ∂L/∂(that entry) and a parameter's gradient is the sum of its purple numbers over the samples.
+
+    Alt text (filled in with the numbers on the figure): "The computational graph of sample r: inputs, then
+    the pre-activations (Z_1), the activations (A_1), the output Ŷ = Z_2 and the loss ℓ_r, left to right.
+    Weighted edges carry the entries of W_1 and W_2, bias nodes feed each pre-activation. Every node lists
+    its value and its gradient; every weight and bias lists its value and its gradient share."
+    """
+    sizes = list(getattr(model, "sizes", []))
+    if len(sizes) != 3 or sizes[0] not in (1, 2) or sizes[1] not in (1, 2) or sizes[2] != 1:
+        raise ValueError(f"graph_with_numbers: the model must be an MLP([n_0, n_1, 1]) with n_0 and n_1 in {{1, 2}} "
+                         f"(a graph small enough to read), got sizes {sizes}")
+    X = np.asarray(X, dtype=float)
+    T = np.asarray(T, dtype=float)
+    if X.ndim != 2 or X.shape[1] != sizes[0] or T.shape != (X.shape[0], 1):
+        raise ValueError(f"graph_with_numbers: X must be (B, {sizes[0]}) and T (B, 1), got {X.shape} and {T.shape}")
+    if not isinstance(sample, (int, np.integer)) or not 0 <= sample < X.shape[0]:
+        raise ValueError(f"graph_with_numbers: sample must be a row index of X in [0, {X.shape[0] - 1}], "
+                         f"got {sample!r}")
+    values, grads, ell, params = _per_sample_pass(model, X, T, loss, int(sample))
+    (W1, b1, dW1, db1), (W2, b2, dW2, db2) = params
+    n0, n1 = sizes[0], sizes[1]
+    r = int(sample) + 1  # samples are numbered from 1 in the text
+    act = model.activations[0]
+
+    fig, ax = _new_figure(12.5, 6.8)
+    cols = {"x": 0.0, "z": 3.6, "a": 6.0, "y": 8.6, "l": 11.0}
+    rows = {1: [0.0], 2: [1.15, -1.15]}
+    w, h = 1.2, 0.55
+
+    def node(x, y, label, value, grad, color=FORWARD):
+        _node(ax, x, y, label, color=color, w=w, h=h, fontsize=12.5)
+        ax.text(x, y + h / 2 + 0.08, _num(value), ha="center", va="bottom", fontsize=12, color=FORWARD,
+                fontweight="bold")
+        ax.text(x, y - h / 2 - 0.08, _num(grad), ha="center", va="top", fontsize=12, color=BACKWARD,
+                fontweight="bold")
+
+    def param_label(x, y, label, value, grad):
+        ax.text(x, y + 0.03, f"{label} = {_num(value)}", ha="center", va="bottom", fontsize=10.5, color=PARAM,
+                bbox=dict(facecolor="white", edgecolor="none", pad=0.3, alpha=0.9))
+        ax.text(x, y - 0.03, f"∇ {_num(grad)}", ha="center", va="top", fontsize=10.5, color=GRAD,
+                bbox=dict(facecolor="white", edgecolor="none", pad=0.3, alpha=0.9))
+
+    X1, Z1, A1, Z2, Yh = (v[0] for v in values[:3] + values[3:5])
+    gX, gZ1, gA1, gZ2, gY = (g[0] for g in grads[:5])
+    # inputs and the first layer
+    for i, yi in enumerate(rows[n0]):
+        node(cols["x"], yi, f"$X_{{{r}{i + 1}}}$", X1[i], gX[i], color="#777777")
+    for j, yj in enumerate(rows[n1]):
+        node(cols["z"], yj, f"$(Z_1)_{{{r}{j + 1}}}$", Z1[j], gZ1[j])
+        node(cols["a"], yj, f"$(A_1)_{{{r}{j + 1}}}$", A1[j], gA1[j])
+        _arrow(ax, (cols["z"] + w / 2, yj), (cols["a"] - w / 2, yj), FORWARD, act, offset=(0, 0.2), fontsize=10.5)
+        for i, yi in enumerate(rows[n0]):
+            p, q = (cols["x"] + w / 2, yi), (cols["z"] - w / 2, yj)
+            _arrow(ax, p, q, FORWARD, lw=1.2)
+            at = 0.5 if yi == yj else 0.3
+            param_label(p[0] + at * (q[0] - p[0]), p[1] + at * (q[1] - p[1]), f"$(W_1)_{{{i + 1}{j + 1}}}$",
+                        W1[i, j], dW1[i, j])
+        if b1 is not None:
+            yb = yj + (1.05 if yj >= 0 else -1.05)
+            xb = cols["z"] - 1.0
+            _arrow(ax, (xb + 0.2, yb - np.sign(yb - yj) * 0.3), (cols["z"] - 0.2, yj + np.sign(yb - yj) * h / 2),
+                   PARAM, lw=1.1)
+            param_label(xb, yb, f"$(b_1)_{{{j + 1}}}$", b1[j], db1[j])
+    # the output layer and the loss
+    node(cols["y"], 0.0, rf"$\hat Y_{{{r}1}}$", Yh[0], gY[0])
+    for j, yj in enumerate(rows[n1]):
+        p, q = (cols["a"] + w / 2, yj), (cols["y"] - w / 2, 0.0)
+        _arrow(ax, p, q, FORWARD, lw=1.2)
+        param_label(p[0] + 0.5 * (q[0] - p[0]), p[1] + 0.5 * (q[1] - p[1]), f"$(W_2)_{{{j + 1}1}}$",
+                    W2[j, 0], dW2[j, 0])
+    if b2 is not None:
+        _arrow(ax, (cols["y"], 1.5), (cols["y"], h / 2 + 0.42), PARAM, lw=1.1)
+        param_label(cols["y"], 1.75, "$b_2$", b2[0], db2[0])
+    node(cols["l"], 0.0, rf"$\ell_{{{r}}}$", ell, 1.0, color=BACKWARD)
+    _arrow(ax, (cols["y"] + w / 2, 0.0), (cols["l"] - w / 2, 0.0), FORWARD, f"loss, t = {_num(T[sample, 0])}",
+           offset=(0, 0.22), fontsize=10.5)
+    ax.text(-0.6, 3.05, f"sample {r}: its value above each node, ∂L/∂(node) below it", fontsize=13, ha="left",
+            color="0.15", fontweight="bold")
+    ax.text(-0.6, 2.68, "blue (above): forward value    vermillion (below): gradient    green: parameter    "
+            "purple: this sample's share of its gradient", fontsize=10.5, ha="left", color="0.3")
+    ax.text(5.5, -2.75, f"{act} hidden layer, identity output ($\\hat Y = Z_2$); "
+            r"with a summed loss $L = \sum_r \ell_r$, each parameter's gradient is the sum of its shares",
+            ha="center", va="center", fontsize=10.5, color="0.3")
+    ax.set_xlim(-0.9, 11.9)
+    ax.set_ylim(-3.05, 3.35)
+
+    def vec(v):
+        return "(" + ", ".join(_num(x) for x in v) + ")"
+
+    parts = [f"Sample {r} on the computational graph of a {n0}-{n1}-1 network ({act} hidden layer, identity "
+             f"output); each node gives value and gradient ∂L/∂node.",
+             f"Inputs (row {r} of X) = {vec(X1)}, gradient {vec(gX)}.",
+             f"Pre-activations (row {r} of Z1) = {vec(Z1)}, gradient {vec(gZ1)}.",
+             f"Activations (row {r} of A1) = {vec(A1)}, gradient {vec(gA1)}.",
+             f"Output Ŷ = {_num(Yh[0])}, gradient {_num(gY[0])}; target T = {_num(T[sample, 0])}; "
+             f"this sample's loss ℓ = {_num(ell)}, gradient 1.",
+             "Weights on the edges, with this sample's gradient share: W1 = "
+             + "; ".join(vec(row) for row in W1) + " with ∇ " + "; ".join(vec(row) for row in dW1)
+             + ", W2 = " + vec(W2[:, 0]) + " with ∇ " + vec(dW2[:, 0]) + "."]
+    if b1 is not None:
+        parts.append(f"Biases b1 = {vec(b1)} with ∇ {vec(db1)}, b2 = {_num(b2[0])} with ∇ {_num(db2[0])}.")
+    fig.alt_text = " ".join(parts)
+    fig.numbers = {"values": values, "grads": grads, "loss": ell, "params": params}
     return fig

@@ -67,3 +67,87 @@ def test_a_diagram_shows_itself_as_png_and_reads_as_its_alt_text():
     fig = diagrams.batch_as_rows(B=3, n_in=2, n_out=2)
     assert fig._repr_png_()[:8] == b"\x89PNG\r\n\x1a\n"
     assert repr(fig) == f"[diagram] {fig.alt_text}" and "3×2" in repr(fig)
+
+
+# ---- graph_with_numbers: the worked example of notebook 04 drawn with the numbers computed, not typed in ----
+
+
+def _worked_example_net(W2=(0.5, 0.5)):
+    """Notebook 04's 2-2-1 example (section 6): every number a multiple of 0.5, so everything is exact."""
+    import numpy as np
+
+    from course_lib.network import MLP
+
+    net = MLP([2, 2, 1], activation="relu", output_activation="identity")
+    for lin, (W, b) in zip(net.linears, [([[-0.5, -1.0], [1.0, -0.5]], [-0.5, 0.5]),
+                                         ([[W2[0]], [W2[1]]], [-0.5])], strict=True):
+        lin.W[...] = W
+        lin.b[...] = b
+    X = np.array([[1.0, 2.0], [-1.0, 1.0]])
+    T = np.array([[-1.0], [1.0]])
+    return net, X, T
+
+
+def test_graph_with_numbers_draws_the_computed_values_and_gradients():
+    from course_lib.losses import MSELoss
+
+    net, X, T = _worked_example_net()
+    fig = diagrams.graph_with_numbers(net, X, T, MSELoss("sum"), sample=0)
+    text = _texts(fig)
+    # sample 1 by hand: Z1 = (1, −1.5), A1 = (1, 0), Ŷ = 0, ℓ = 1;
+    # ∂ℓ/∂Ŷ = 2, G1 = (1, 1), Δ1 = (1, 0), ∂ℓ/∂X = (−0.5, 1)
+    for number in ("-1.5", "-0.5"):
+        assert number in text
+    for label in (r"$(Z_1)_{11}$", r"$(Z_1)_{12}$", r"$(A_1)_{12}$", r"$\hat Y_{11}$", r"$\ell_{1}$",
+                  r"$(W_1)_{21}$ = 1", r"$(b_1)_{2}$ = 0.5"):
+        assert label in text, label
+    assert "∇ 2" in text  # b2's share from sample 1: ∂ℓ_1/∂b_2 = 2(Ŷ − T) = 2
+    alt = fig.alt_text
+    assert "(1, -1.5), gradient (1, 0)" in alt and "(1, 0), gradient (1, 1)" in alt and "(-0.5, 1)" in alt
+    assert "ℓ = 1," in alt
+
+
+def test_graph_with_numbers_follows_the_model_and_sums_to_the_batch_gradient():
+    import numpy as np
+
+    from course_lib.losses import MSELoss
+    from course_lib.network import MLP
+
+    # a change of weights changes the numbers drawn: they are computed, not stored
+    net, X, T = _worked_example_net(W2=(1.5, -0.5))
+    alt = diagrams.graph_with_numbers(net, X, T, MSELoss("sum"), sample=0).alt_text
+    assert "Output Ŷ = 1," in alt and "gradient 4;" in alt  # 1·1.5 + 0·(−0.5) − 0.5 = 1, 2(1 − (−1)) = 4
+    # any small net, any activation: node gradients are the batch's rows, parameter shares add up to the batch
+    rng = np.random.default_rng(5)
+    for sizes, act in [([2, 2, 1], "tanh"), ([1, 2, 1], "sigmoid"), ([2, 1, 1], "leaky_relu")]:
+        model = MLP(sizes, activation=act, seed=int(rng.integers(100)))
+        for lin in model.linears:
+            lin.b[...] = rng.normal(size=lin.b.shape)
+        X = rng.normal(size=(3, sizes[0]))
+        T = rng.normal(size=(3, 1))
+        loss = MSELoss("sum")
+        before = [g.copy() for _, g in model.parameters()]
+        figs = [diagrams.graph_with_numbers(model, X, T, loss, sample=r) for r in range(3)]
+        assert all(np.array_equal(a, g) for a, (_, g) in zip(before, model.parameters(), strict=True))  # untouched
+        Y = model.forward(X)
+        dX = model.backward(loss.grad(Y, T), input_grad=True)
+        shares = [f.numbers["params"] for f in figs]
+        for l, lin in enumerate(model.linears):
+            assert np.allclose(sum(s[l][2] for s in shares), lin.dW, rtol=1e-12, atol=1e-14)
+            assert np.allclose(sum(s[l][3] for s in shares), lin.db, rtol=1e-12, atol=1e-14)
+        assert np.allclose(np.vstack([f.numbers["grads"][0] for f in figs]), dX, rtol=1e-12, atol=1e-14)
+        assert abs(sum(f.numbers["loss"] for f in figs) - loss(Y, T)) < 1e-12
+
+
+@pytest.mark.parametrize("sizes, sample, match", [([3, 2, 1], 0, "MLP"), ([2, 2, 2], 0, "MLP"), ([2, 2, 1], 5, "row"),
+                                                  ([2, 2, 1], -1, "row")])
+def test_graph_with_numbers_refuses_what_it_cannot_draw(sizes, sample, match):
+    import numpy as np
+
+    from course_lib.losses import MSELoss
+    from course_lib.network import MLP
+
+    model = MLP(sizes)
+    X, T = np.ones((2, sizes[0])), np.ones((2, sizes[-1]))
+    with pytest.raises(ValueError, match=match):
+        diagrams.graph_with_numbers(model, X, T, MSELoss("sum"), sample=sample)

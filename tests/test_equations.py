@@ -118,7 +118,7 @@ def test_implemented_equation_is_checked_numerically_in_its_notebook(eq):
 def test_implemented_equation_has_a_numeric_test(eq):
     if not eq.startswith(("1.", "2.", "3.", "5.", "6.8", "6.9", "6.10")):
         # optimiser (6.1–6.7) and graph (9.x) equations are tested by their own test modules
-        owner = {"6": "test_optim.py", "8": "test_widgets.py", "9": "test_graph.py", "12": "test_softmax.py",
+        owner = {"6": "test_optim.py", "8": "test_widgets.py", "9": "test_graph.py", "10": "test_autodiff.py", "12": "test_softmax.py",
                  "13": "test_normalization.py"}.get(
             eq.split(".")[0]
         )
@@ -139,7 +139,8 @@ IN_READING_ORDER = [p for p in NOTEBOOKS if p.name[:2] in {"00", "01", "02", "03
 def test_tags_are_numbered_in_reading_order(nb_path):
     """Notebook N's \\tag{N.k} appear as N.1, N.2, N.3, … from top to bottom, each once."""
     cells = json.loads(nb_path.read_text())["cells"]
-    tags = [t for c in cells if c["cell_type"] == "markdown" for t in re.findall(r"\\tag\{(\d+\.\d+)\}", "".join(c["source"]))]
+    markdown = ["".join(c["source"]) for c in cells if c["cell_type"] == "markdown"]
+    tags = [t for text in markdown for t in re.findall(r"\\tag\{(\d+\.\d+)\}", text)]
     nb_number = int(nb_path.name[:2])
     assert all(int(t.split(".")[0]) == nb_number for t in tags), f"{nb_path.name}: tags of another notebook in {tags}"
     ks = [int(t.split(".")[1]) for t in tags]
