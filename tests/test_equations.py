@@ -118,7 +118,8 @@ def test_implemented_equation_is_checked_numerically_in_its_notebook(eq):
 def test_implemented_equation_has_a_numeric_test(eq):
     if not eq.startswith(("1.", "2.", "3.", "5.", "6.8", "6.9", "6.10")):
         # optimiser (6.1–6.7) and graph (9.x) equations are tested by their own test modules
-        owner = {"6": "test_optim.py", "8": "test_widgets.py", "9": "test_graph.py", "10": "test_autodiff.py", "12": "test_softmax.py",
+        owner = {"6": "test_optim.py", "8": "test_widgets.py", "9": "test_graph.py", "10": "test_autodiff.py",
+                 "12": "test_softmax.py",
                  "13": "test_normalization.py"}.get(
             eq.split(".")[0]
         )
