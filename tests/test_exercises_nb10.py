@@ -358,43 +358,11 @@ def test_value_sigmoid_exact_saturated_gradient_passes():
         assert nb10.check_value_sigmoid(make_sigmoid(True), Value).status == PASS
 
 
-class FullValue(Value):
-    """The notebook's Value (section 3): +, −, *, tanh and backward returning the order; to count graph nodes."""
-
-    def __add__(self, other):
-        other = other if isinstance(other, Value) else FullValue(other)
-        out = FullValue(self.data + other.data, (self, other))
-
-        def _backward():
-            self.grad += out.grad
-            other.grad += out.grad
-
-        out._backward = _backward
-        return out
-
-    def __mul__(self, other):
-        other = other if isinstance(other, Value) else FullValue(other)
-        out = FullValue(self.data * other.data, (self, other))
-
-        def _backward():
-            self.grad += other.data * out.grad
-            other.grad += self.data * out.grad
-
-        out._backward = _backward
-        return out
-
-    __radd__, __rmul__ = __add__, __mul__
-
-    def __sub__(self, other):
-        return self + other * -1.0
-
-    def tanh(self):
-        out = FullValue(math.tanh(self.data), (self,))
-        return out
-
-
 def count_graph(sizes, B, seed=0):
-    """Build L as notebook 10's section 3 does (value_forward, residuals, mean of squares) and count its nodes."""
+    """Build L as notebook 10's section 3 does (value_forward, residuals, mean of squares), with the notebook's own
+    Value (course_lib.autodiff), and count its nodes."""
+    from course_lib.autodiff import Value as FullValue
+
     rng = np.random.default_rng(seed)
     Ws = [[[FullValue(w) for w in row] for row in rng.normal(size=(a, b))] for a, b in zip(sizes[:-1], sizes[1:])]
     bs = [[FullValue(x) for x in rng.normal(size=b)] for b in sizes[1:]]
