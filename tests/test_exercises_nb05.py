@@ -2,7 +2,9 @@
 typical wrong answers fail.
 
 Each reference is checked independently: ∂L/∂X against finite differences of the loss; the measured rank
-against min(B, n_in, n_out), the rank of a sum of B generic outer products.
+against min(B, n_in, n_out), the rank of a sum of B generic outer products. That formula is only the generic rank
+(an upper bound, reached with probability 1 for random inputs and weights through tanh): the tests check that every
+size the checker can draw is generic, and that dead ReLU units and repeated samples give a lower rank.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import pytest
 
 from course_lib.exercises import FAIL, NOT_ATTEMPTED, nb05
 from course_lib.gradcheck import numerical_grad, rel_error
+from course_lib.network import MLP
 
 
 def _forward(Ws, bs, X):
@@ -82,6 +85,28 @@ def test_saliency_wrong_answers_fail(wrong):
 def test_measured_rank_is_the_rank_of_a_sum_of_B_outer_products():
     for B, n_in, n_out in nb05._RANK_SIZES:
         assert nb05._measured_rank(B, n_in, n_out) == min(B, n_in, n_out)
+
+
+def test_every_size_the_rank_checker_can_draw_has_the_generic_rank():
+    """The checker draws B, n_in, n_out distinct from 1 to 9 at call time: each such case reaches the bound."""
+    for B in range(1, 10):
+        for n_in in range(1, 10):
+            for n_out in range(1, 10):
+                if len({B, n_in, n_out}) == 3:
+                    assert nb05._measured_rank(B, n_in, n_out) == min(B, n_in, n_out), (B, n_in, n_out)
+
+
+def test_rank_formula_is_only_generic_dead_units_and_repeated_samples_lower_it():
+    """Exercise 5.4's answer is an upper bound: what notebook 05 shows after the exercise, measured here too."""
+    rng = np.random.default_rng(9)
+    relu_net = MLP([3, 6, 4], activation="relu", seed=1)
+    relu_net.linears[0].b[:3] = -100.0  # three of six hidden units dead on every sample
+    relu_net.backward(rng.standard_normal(relu_net.forward(rng.standard_normal((8, 3))).shape))
+    assert np.linalg.matrix_rank(relu_net.linears[1].dW) == 3 < min(8, 6, 4)
+    tanh_net = MLP([3, 6, 4], activation="tanh", seed=1)
+    X_rep = np.repeat(rng.standard_normal((2, 3)), 4, axis=0)  # 8 rows, 2 distinct samples
+    tanh_net.backward(rng.standard_normal(tanh_net.forward(X_rep).shape))
+    assert np.linalg.matrix_rank(tanh_net.linears[1].dW) == 2 < min(8, 6, 4)
 
 
 def test_rank_prediction_verdicts():

@@ -4,7 +4,8 @@ Each checker compares the learner's function with course_lib on seeded random ca
 for one layer, `MLP.backward` for a whole network (and, with input_grad=True, its ∂L/∂X for the saliency
 exercise), and `MLP.backward` read through `course_lib.convention` for the column convention of S4 (that
 exercise now lives in notebook 11's territory; the checker stays for compatibility). The rank exercise is
-checked against a measurement: `np.linalg.matrix_rank` of a real network's dW.
+checked against a measurement: `np.linalg.matrix_rank` of a real tanh network's dW on random data, where the rank
+is the generic one (the bound min(B, n_in, n_out), reached with probability 1).
 """
 
 from __future__ import annotations
@@ -228,6 +229,10 @@ def check_rank_prediction(fn) -> Result:
     `np.linalg.matrix_rank` of the layer's dW; your formula must give the measured rank for all seven sizes
     (batch sizes 1 to 12, both B below and above the layer's widths, one with B, n_in, n_out all above 8) and for
     one size drawn at call time.
+    The rank asked for is the generic one: min(B, n_in, n_out) is only an upper bound, reached with probability 1
+    when the inputs, weights and ∂L/∂Ŷ are drawn from continuous distributions through a smooth activation (tanh,
+    as here). Dead ReLU units or repeated samples give a lower rank (notebook 05 shows both), so the checker never
+    uses ReLU or a batch with repeated rows.
     A failure states the measured rank.
     """
     name = "your predicted_rank"
@@ -245,7 +250,8 @@ def check_rank_prediction(fn) -> Result:
         if number != measured:
             return Result(FAIL, f"for B = {B}, n_in = {n_in}, n_out = {n_out} the measured rank of ∇W is {measured}, "
                                 f"your formula gives {_short(number)}")
-    return Result(PASS, f"your formula predicts the measured rank of ∇W for all {len(_RANK_SIZES)} sizes")
+    return Result(PASS, f"your formula predicts the measured rank of ∇W for all {len(_RANK_SIZES)} sizes and 1 "
+                        "drawn at random (random inputs and weights: the generic rank)")
 
 
 # ---- the ladder: derive (residual block, one weight shared by every layer), build (the gated
@@ -851,7 +857,9 @@ HINTS = {
     "rank_prediction": [
         "∇W = A_prevᵀ Δ = Σ_r a_r δ_rᵀ (Eq. 2.7): a sum of B outer products. What is the rank of one outer product?",
         "One outer product has rank 1; a sum of B of them has rank at most B; and no matrix of shape "
-        "n_in × n_out has rank above min(n_in, n_out). With random data the bound is reached.",
+        "n_in × n_out has rank above min(n_in, n_out). That bound is what the checker measures: with inputs, weights "
+        "and ∂L/∂Ŷ drawn at random through tanh, it is reached with probability 1 (dead ReLU units or repeated "
+        "samples can lower it).",
     ],
     "gated_backward": [
         "Name the intermediates: U = XW1 + b1, P = tanh(U), V = XW2 + b2, S = σ(V), H = P ⊙ S. The output layer is a "
