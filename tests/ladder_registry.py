@@ -16,6 +16,7 @@ import test_exercises_nb05 as t5
 import test_exercises_nb06 as t6
 import test_exercises_nb07 as t7
 import test_exercises_nb08 as t8
+import test_exercises_nb14 as t14
 
 
 def _normalize_vjp(X, G):
@@ -418,10 +419,31 @@ def _entries_07_09(Entry, PASS_, FAIL_, NA):
     }
 
 
+def _entries_14(Entry):
+    return {
+        "nb14.check_causal_value_grad_prediction": Entry(
+            25 / 12, None, {"without the mask": (1.0, "without the mask"), "one entry of P": (0.25, "one entry of P"),
+                            "rows counted": (4.0, "counts the rows")},
+            kind="value", numeric=False),
+        "nb14.check_cross_attention_backward": Entry(
+            t14.cross_right, "Eq. (14.",
+            {"missing 1/√d_k": (t14.cross_no_sqrt, "Eq. (14.6)–(14.8) for W_q"),
+             "diagonal of (12.3) only": (t14.cross_diagonal_softmax, "Eq. (14.6)"),
+             "M through V only": (t14.cross_m_values_only, "through K and V"),
+             "unshifted exp": (t14.cross_unshifted, "subtract each row's maximum")}),
+        "nb14.check_pool_backward": Entry(
+            t14.pool_right, "Eq. (14.",
+            {"missing 1/√d_k": (lambda *a: t14._pool(*a, scale=False), "for one query vector"),
+             "diagonal of (12.3) only": (lambda *a: t14._pool(*a, jacobian=False), "Eq. (14.6)"),
+             "X through V only": (lambda *a: t14._pool(*a, x_paths=1), "Eq. (14.9)")}),
+    }
+
+
 def entries(Entry, sig, PASS_, FAIL_, NA):
     """Every ladder checker's entry, keyed "nbNN.check_name"."""
     found = _entries_01_03(Entry, sig)
     found.update(_entries_04_06(Entry))
     found.update(_entries_07_09(Entry, PASS_, FAIL_, NA))
     found.update(_entries_10_12(Entry, PASS_, FAIL_, NA))
+    found.update(_entries_14(Entry))
     return found

@@ -104,11 +104,11 @@ def cross_attention_reference(X, M, W_q, W_k, W_v, dY):
     return dQ @ W_q.T, dK @ W_k.T + dV @ W_v.T, X.T @ dQ, M.T @ dK, M.T @ dV
 
 
-def _cross_case(rng, T, T_m, d_x, d_m, d_k, shift=0.0):
-    """shift: added to every entry of M, so all keys share one large part: the scores of a row are all of
-    several hundred while their differences stay moderate (an unshifted exp overflows or underflows to 0/0,
-    the softmax does not saturate)."""
-    return (rng.standard_normal((T, d_x)), rng.standard_normal((T_m, d_m)) + shift,
+def _cross_case(rng, T, T_m, d_x, d_m, d_k, shift=0.0, scale=1.0):
+    """scale multiplies X; shift is added to every entry of M, so all keys share one large part: the scores of a
+    row are all of several hundred while their differences stay moderate (an unshifted exp overflows or underflows
+    to 0/0; the softmax does not saturate)."""
+    return (scale * rng.standard_normal((T, d_x)), rng.standard_normal((T_m, d_m)) + shift,
             rng.standard_normal((d_x, d_k)), rng.standard_normal((d_m, d_k)), rng.standard_normal((d_m, d_k)),
             rng.standard_normal((T, d_k)))
 
@@ -121,7 +121,7 @@ def check_cross_attention_backward(fn) -> Result:
     """
     rng = np.random.default_rng(1402)
     cases = [_cross_case(rng, 3, 5, 4, 2, 3), _cross_case(rng, 1, 4, 2, 3, 2), _cross_case(rng, 4, 1, 3, 5, 2),
-             _cross_case(rng, 5, 3, 2, 4, 6), _cross_case(rng, 3, 4, 3, 2, 2, shift=4000.0)]
+             _cross_case(rng, 5, 3, 2, 4, 6), _cross_case(rng, 3, 4, 3, 2, 2, shift=400.0, scale=3.0)]
     fresh = fresh_rng()
     T, T_m, d_x, d_m, d_k = (int(v) for v in fresh.integers(1, 8, size=5))
     res = check_function("cross_attention_backward", fn, cross_attention_reference, cases,
@@ -142,8 +142,8 @@ def _overflow_note(res: Result, case: str) -> Result:
 # ---------------------------------------------------------------------------------------------------
 
 _POOL_LABELS = ("∂L/∂q", "∇W_k", "∇W_v", "∂L/∂X")
-_POOL_EQS = ("the score step, ds then dq = Kᵀ ds/√d_k", "the score step, dK = ds qᵀ/√d_k, then ∇W_k = Xᵀ dK",
-             "the value step, dV = a dyᵀ, then ∇W_v = Xᵀ dV", "∂L/∂X = dK W_kᵀ + dV W_vᵀ")
+_POOL_EQS = ("Eq. (14.6)–(14.7) for one query vector", "Eq. (14.6)–(14.8) for W_k", "Eq. (14.5) and (14.8) for W_v",
+             "Eq. (14.9), the paths through K and V")
 _POOL_ORDER = (2, 0, 1, 3)
 
 
@@ -165,6 +165,8 @@ def _pool_case(rng, T, d_in, d_k, offset=0.0):
     saturate)."""
     X, q, W_k, W_v, dy = (rng.standard_normal((T, d_in)), rng.standard_normal(d_k), rng.standard_normal((d_in, d_k)),
                           rng.standard_normal((d_in, d_k)), rng.standard_normal(d_k))
+    if offset:
+        q = q * (1.5 / np.linalg.norm(W_k @ q / np.sqrt(d_k)))  # score differences of about 1.5, not 0.05
     u = W_k @ q / np.sqrt(d_k)  # a row x adds x·u to its score
     return X + offset * u / (u @ u), q, W_k, W_v, dy
 
