@@ -1,7 +1,7 @@
 """Normalisation and dropout layers: `BatchNorm1d`, `LayerNorm`, `Dropout`. Derived in notebook 13.
 
 Row-batch convention: X is (B, n), one sample per row. BatchNorm normalises each feature (column) over the
-batch, Eq. (13.3)–(13.4); LayerNorm normalises each sample (row) over its features, Eq. (13.9); Dropout zeroes
+batch, Eq. (13.3)–(13.4); LayerNorm normalises each sample (row) over its features, Eq. (13.11); Dropout zeroes
 entries at random in training and rescales the rest, Eq. (13.1). Every layer has `forward(X) -> Y`,
 `backward(dY) -> dX` and `parameters()` as (value, gradient) pairs — [(gamma, dgamma), (beta, dbeta)] for the
 two normalisations, [] for Dropout — and `train()` / `eval()` (the mode changes what BatchNorm and Dropout do;
@@ -88,9 +88,9 @@ class BatchNorm1d(_Norm):
     Training: batch statistics μ, σ² (biased variance) normalise X, Eq. (13.3)–(13.4); the running statistics
     are updated as PyTorch does, Eq. (13.5): running_mean ← (1 − m)·running_mean + m·μ and
     running_var ← (1 − m)·running_var + m·σ²·B/(B − 1) (the unbiased variance), m = momentum. They start at
-    0 and 1. Evaluation: the running statistics normalise X instead, Eq. (13.8), so each sample's output
-    depends on that sample alone. Backward: ∇γ, ∇β by Eq. (13.6); ∂L/∂X by the compact formula Eq. (13.7) in
-    training (every sample's gradient depends on the whole batch) and by Eq. (13.8) in evaluation.
+    0 and 1. Evaluation: the running statistics normalise X instead, Eq. (13.10), so each sample's output
+    depends on that sample alone. Backward: ∇γ, ∇β by Eq. (13.6); ∂L/∂X by the compact formula Eq. (13.9) in
+    training (every sample's gradient depends on the whole batch) and by Eq. (13.10) in evaluation.
     A training batch needs at least two samples (one sample has no spread to normalise by).
     """
 
@@ -111,7 +111,7 @@ class BatchNorm1d(_Norm):
         B = X.shape[0]
         self._trained = self.training
         if not self.training:
-            inv_std = 1.0 / np.sqrt(self.running_var + self.eps)  # Eq. (13.8)
+            inv_std = 1.0 / np.sqrt(self.running_var + self.eps)  # Eq. (13.10)
             return self._affine((X - self.running_mean) * inv_std, inv_std)
         if B < 2:
             raise ValueError(f"{self!r} in training mode needs a batch of at least 2 samples to compute the "
@@ -133,17 +133,17 @@ class BatchNorm1d(_Norm):
         """∂L/∂X (B, n) from dY = ∂L/∂Y (B, n); fills dgamma and dbeta, Eq. (13.6)."""
         G = self._param_grads(dY)
         if not self._trained:
-            return G * self._inv_std  # Eq. (13.8): a fixed affine map, one sample at a time
+            return G * self._inv_std  # Eq. (13.10): a fixed affine map, one sample at a time
         Xhat = self._Xhat
-        # Eq. (13.7): ∂L/∂X = (G − 1 ḡᵀ − X̂ diag(mean of G ⊙ X̂)) diag(σ² + ε)^(−1/2), means over the batch
+        # Eq. (13.9): ∂L/∂X = (G − 1 ḡᵀ − X̂ diag(mean of G ⊙ X̂)) diag(σ² + ε)^(−1/2), means over the batch
         return (G - G.mean(axis=0) - Xhat * np.mean(G * Xhat, axis=0)) * self._inv_std
 
 
 class LayerNorm(_Norm):
     """Layer normalisation over the features of each sample, as torch.nn.LayerNorm(num_features).
 
-    Each row is normalised by its own mean and (biased) variance, Eq. (13.9), then scaled by γ and shifted by
-    β; the backward pass is Eq. (13.7) with the roles of rows and columns exchanged, Eq. (13.10). The samples
+    Each row is normalised by its own mean and (biased) variance, Eq. (13.11), then scaled by γ and shifted by
+    β; the backward pass is Eq. (13.9) with the roles of rows and columns exchanged, Eq. (13.12). The samples
     never meet, so there is no running statistic and training and evaluation do the same thing.
     """
 
@@ -154,14 +154,14 @@ class LayerNorm(_Norm):
         return f"LayerNorm({self.num_features})"
 
     def forward(self, X: np.ndarray) -> np.ndarray:
-        """Y = X̂ diag(γ) + 1 βᵀ : (B, n) → (B, n), X̂ normalised row by row, Eq. (13.9)."""
+        """Y = X̂ diag(γ) + 1 βᵀ : (B, n) → (B, n), X̂ normalised row by row, Eq. (13.11)."""
         X = self._input(X, self.num_features)
         C = X - X.mean(axis=1, keepdims=True)  # each row minus its own mean : (B, n)
         inv_std = 1.0 / np.sqrt(np.mean(C * C, axis=1, keepdims=True) + self.eps)  # (B, 1)
         return self._affine(C * inv_std, inv_std)
 
     def backward(self, dY: np.ndarray) -> np.ndarray:
-        """∂L/∂X (B, n), Eq. (13.10); fills dgamma and dbeta, Eq. (13.6)."""
+        """∂L/∂X (B, n), Eq. (13.12); fills dgamma and dbeta, Eq. (13.6)."""
         G = self._param_grads(dY)
         Xhat = self._Xhat
         return (G - G.mean(axis=1, keepdims=True) - Xhat * np.mean(G * Xhat, axis=1, keepdims=True)) * self._inv_std

@@ -1,6 +1,6 @@
 """BatchNorm1d, LayerNorm, Dropout and Sequential (notebook 13): values, gradients, modes and input checks.
 
-Every gradient (Eq. 13.2, 13.6–13.8, 13.10) is compared with central finite differences and with autograd
+Every gradient (Eq. 13.2, 13.6–13.10, 13.12) is compared with central finite differences and with autograd
 differentiating an independent autograd.numpy formula of the forward pass (nothing of course_lib's derivatives
 involved), on random shapes, in training and evaluation mode. The running statistics are compared with the
 update PyTorch documents (Eq. 13.5).

@@ -5,7 +5,7 @@ initialisation, plain SGD on minibatches of 32, S2's noisy sinc (400 training an
 "with BatchNorm" puts a BatchNorm1d between every hidden Linear and its sigmoid (the Linear then has no bias:
 BatchNorm's β takes its place, as the mean subtraction would cancel it). Both networks get the same seed, data,
 minibatch order, learning rate (0.3) and number of steps (1500). The validation loss is measured in evaluation
-mode (BatchNorm with its running statistics, Eq. 13.8). Smaller than the lab's run (400 points instead of 500)
+mode (BatchNorm with its running statistics, Eq. 13.10). Smaller than the lab's run (400 points instead of 500)
 so that one seed set takes about 10 s.
 """
 
