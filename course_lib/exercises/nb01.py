@@ -84,9 +84,9 @@ def _network_reference(X, weights, biases):
 def check_mlp_forward(fn):
     """Exercise 1.2: `fn(X, weights, biases)` returns Ŷ of a ReLU network with an identity output.
 
-    weights = [W_1, …, W_L] with W_l of shape (n_{l−1}, n_l), biases = [b_1, …, b_L] with b_l of shape
-    (n_l,). The answer is Ŷ = A_L with A_0 = X, Z_l = A_{l−1} W_l + 1 b_lᵀ, A_l = ReLU(Z_l) for the hidden
-    layers and A_L = Z_L: Eq. (1.2)–(1.4). Compared with `MLP.forward` on four seeded networks.
+    weights = [W_1, …, W_D] with W_l of shape (n_{l−1}, n_l), biases = [b_1, …, b_D] with b_l of shape
+    (n_l,), for depth D. The answer is Ŷ = A_D with A_0 = X, Z_l = A_{l−1} W_l + 1 b_lᵀ, A_l = ReLU(Z_l) for the
+    hidden layers and A_D = Z_D: Eq. (1.2)–(1.4). Compared with `MLP.forward` on four seeded networks.
     """
     return check_function("your forward pass", fn, _network_reference, _network_cases(), "Eq. (1.2)–(1.4)",
                           random_cases=_network_cases(None))

@@ -74,7 +74,7 @@ def _s2_ratio(n_out, seed=0, B=20):
     X, Y = rng.uniform(-4, 4, size=(B, 1)), rng.normal(size=(B, n_out))
     net = MLP([1, 8, n_out], seed=seed)
     Y_hat = net(X)
-    net.backward((Y_hat - Y) / B)  # S2: Δ_L = Ŷ − Y, SGD divides by B
+    net.backward((Y_hat - Y) / B)  # S2: Δ_D = Ŷ − Y (D = depth), SGD divides by B
     g_s2 = np.concatenate([g.ravel() for _, g in net.parameters()])
     net.backward(MSELoss().grad(Y_hat, Y))
     g = np.concatenate([g.ravel() for _, g in net.parameters()])

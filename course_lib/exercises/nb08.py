@@ -153,13 +153,13 @@ def check_diverging_lr(lr) -> Result:
 
 
 def _vanishing_ratio(hidden_layers: int) -> float:
-    """RMS(∇W_1) / RMS(∇W_L) at step 0 for a width-32 sigmoid network (Glorot init, default data, seed 0)."""
+    """RMS(∇W_1) / RMS(∇W_D) at step 0 for a width-32 sigmoid network (Glorot init, default data, seed 0)."""
     g = Session(dict(hidden_layers=hidden_layers, width=32, activation="sigmoid", init="glorot")).grad_rms
     return float(g[0] / g[-1])
 
 
 def check_vanishing_ratio(fn) -> Result:
-    """fn(hidden_layers) -> RMS(∇W_1) / RMS(∇W_L) at step 0 (before any training) for a Session with
+    """fn(hidden_layers) -> RMS(∇W_1) / RMS(∇W_D) at step 0 (before any training) for a Session with
     `hidden_layers` sigmoid layers of width 32 and Glorot init (other settings default). Compared with
     `_vanishing_ratio` for 1, 3 and 6 hidden layers."""
     extra = [(int(fresh_rng().choice([2, 4, 5, 7, 8, 9, 10])),)]
