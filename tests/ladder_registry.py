@@ -16,6 +16,7 @@ import test_exercises_nb05 as t5
 import test_exercises_nb06 as t6
 import test_exercises_nb07 as t7
 import test_exercises_nb08 as t8
+import test_exercises_nb13 as t13
 import test_exercises_nb14 as t14
 
 
@@ -419,6 +420,25 @@ def _entries_07_09(Entry, PASS_, FAIL_, NA):
     }
 
 
+def _entries_13(Entry):
+    return {
+        "nb13.check_null_directions_prediction": Entry(
+            2, None, {"only the shift": (1, "one direction"), "none": (0, "invertible"), "the rank": (4, "rank")},
+            kind="value", numeric=False),
+        "nb13.check_rmsnorm_backward": Entry(
+            t13.rms_right, ("Eq. (13.", "G = dY diag(γ)"),
+            {"LayerNorm's (13.12), mean subtracted": (t13.rms_as_layernorm, "∂L/∂X"),
+             "r treated as a constant": (t13.rms_r_constant, "∂L/∂X"),
+             "∇γ not summed over the batch": (t13.rms_gamma_per_sample, "∇γ"),
+             "ε outside the root": (t13.rms_eps_outside, "∂L/∂X")}),
+        "nb13.check_bn3d_backward": Entry(
+            t13.bn3_right, ("Eq. (13.", "G = dY γ"),
+            {"statistics over N only": (t13.bn3_batch_axis_only, "summed over axes 0 and 2"),
+             "μ and σ² treated as constants": (t13.bn3_no_mean_terms, "∂L/∂X"),
+             "reshape(-1, C) without the transpose": (t13.bn3_reshape_without_transpose, "Eq. (13.")}),
+    }
+
+
 def _entries_14(Entry):
     return {
         "nb14.check_causal_value_grad_prediction": Entry(
@@ -445,5 +465,6 @@ def entries(Entry, sig, PASS_, FAIL_, NA):
     found.update(_entries_04_06(Entry))
     found.update(_entries_07_09(Entry, PASS_, FAIL_, NA))
     found.update(_entries_10_12(Entry, PASS_, FAIL_, NA))
+    found.update(_entries_13(Entry))
     found.update(_entries_14(Entry))
     return found
