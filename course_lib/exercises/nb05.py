@@ -134,7 +134,7 @@ def check_column_backward(fn) -> Result:
     """Check `fn(Ws_col, X_col, T_col) -> [∇W1, ∇W2, …]` for S4's column network, Eq. (5.6).
 
     The network: o_0 = X_col (n_0, B), a_l = W_l o_{l−1}, o_l = σ(a_l) on every layer (also the output),
-    no biases, L = ½ Σ (o_L − T_col)². Ws_col[l] is (n_{l+1}, n_l); each ∇W_l has W_l's shape.
+    no biases, L = ½ Σ (o_D − T_col)² for D layers. Ws_col[l] is (n_{l+1}, n_l); each ∇W_l has W_l's shape.
     Reference: course_lib.MLP with W_row = W_colᵀ (course_lib.convention), gradients translated back.
     """
     def make(rows, rng):
@@ -168,7 +168,7 @@ def check_column_backward(fn) -> Result:
         return list(reversed(range(len(args[0]))))
 
     return _compare_lists("column_backward", fn, cases, reference, labels, equations, upstream=upstream,
-                          common="the output's g = (o_L − t) ⊙ σ'(a_L), Eq. (5.6)", random_cases=extra)
+                          common="the output's g = (o_D − t) ⊙ σ'(a_D), Eq. (5.6)", random_cases=extra)
 
 
 # ---- transfer exercises (derive or predict something the notebook does not show) -----------------------
