@@ -549,3 +549,79 @@ def graph_with_numbers(model, X, T, loss, sample: int = 0) -> Figure:
     fig.alt_text = " ".join(parts)
     fig.numbers = {"values": values, "grads": grads, "loss": ell, "params": params}
     return fig
+
+
+def chain_rule_with_numbers(x, z, loss, dz_dx, dL_dz) -> Figure:
+    """A small chain-rule example x → z → L drawn with its numbers: values above the nodes, gradients below.
+
+    x (n,), z (K,) and the scalar `loss` are the forward values; dz_dx (K, n) holds the local derivatives
+    ∂z_k/∂x_j (row k, column j, numerator layout, Eq. 2.1) and dL_dz (K,) the local derivatives ∂L/∂z_k, all as
+    computed by the caller. The gradients drawn below the nodes are computed here: ∂L/∂z = dL_dz, and
+    ∂L/∂x = dz_dxᵀ dL_dz, the chain rule (2.2)/(2.3): each edge's local derivative times the gradient at its
+    head, summed over the edges that leave a node. n and K are at most 3.
+
+    Alt text (filled in with the numbers): "x_1 … x_n on the left, z_1 … z_K in the middle, L on the right;
+    every node shows its value above and ∂L/∂(node) below; every edge shows its local derivative; the
+    gradient of x_j is the sum over its edges of (local derivative × gradient of the node it feeds)."
+    """
+    x, z = np.atleast_1d(np.asarray(x, dtype=float)), np.atleast_1d(np.asarray(z, dtype=float))
+    dz_dx, dL_dz = np.asarray(dz_dx, dtype=float), np.atleast_1d(np.asarray(dL_dz, dtype=float))
+    n, K = x.size, z.size
+    if x.ndim != 1 or z.ndim != 1 or not (1 <= n <= 3 and 1 <= K <= 3):
+        raise ValueError(f"chain_rule_with_numbers: x and z must be 1-D with 1 to 3 entries, got shapes {x.shape} "
+                         f"and {z.shape}")
+    if dz_dx.shape != (K, n) or dL_dz.shape != (K,):
+        raise ValueError(f"chain_rule_with_numbers: dz_dx must be (K, n) = ({K}, {n}) and dL_dz ({K},), got "
+                         f"{dz_dx.shape} and {dL_dz.shape}")
+    grad_x = dz_dx.T @ dL_dz  # Eq. (2.3), right: a sum over the paths x_j → z_k → L
+    fig, ax = _new_figure(9.0, 4.6)
+    xs_, xz, xl = 0.0, 4.0, 8.0
+
+    def ys(m):
+        return [0.85 * (m - 1) - 1.7 * i for i in range(m)]
+
+    w, h = 0.9, 0.55
+
+    def node(cx, cy, label, value, grad, color):
+        _node(ax, cx, cy, label, color=color, w=w, h=h, fontsize=14)
+        ax.text(cx, cy + h / 2 + 0.07, _num(value), ha="center", va="bottom", fontsize=12.5, color=FORWARD,
+                fontweight="bold")
+        ax.text(cx, cy - h / 2 - 0.07, _num(grad), ha="center", va="top", fontsize=12.5, color=BACKWARD,
+                fontweight="bold")
+
+    for j, yj in enumerate(ys(n)):
+        node(xs_, yj, f"$x_{{{j + 1}}}$", x[j], grad_x[j], PARAM)
+    for k, yk in enumerate(ys(K)):
+        node(xz, yk, f"$z_{{{k + 1}}}$", z[k], dL_dz[k], FORWARD)
+        for j, yj in enumerate(ys(n)):
+            p, q = (xs_ + w / 2, yj), (xz - w / 2, yk)
+            at = 0.55 if yj == yk else 0.3
+            _arrow(ax, p, q, "0.45", lw=1.2)
+            ax.text(p[0] + at * (q[0] - p[0]), p[1] + at * (q[1] - p[1]) + 0.02,
+                    rf"$\partial z_{{{k + 1}}}/\partial x_{{{j + 1}}}$ = {_num(dz_dx[k, j])}", ha="center",
+                    va="bottom", fontsize=10.5, color="0.25",
+                    bbox=dict(facecolor="white", edgecolor="none", pad=0.3, alpha=0.9))
+        _arrow(ax, (xz + w / 2, yk), (xl - w / 2, 0.0), "0.45", lw=1.2)
+        ax.text(xz + w / 2 + 0.55 * (xl - xz - w), yk + 0.55 * (0.0 - yk) + 0.02,
+                rf"$\partial L/\partial z_{{{k + 1}}}$ = {_num(dL_dz[k])}", ha="center", va="bottom", fontsize=10.5,
+                color="0.25", bbox=dict(facecolor="white", edgecolor="none", pad=0.3, alpha=0.9))
+    node(xl, 0.0, "$L$", loss, 1.0, BACKWARD)
+    top = max(ys(max(n, K))[0], 0.0)
+    ax.text(-0.6, top + 1.05, "value above each node (blue), ∂L/∂(node) below it (vermillion), local derivative on "
+            "each edge", fontsize=11, ha="left", color="0.25")
+    bottom = min(ys(max(n, K))[-1], 0.0)
+    ax.text(4.0, bottom - 0.95,
+            r"$\partial L/\partial x_j = \sum_k \partial L/\partial z_k \cdot \partial z_k/\partial x_j$"
+            ": multiply along each path, add the paths", ha="center", va="center", fontsize=11.5, color="0.2")
+    ax.set_xlim(-0.7, 8.7)
+    ax.set_ylim(bottom - 1.3, top + 1.4)
+
+    def vec(v):
+        return "(" + ", ".join(_num(t) for t in v) + ")"
+
+    fig.alt_text = (f"x = {vec(x)} on the left feeds z = {vec(z)} in the middle, which feeds L = {_num(loss)} on the "
+                    f"right. Local derivatives on the edges: ∂z_k/∂x_j = " + "; ".join(vec(r) for r in dz_dx)
+                    + f" (row k), ∂L/∂z = {vec(dL_dz)}. Gradients below the nodes: ∂L/∂z = {vec(dL_dz)}, "
+                    f"∂L/∂x = {vec(grad_x)}, each the sum over its paths.")
+    fig.numbers = {"grad_x": grad_x, "grad_z": dL_dz.copy()}
+    return fig

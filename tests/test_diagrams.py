@@ -151,3 +151,23 @@ def test_graph_with_numbers_refuses_what_it_cannot_draw(sizes, sample, match):
     X, T = np.ones((2, sizes[0])), np.ones((2, sizes[-1]))
     with pytest.raises(ValueError, match=match):
         diagrams.graph_with_numbers(model, X, T, MSELoss("sum"), sample=sample)
+
+
+def test_chain_rule_with_numbers_computes_the_gradients_it_draws():
+    import numpy as np
+
+    # notebook 02's example: x = (3, 1), z = (x1 x2, x1 + x2²) = (3, 4), L = z1² + 3 z2 = 21
+    x, z, dL_dz = np.array([3.0, 1.0]), np.array([3.0, 4.0]), np.array([6.0, 3.0])
+    dz_dx = np.array([[1.0, 3.0], [1.0, 2.0]])
+    fig = diagrams.chain_rule_with_numbers(x, z, 21.0, dz_dx, dL_dz)
+    text = _texts(fig)
+    assert "24" in text and "9" in text and "21" in text  # ∂L/∂x = (6·1 + 3·1, 6·3 + 3·2) = (9, 24)
+    assert r"$\partial z_{1}/\partial x_{2}$ = 3" in text and r"$\partial L/\partial z_{2}$ = 3" in text
+    assert "∂L/∂x = (9, 24)" in fig.alt_text
+    # other numbers, other drawing: the gradient is computed, J_zxᵀ ∂L/∂z
+    rng = np.random.default_rng(3)
+    J, g = rng.normal(size=(3, 2)), rng.normal(size=3)
+    fig = diagrams.chain_rule_with_numbers(rng.normal(size=2), rng.normal(size=3), 0.5, J, g)
+    assert np.allclose(fig.numbers["grad_x"], J.T @ g, rtol=1e-15, atol=0)
+    with pytest.raises(ValueError, match="must"):
+        diagrams.chain_rule_with_numbers(x, z, 21.0, dz_dx.T[:1], dL_dz)

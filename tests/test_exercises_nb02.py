@@ -103,7 +103,7 @@ def test_rel_error_prediction_right_answer_passes_and_none_is_not_attempted():
 @pytest.mark.parametrize(
     "prediction, match",
     [
-        ((2.0, 0.5), "divides by ‖a‖ + ‖b‖"),  # ‖a − b‖/‖b‖ = |k − 1|: the denominator of (2.4) forgotten
+        ((2.0, 0.5), "divides by ‖a‖ + ‖b‖"),  # ‖a − b‖/‖b‖ = |k − 1|: the denominator of (2.6) forgotten
         ((0.5, 0.5), "g/2"),  # g/2 guessed as symmetric to 2g
         ((0.75, 1 / 3), "3g"),  # |k − 1|/(k + 1) misread as (k − 1)/(k + 1) · something
         ((1 / 3, 0.5), "3g"),  # the two numbers swapped

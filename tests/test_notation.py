@@ -120,6 +120,7 @@ def diagram_units():
         "conventions_side_by_side": diagrams.conventions_side_by_side(),
         "batch_as_rows": diagrams.batch_as_rows(),
         "graph_with_numbers": diagrams.graph_with_numbers(*_worked_example()),
+        "chain_rule_with_numbers": diagrams.chain_rule_with_numbers([3, 1], [3, 4], 21, [[1, 3], [1, 2]], [6, 3]),
     }
     for name, fig in figures.items():
         for text in diagrams.figure_texts(fig) + [fig.alt_text]:
