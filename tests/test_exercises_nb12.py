@@ -439,7 +439,7 @@ def _spiral_turned(angle, turns, noise, seed, mirror):
     """Section 5's spiral, built here: mirrored (x → −x) if asked, then turned by `angle`."""
     from course_lib.data import make_spiral
 
-    X, y = make_spiral(100, 3, noise=noise, turns=turns, seed=seed)
+    X, y = make_spiral(100, 3, noise=noise, turns=turns, seed=seed, radii="random")
     X = X * np.array([-1.0, 1.0]) if mirror else X
     R = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
     return X @ R.T, y
@@ -447,16 +447,18 @@ def _spiral_turned(angle, turns, noise, seed, mirror):
 
 def test_a_model_of_section_5s_spiral_fails_on_every_spiral_the_checker_can_draw():
     """Why an answer that ignores its X, y fails: a model trained on section 5's spiral (turns 1.0 or make_spiral's
-    default 0.75) scores below 0.40 on a mirrored spiral at any angle and 0.8–1.2 turns. Unmirrored, turning alone
-    would not do: some angles leave it above 0.9 (the reason for the mirror)."""
+    default 0.75, evenly spaced or random radii) scores below 0.40 on a mirrored spiral at any angle and 0.8–1.2
+    turns. Unmirrored, turning alone would not do: some angles leave it above 0.9 (the reason for the mirror)."""
     from course_lib.data import make_spiral
 
-    models = [train_right(*make_spiral(100, 3, noise=0.2, turns=t, seed=0), 0) for t in (0.75, 1.0)]
+    models = {(t, radii): train_right(*make_spiral(100, 3, noise=0.2, turns=t, seed=0, radii=radii), 0)
+              for t in (0.75, 1.0) for radii in ("even", "random")}
     angles = np.linspace(0.0, 2 * np.pi, 37)
     best = max(nb12.classifier_accuracy(p, *_spiral_turned(a, t, 0.12, 5, True))
-               for p in models for a in angles for t in (0.8, 1.0, 1.2))
+               for p in models.values() for a in angles for t in (0.8, 1.0, 1.2))
     assert best < 0.40, best
-    unmirrored = max(nb12.classifier_accuracy(models[1], *_spiral_turned(a, 1.0, 0.12, 5, False)) for a in angles)
+    unmirrored = max(nb12.classifier_accuracy(models[1.0, "random"], *_spiral_turned(a, 1.0, 0.12, 5, False))
+                     for a in angles)
     assert unmirrored > 0.9
     # and the checker's spirals are of that family: mirrored, so the arms wind the other way (the angle of a
     # point grows with its radius in section 5's spiral; it falls in the checker's)

@@ -424,7 +424,7 @@ def check_classifier_loss_grad(fn) -> Result:
                         "(rel. error < 1e-08)")
 
 
-SPIRAL = dict(n_per_class=100, n_classes=3, noise=0.2, turns=1.0)
+SPIRAL = dict(n_per_class=100, n_classes=3, noise=0.2, turns=1.0, radii="random")  # section 5's spiral
 TARGET_ACCURACY = 0.90
 """Held-out accuracy the trained classifier must reach (the course's solution: 0.98 or more on every seed tried)."""
 _TRAIN_SLOW = 6.0  # the learner's training may take 6 × TIME_LIMIT (30 s by default); the solution takes about 0.5 s
@@ -446,7 +446,8 @@ def classifier_accuracy(params, X, y) -> float:
 
 def checker_spiral(rng, n_per_class=100, seeds=None):
     """Spirals of one distribution drawn from rng (by default two: training and held-out): section 5's spiral
-    mirrored, rotated by an angle in [0, 2π), with turns and noise drawn from _CHECK_TURNS, _CHECK_NOISE.
+    mirrored, rotated by an angle in [0, 2π), with turns and noise drawn from _CHECK_TURNS, _CHECK_NOISE, and radii
+    drawn afresh for every point (make_spiral's radii="random"), so the held-out set is an independent sample.
     Returns (X, y) for each seed, flattened: (X, y, X_test, y_test) by default."""
     from ..data import make_spiral
 
@@ -455,7 +456,7 @@ def checker_spiral(rng, n_per_class=100, seeds=None):
     seeds = seeds if seeds is not None else [int(s) for s in rng.integers(1, 10**6, size=2)]
     out = []
     for s in seeds:
-        X, y = make_spiral(n_per_class, 3, noise=noise, turns=turns, seed=s)
+        X, y = make_spiral(n_per_class, 3, noise=noise, turns=turns, seed=s, radii="random")
         out += [X @ R.T, y]
     return tuple(out)
 
