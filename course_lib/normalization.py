@@ -18,6 +18,8 @@ from .checks import as_batch, check_positive_int
 from .init import as_generator
 from .layers import _check_backward
 
+_sum = np.add.reduce  # column or row sums without np.sum's dispatch (BatchNorm runs in every training step)
+
 
 def _real(value, what, low, high=np.inf, *, low_open=False, high_open=True):
     """value as a float in the interval (low, high) with the given open ends; the error names both."""
@@ -77,8 +79,8 @@ class _Norm(_Layer):
     def _param_grads(self, dY):
         """∇γ = column sums of dY ⊙ X̂, ∇β = column sums of dY, Eq. (13.6); returns G = ∂L/∂X̂ = dY diag(γ)."""
         _check_backward(self, dY, None if self._Xhat is None else self._Xhat.shape)
-        np.sum(dY * self._Xhat, axis=0, out=self.dgamma)
-        np.sum(dY, axis=0, out=self.dbeta)
+        _sum(dY * self._Xhat, 0, out=self.dgamma)
+        _sum(dY, 0, out=self.dbeta)
         return dY * self.gamma
 
 
@@ -117,9 +119,9 @@ class BatchNorm1d(_Norm):
             raise ValueError(f"{self!r} in training mode needs a batch of at least 2 samples to compute the "
                              f"batch statistics, got a batch of {B} (shape {X.shape}); call .eval() to use the "
                              "running statistics instead")
-        mu = X.mean(axis=0)  # μ = (1/B) Xᵀ 1 : (n,), Eq. (13.3)
+        mu = _sum(X, 0) / B  # μ = (1/B) Xᵀ 1 : (n,), Eq. (13.3)
         C = X - mu
-        var = np.mean(C * C, axis=0)  # σ² = (1/B) Σ_i (x_i − μ)², biased, Eq. (13.3)
+        var = _sum(C * C, 0) / B  # σ² = (1/B) Σ_i (x_i − μ)², biased, Eq. (13.3)
         inv_std = 1.0 / np.sqrt(var + self.eps)
         m = self.momentum
         self.running_mean *= 1.0 - m  # Eq. (13.5), in place: the same arrays for the layer's whole life
@@ -136,7 +138,8 @@ class BatchNorm1d(_Norm):
             return G * self._inv_std  # Eq. (13.10): a fixed affine map, one sample at a time
         Xhat = self._Xhat
         # Eq. (13.9): ∂L/∂X = (G − 1 ḡᵀ − X̂ diag(mean of G ⊙ X̂)) diag(σ² + ε)^(−1/2), means over the batch
-        return (G - G.mean(axis=0) - Xhat * np.mean(G * Xhat, axis=0)) * self._inv_std
+        B = G.shape[0]
+        return (G - _sum(G, 0) / B - Xhat * (_sum(G * Xhat, 0) / B)) * self._inv_std
 
 
 class LayerNorm(_Norm):
