@@ -106,9 +106,9 @@ def _grad_X_reference(G, W):
 
 
 def check_grad_W(fn):
-    """Exercise 2.2: `fn(X, G)` returns ∇_W L for Z = XW, given G = ∂L/∂Z: XᵀG = Σ_r x_r g_rᵀ, Eq. (2.7).
+    """Exercise 2.2: `fn(X, Delta)` returns ∇_W L for Z = XW, given Δ = ∂L/∂Z: XᵀΔ = Σ_r x_r δ_rᵀ, Eq. (2.7).
 
-    X is (B, n_in), G is (B, n_out); the answer is (n_in, n_out), W's shape. Compared with the dW that
+    X is (B, n_in), Δ is (B, n_out); the answer is (n_in, n_out), W's shape. Compared with the dW that
     `Linear.backward` fills, on four seeded cases (a loop of outer products is welcome).
     """
     cases = [(X, G) for X, _, G in _layer_cases(202)]
@@ -117,9 +117,9 @@ def check_grad_W(fn):
 
 
 def check_grad_X(fn):
-    """Exercise 2.3: `fn(G, W)` returns ∂L/∂X for Z = XW, given G = ∂L/∂Z: G Wᵀ, Eq. (2.8).
+    """Exercise 2.3: `fn(Delta, W)` returns ∂L/∂X for Z = XW, given Δ = ∂L/∂Z: Δ Wᵀ, Eq. (2.8).
 
-    G is (B, n_out), W is (n_in, n_out); the answer is (B, n_in), X's shape. Compared with what
+    Δ is (B, n_out), W is (n_in, n_out); the answer is (B, n_in), X's shape. Compared with what
     `Linear.backward` returns, on four seeded cases (one with a square W, where a missing transpose
     still runs but gives the wrong numbers).
     """
@@ -139,7 +139,7 @@ def _tanh_layer_reference(X, W, C):
 def check_tanh_layer_grad(fn):
     """Exercise 2.4: `fn(X, W, C)` returns ∇_W L for L = Σ_rj C_rj tanh((XW)_rj), via Eq. (2.7).
 
-    X is (B, n_in), W is (n_in, n_out), C is (B, n_out); the answer is (n_in, n_out). First G = ∂L/∂Z for
+    X is (B, n_in), W is (n_in, n_out), C is (B, n_out); the answer is (n_in, n_out). First Δ = ∂L/∂Z for
     Z = XW (the tanh acts entry by entry), then Eq. (2.7). Compared with `Tanh.backward` followed by
     `Linear.backward` on four seeded cases.
     """
