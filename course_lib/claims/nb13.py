@@ -74,6 +74,8 @@ def train_run(seed: int, batchnorm: bool):
        holds=lambda m: (m["median_bn"] < 0.06 and m["median_bn"] < 0.5 * m["median_plain"] and m["bn_better"] >= 4
                         and m["max_ratio_plain"] < 1e-4 and m["min_ratio_bn"] > 1e-3))
 def batchnorm_revives_deep_sigmoid(seeds):
+    """Train the plain and the BatchNorm network on each seed; medians of the final validation MSE, how many seeds
+    BatchNorm wins, the step-0 gradient ratios' extremes, and the validation curves for the notebook's plot."""
     plain = [train_run(s, False) for s in seeds]
     bn = [train_run(s, True) for s in seeds]
     val_plain, val_bn = [r[2] for r in plain], [r[2] for r in bn]
