@@ -154,8 +154,8 @@ def _entries_01_03(Entry, sig):
     NEW_ENTRIES.update({
         # ---- 02
         "nb02.check_rel_error_prediction": Entry(
-            (0.5, 1 / 3), "2.4",
-            {"divided by ‖b‖ only": ((2.0, 0.5), "2.4"), "swapped": ((1 / 3, 0.5), "wrong order")},
+            (0.5, 1 / 3), "2.6",
+            {"divided by ‖b‖ only": ((2.0, 0.5), "2.6"), "swapped": ((1 / 3, 0.5), "wrong order")},
             kind="value"),
         "nb02.check_mixing_layer_grads": Entry(
             lambda M, X, W, D: ((M @ X).T @ D, M.T @ D @ W.T), "Eq. (2.",
