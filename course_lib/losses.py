@@ -170,9 +170,9 @@ def _shifted(Z):
 def log_softmax(Z) -> np.ndarray:
     """log p for every row of the logits Z (B, C), computed stably, Eq. (12.5).
 
-    log p_ik = z_ik − m_i − log Σ_j exp(z_ij − m_i) with m_i = max_j z_ij: every exponent is <= 0, so no
-    exp overflows, and the largest term of the sum is exactly 1, so the log never sees 0. Any finite logits
-    work; an entry whose log p is below −1.8e308 (only in a row spanning more than float64's range) is −inf,
+    log p_rk = z_rk − m_r − log Σ_j exp(z_rj − m_r) with m_r = max_j z_rj (sample r, class k): every exponent is
+    <= 0, so no exp overflows, and the largest term of the sum is exactly 1, so the log never sees 0. Any finite
+    logits work; an entry whose log p is below −1.8e308 (only in a row spanning more than float64's range) is −inf,
     the nearest float.
     """
     Z = _check_logits(Z, "log_softmax input")
@@ -265,7 +265,7 @@ class CrossEntropyLoss(_Loss):
         if far.any():
             with np.errstate(over="ignore"):  # −inf only where the exact term is beyond float64 too
                 terms[far] = ((T * Z - T * m) - T * lse)[far]
-        return _reduce(-terms, Z.shape[0], self.reduction)  # Σ_i ℓ_i = Σ_ik −t_ik log p_ik, every term >= 0
+        return _reduce(-terms, Z.shape[0], self.reduction)  # Σ_r ℓ_r = Σ_rk −t_rk log p_rk, every term >= 0
 
     def grad(self, Z, target) -> np.ndarray:
         """∂L/∂Z = (P − T)/B ("mean") or P − T ("sum"), Eq. (12.7); shape (B, C) like Z."""
