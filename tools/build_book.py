@@ -97,6 +97,28 @@ def image_as_markdown(out: dict, images: Path, where: str) -> dict:
             "data": {"text/markdown": f"![{alt}](../{images.name}/{name})"}}
 
 
+ALERT = re.compile(r'<div class="alert alert-(\w+)">\s*(?:<b>(.*?)</b>)?(.*?)</div>', re.S)
+
+
+def alerts_as_admonitions(text: str) -> str:
+    """The notebooks' boxes are HTML (<div class="alert …">), which JupyterLab renders with its Markdown inside;
+    Sphinx passes HTML through untouched, so the formulas in it would show as raw TeX. Each box becomes a MyST
+    admonition with the same title and colour, whose content is parsed as Markdown."""
+    def box(m):
+        kind, title, body = m.group(1), (m.group(2) or "Note").strip().rstrip(":"), m.group(3).strip()
+        return f"\n````{{admonition}} {title}\n:class: {kind}\n\n{body}\n````\n"
+    return ALERT.sub(box, text)
+
+
+TAGGED = re.compile(r"\$\$\n?((?:(?!\$\$).)*?\\tag\{[^}]*\}(?:(?!\$\$).)*?)\n?\$\$", re.S)
+
+
+def tagged_as_equations(text: str) -> str:
+    """A numbered $$…$$ block whose formula has a line break (a matrix, say) is wrapped by Sphinx in a `split`
+    environment, where MathJax forbids \\tag; as an `equation` environment it is passed to MathJax as written."""
+    return TAGGED.sub(lambda m: "\\begin{equation}\n" + m.group(1).strip() + "\n\\end{equation}", text)
+
+
 def stage_notebook(src: Path, dst: Path, repo: str, hub: str | None) -> int:
     """Copy one notebook with a launch line on top, images given their alt text, and widget views replaced by
     the lab's picture; returns how many widget outputs were replaced."""
@@ -122,7 +144,8 @@ def stage_notebook(src: Path, dst: Path, repo: str, hub: str | None) -> int:
                     "to train it yourself.*")}}
     for cell in nb["cells"]:
         if cell["cell_type"] == "markdown":
-            cell["source"] = github_anchors("".join(cell["source"]))
+            text = "".join(cell["source"])
+            cell["source"] = tagged_as_equations(alerts_as_admonitions(github_anchors(text)))
     # the title cell stays first (it is the page's title); the launch line goes right under it
     nb["cells"].insert(1, launch)
     dst.write_text(json.dumps(nb, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -166,7 +189,10 @@ def stage(repo: str, hub: str | None, notebooks_dir: Path) -> Path:
     shutil.copytree(ROOT / "figures", src / "figures")
     if not (src / "figures" / "lab.png").exists():
         raise SystemExit("figures/lab.png is missing: run `make figures`")
-    shutil.copy(ROOT / "README.md", src / "README.md")
+    # the site loads nothing from outside: the README's Binder badge (an external image) becomes a text link
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    readme = re.sub(r"\[!\[([^\]]*)\]\(https?://[^)]+\)\]\((https?://[^)]+)\)", r"[Launch on \1](\2)", readme)
+    (src / "README.md").write_text(readme, encoding="utf-8")
     shutil.copy(ROOT / "book" / "_config.yml", src / "_config.yml")
     config = (src / "_config.yml").read_text(encoding="utf-8")
     config = config.replace("https://github.com/backprop-course/backprop-course", f"https://github.com/{repo}")
