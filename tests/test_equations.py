@@ -120,7 +120,7 @@ def test_implemented_equation_has_a_numeric_test(eq):
         # optimiser (6.1–6.7) and graph (9.x) equations are tested by their own test modules
         owner = {"6": "test_optim.py", "8": "test_widgets.py", "9": "test_graph.py", "10": "test_autodiff.py",
                  "12": "test_softmax.py",
-                 "13": "test_normalization.py"}.get(
+                 "13": "test_normalization.py", "14": "test_attention.py"}.get(
             eq.split(".")[0]
         )
         assert owner and (ROOT / "tests" / owner).exists(), f"no test module covers Eq. ({eq})"

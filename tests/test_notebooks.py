@@ -33,6 +33,8 @@ EXPECTED = [
     "10_checking_against_autodiff",
     "11_reading_derivations_critically",
     "12_softmax_and_classification",
+    "13_normalisation_and_dropout",
+    "14_one_attention_head",
 ]
 MACHINE_PATH = re.compile(r"(?<![\w:./])/(?:[\w.-]+/){2,}|[A-Z]:\\\\Users|/work/|/tmp/|/root/|/home/")
 IDS = [p.stem for p in NOTEBOOKS]
