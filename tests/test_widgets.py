@@ -343,13 +343,13 @@ def test_preset_5a_sigmoid_vanishes_and_stays_flat(seed):
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_preset_5a_relu_trains_at_lr_0_003(seed):
-    """5a relu: He keeps the signal (std of A_l within a factor 3 across layers); lr 0.003 trains (val < 0.06
-    after 1500 steps). With the default seed 0, lr 0.01 (the old advice) diverges."""
+def test_preset_5a_relu_trains_at_lr_0_001(seed):
+    """5a relu: He keeps the signal (std of A_l within a factor 3 across layers); lr 0.001 trains (val < 0.1
+    after 3000 steps; over 15 seeds in course_lib/claims/nb08.py). With the preset's seed 0, lr 0.01 diverges."""
     s = Session(dict(PRESETS["5a relu"], seed=seed))
     assert s.act_std.max() < 3 * s.act_std.min()
-    s.train(1500, record_every=1500)
-    assert not s.diverged and s.val_loss < 0.06
+    s.train(3000, record_every=3000)
+    assert not s.diverged and s.val_loss < 0.1
     if seed == 0:
         fast = Session(dict(PRESETS["5a relu"], lr=0.01))
         fast.train(300)
@@ -368,10 +368,10 @@ def test_preset_5a_adam_leaves_the_plateau_in_the_median():
 
 
 def test_preset_5c_diverges_early():
-    """5c: SGD at lr 10 diverges within 200 steps."""
+    """5c: SGD at lr 10 diverges before step 100, as its note says (measured at step 57)."""
     s = Session(PRESETS["5c diverge"])
     s.train(200)
-    assert s.diverged and s.diverged_at < 200
+    assert s.diverged and s.diverged_at < 100
 
 
 def test_presets_5e_overfit_and_weight_decay():
