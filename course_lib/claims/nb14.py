@@ -36,6 +36,7 @@ def flag_sequences(rng, n, T=T_TRAIN):
 
 
 def n_parameters(model) -> int:
+    """The number of trained numbers of a model (every array its parameters() lists)."""
     return int(sum(W.size for W, _ in model.parameters()))
 
 
@@ -98,6 +99,7 @@ def train_mlp(seed, steps=STEPS, width=None, lr=LR):
 
 
 def mlp_mse(net, X, targets):
+    """Mean squared error of the MLP on the flattened sequences of X (the constant column left out)."""
     return float(np.mean((net.forward(X[:, :, : D_VALUE + 1].reshape(len(X), -1)) - targets) ** 2))
 
 
@@ -141,4 +143,5 @@ def _copy_flagged(seeds: tuple[int, ...]):
        holds=lambda m: m["attention_mse"] < 0.05 and m["attention_mse_T16"] < 0.05 and m["mlp_mse"] > 0.5
        and m["wide_mlp_mse"] > 0.5 and m["attention_params"] >= m["mlp_params"])
 def copy_flagged(seeds):
+    """Held-out MSE (median over seeds) of one head, of it at twice the length, and of the two MLPs; loss curves."""
     return _copy_flagged(tuple(seeds))
