@@ -155,6 +155,42 @@ def two_heads(seeds):
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# Section 2: a layer that keeps only one consumer's gradient
+
+
+def forgotten_term_errors(seed):
+    """{dropped head: rel. error of ∇W[x->h1] when h2 hears only from the other head} for two_head_graph(seed)
+    with random biases, on 5 samples and targets drawn from generator `seed` (Eq. 9.2 with one term left out)."""
+    rng = np.random.default_rng(seed)
+    g = two_head_graph(seed=seed)
+    for value, _ in g.parameters():
+        if value.ndim == 1:  # random biases, as in the notebook
+            value[:] = rng.normal(0, 0.5, size=value.shape)
+    X = rng.normal(size=(5, 1))
+    T = {"y": rng.normal(size=(5, 1)), "c": rng.integers(0, 2, size=(5, 1)).astype(float)}
+    out = g.forward({"x": X})
+    g.backward(T)
+    A1 = np.tanh(X @ g.edges["x", "h1"].W + g.nodes["h1"].b)
+    A2 = np.tanh(A1 @ g.edges["h1", "h2"].W + g.nodes["h2"].b)
+    errors = {}
+    for dropped, kept in (("c", "y"), ("y", "c")):
+        G2 = g.nodes[kept].loss.grad(out[kept], T[kept]) @ g.edges["h2", kept].W.T  # identity output: Δ = ∂L/∂Ŷ
+        D1 = ((G2 * (1 - A2**2)) @ g.edges["h1", "h2"].W.T) * (1 - A1**2)  # tanh' = 1 − A², Eq. (5.1)
+        errors[dropped] = rel_error(X.T @ D1, g.edges["x", "h1"].dW)
+    return errors
+
+
+@claim("09.forgotten_term", notebook="09",
+       says="two heads on one trunk, for every seed: forgetting either head's term in Eq. (9.2) gives ∇W[x->h1] a "
+            "relative error above 1e-3, over 1000× what a gradient check accepts",
+       holds=lambda m: min(m["without_c"]) > 1e-3 and min(m["without_y"]) > 1e-3)
+def forgotten_term(seeds):
+    """forgotten_term_errors per seed: the error without c's term and without y's."""
+    runs = [forgotten_term_errors(seed) for seed in seeds]
+    return {"without_c": [r["c"] for r in runs], "without_y": [r["y"] for r in runs]}
+
+
+# ---------------------------------------------------------------------------------------------------------------
 # 4.3: S3 updates each weight inside its backward pass
 
 
