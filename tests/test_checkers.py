@@ -865,7 +865,7 @@ def test_learner_never_sees_the_compared_arrays():
 
     assert nb05.check_linear_backward(lb).passed
 
-    def cheat(A, W, D):  # zeroes the inputs and returns zeros (reliability review, defect 6)
+    def cheat(A, W, D):  # zeroes the inputs and returns zeros (a cheat an earlier checker let through)
         A[...] = 0
         W[...] = 0
         D[...] = 0
@@ -916,3 +916,15 @@ if __name__ == "__main__":
     missing = sorted(set(CHECKERS) - set(REGISTRY))
     print(f"unregistered checkers: {missing or 'none'}")
     sys.exit(0 if tot[0] == tot[1] and tot[2] == 0 and refs_ok == len(rows) and not missing else 1)
+
+
+@pytest.mark.parametrize("error", [1e-6, 1e-4])
+def test_the_default_tolerance_refuses_an_answer_that_is_only_close(error):
+    """Every checker that leaves `tol` at its default compares to 1e-8 (Eq. 2.6): an answer off by a relative
+    1e-6 is a wrong formula (a constant slightly off, a float32 step), not rounding, and must fail."""
+    x = np.linspace(1.0, 2.0, 12).reshape(3, 4)
+    near = x * (1 + error)
+    assert ex.check_array("a", near, x, "Eq. (0.1)").status == FAIL
+    assert ex.check_arrays("b", [near], [x], ["A"], ["Eq. (0.1)"]).status == FAIL
+    assert ex.check_function("c", lambda v: v * (1 + error), lambda v: v, [(x,)], "Eq. (0.1)").status == FAIL
+    assert ex.check_function("d", lambda v: v + 0.0, lambda v: v, [(x,)], "Eq. (0.1)").status == PASS

@@ -243,6 +243,22 @@ def test_non_finite_gradient_is_caught_before_the_update():
     assert_same_params(params_of(model), before)
 
 
+def test_an_update_that_makes_one_weight_non_finite_is_undone():
+    """One NaN among finite weights (a partly non-finite array) must stop the step like an all-NaN one."""
+    class OneBadWeight(SGD):
+        def step(self):
+            super().step()
+            self.model.parameters()[0][0][0, 0] = np.nan
+
+    X, Y = make_dataset("abs", 6, seed=0)
+    model = MLP([1, 3, 1], seed=0)
+    before = params_of(model)
+    with pytest.raises(TrainingDiverged, match="non-finite") as info:
+        train_step(model, MSELoss(), OneBadWeight(model, lr=0.1), X, Y)
+    assert info.value.reason == "parameter"
+    assert_same_params(params_of(model), before)
+
+
 @pytest.mark.parametrize("kwargs, match", [
     (dict(epochs=0), "epochs must be a positive integer"),
     (dict(batch_size=0), "batch_size must be a positive integer"),
