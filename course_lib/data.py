@@ -9,7 +9,8 @@ row-batch convention: X is (n, 1), Y is (n, 1), one sample per row.
 
 - `sin_s0(n, noise, seed)`: source S0's task, y = 3·sin(20 z) with z ~ U(0, 1) (three periods).
 - `sinc_s2(n, noise, seed)`: source S2's task, y = sinc(x) + N(0, σ²) with the normalised sinc
-  sin(πx)/(πx) (numpy's np.sinc, value 1 at x = 0) and x ~ U(−4, 4); S2 uses n = 500, σ = 0.1.
+  sin(πx)/(πx) (numpy's np.sinc, value 1 at x = 0) and x ~ U(−4, 4); S2 uses n = 500 and states neither
+  the noise nor the range: σ = 0.1 and U(−4, 4) are the course's choice.
   `sinc_s2_train_val` draws S2's training set and a validation set the same way with another seed.
 - `TARGETS`: named targets ("sin", "sinc", "step", "abs", "sin_s0"), each a callable with its x range.
 - `make_dataset(target, n, noise, seed)`, `train_val_split(X, Y, val_fraction, seed)`,
@@ -130,10 +131,10 @@ def sin_s0(n: int = 100_000, noise: float = 0.0, seed=0):
 def sinc_s2(n: int = 500, noise: float = 0.1, seed=0):
     """Source S2's task: y = sinc(x) + N(0, σ²) with sinc(x) = sin(πx)/(πx) (np.sinc) and x ~ U(−4, 4).
 
-    S2 uses n = 500 and σ = noise = 0.1, so the best possible MSE against the noisy targets (the noise
-    floor) is σ² = 0.01. S2 does not state its x range; we use [−4, 4]: the main lobe and three side
-    lobes on each side. The validation set is drawn the same way with another seed: see
-    `sinc_s2_train_val`. Returns X, Y of shape (n, 1).
+    S2 uses n = 500 "noisy" samples and states neither the noise nor the x range nor which sinc; the course
+    chose the normalised sinc, σ = noise = 0.1 (so the best possible MSE against the noisy targets, the noise
+    floor, is σ² = 0.01) and [−4, 4]: the main lobe and three side lobes on each side. The validation set is
+    drawn the same way with another seed: see `sinc_s2_train_val`. Returns X, Y of shape (n, 1).
     """
     return make_dataset("sinc", n, noise=noise, seed=seed)
 

@@ -4,8 +4,9 @@ The five source designs S0–S4 (what each is, where it is published, its settin
 line behind every claim) are described in the course's page docs/sources.md. Every function below implements
 one formula or one piece of code exactly as its source prints it — wrong factors, wrong transposes,
 indexing bugs and all — so that notebook 11 can put each claim next to course_lib (the reference) and
-measure the error live. Nothing here is used for training; course_lib's own layers, losses and
-optimisers never call this module.
+measure the error live. Where a source calls a helper it does not show (S4's stable sigmoid), the course's
+equivalent stands in, and the function's docstring says so. Nothing here is used for training; course_lib's
+own layers, losses and optimisers never call this module.
 
 Each docstring says which source it comes from, what it computes, and what is wrong with it (or that it
 is correct). Conventions follow the source, not the course: S0 and S4 use column vectors with weights of
@@ -43,7 +44,8 @@ def s0_forward(Ws, bs, activations, x):
 def s0_backprop(Ws, bs, activations, x, y):
     """S0's `MLP.back_prop` without its SGD update: the gradients it steps along, ([dW_1…], [db_1…]).
 
-    Ported line by line: `reuse` starts as the SCALAR s = −2·mean(y − ŷ) times the identity; for each
+    Ported line by line from S0's code (`back_prop` in nn/model/mlp.py, `MSE.derivative` in nn/loss.py; the
+    README shows only the formula): `reuse` starts as the SCALAR s = −2·mean(y − ŷ) times the identity; for each
     (Linear, activation) pair from the last, the weight gradient is f'(z_k) a_{k−1}ᵀ ⊙ (row sums of
     reuse, as a column) and then reuse ← W_kᵀ diag(f'(z_k)) reuse (this is V_k of the README, times s).
     What is wrong: summing the columns of V_k replaces V_k·∂C/∂a_L by (V_k·1)·s, which is the gradient
@@ -235,7 +237,11 @@ def s3_sigmoid(z):
 
 
 def s3_sigmoid_grad(y):
-    """S3's sigmoid derivative from the output y = σ(z): y(1 − y). Correct (Eq. (3.3)); 0 when y rounds to 1."""
+    """S3's sigmoid derivative s(1 − s). Correct (Eq. (3.3)); 0 when s rounds to 1.
+
+    S3's `Sigmoid.gradient(x)` takes the pre-activation and recomputes s = σ(x) first; this function takes s = y
+    directly, which gives the same numbers without a second exponential.
+    """
     return y * (1.0 - y)
 
 
@@ -248,12 +254,12 @@ def s3_bce(y, t):
 
 
 def s3_bce_grad(y, t):
-    """S3's cross-entropy derivative w.r.t. the probability y: −t/y + (1 − t)/(1 − y). Correct mathematically.
+    """S3's cross-entropy derivative w.r.t. the probability y, as printed: (t − y)/((y − 1)·y).
 
-    Chained separately with s3_sigmoid_grad, it gives inf·0 or 0/0 = NaN once σ saturates to 1.0; the
-    product simplifies to y − t (Eq. (3.10)), which never fails.
+    Correct mathematically (it equals −t/y + (1 − t)/(1 − y)). Chained separately with s3_sigmoid_grad, it gives
+    inf·0 or 0/0 = NaN once σ saturates to 1.0; the product simplifies to y − t (Eq. (3.10)), which never fails.
     """
-    return -t / y + (1.0 - t) / (1.0 - y)
+    return (t - y) / ((y - 1.0) * y)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -264,13 +270,16 @@ def s3_bce_grad(y, t):
 def s4_forward(Ws, o0):
     """S4's forward pass, column convention: a_l = W_l o_{l−1}, o_l = σ(a_l). Returns (os, as_). Correct.
 
+    S4's sigmoid comes from its series' helper script (`conv_utils.stable_sigmoid`), whose code the post does not
+    show; this port uses course_lib's stable sigmoid (Eq. (3.4)) in its place, the course's choice.
+
     Ws[l] has shape (n_l, n_{l−1}); o0 is (n_0, N) — N samples stacked as columns (N = 1 for one sample).
     """
     os_, as_ = [o0], []
     for W in Ws:
         a = W @ os_[-1]
         as_.append(a)
-        os_.append(Sigmoid.fn(a))  # S4 uses a stable sigmoid: the same as Eq. (3.4)
+        os_.append(Sigmoid.fn(a))  # S4 calls conv_utils.stable_sigmoid, not shown in its text: course_lib's, Eq. (3.4)
     return os_, as_
 
 
@@ -297,7 +306,8 @@ def s4_loss_text(y, t) -> float:
     Correct for a stack: ½ Σ_n e_n² (or its mean).
     """
     error = y - t
-    return float(0.5 * np.dot(error.T, error)[0, 0])
+    loss = np.matmul(error.T, error) / 2  # as S4's text, which then returns the entry [0][0]
+    return float(loss[0][0])
 
 
 def s4_loss_listing(y, t):
