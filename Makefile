@@ -11,7 +11,7 @@ export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 
-.PHONY: lab test lint unit nbval learner-notebooks browser execute student figures bench claims book book-check robustness nbgrader-check dashboard mutate clean
+.PHONY: help lab test lint unit nbval learner-notebooks browser execute student figures bench claims book book-check robustness sweeps nbgrader-check dashboard mutate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@ $(VENV)/.installed
+
+## make help: this list, from the Makefile's "## make" comments
+help:
+	@awk '/^## make /{sub(/^## make /, ""); print; next} /^## /{sub(/^## /, "    "); print}' $(MAKEFILE_LIST)
 
 ## make lab: bring your own copies of the notebooks in student/ up to date (solutions removed, show_solution()
 ## reveals one; your edits are never overwritten, course updates are merged in) and start JupyterLab on the
@@ -41,36 +45,49 @@ dashboard: $(VENV)/.installed
 ## environment, browser tests
 test: lint unit nbval learner-notebooks browser
 
+## make lint: ruff over the code, tests and notebooks, and vermin: nothing newer than pyproject's requires-python
+VERMIN := $(BIN)/vermin --no-tips --violations --eval-annotations -t=3.10-
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check course_lib tests notebooks benchmarks tools
+	$(VERMIN) course_lib tests tools benchmarks
+	rm -rf build/lint-notebooks
+	$(BIN)/jupyter nbconvert --log-level=WARN --to script --output-dir build/lint-notebooks notebooks/*.ipynb
+	$(VERMIN) build/lint-notebooks
 
+## make unit: the unit, gradient and checker tests (no browser)
 unit: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -p no:cacheprovider tests -m "not browser and not book"
 
+## make nbval: every notebook under nbval in strict mode (its stored text outputs must come out again)
 nbval: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -p no:cacheprovider --nbval $(SANITIZE) notebooks
 
 # The learner's environment is the tested one: a second venv installed by the very rule `make lab` uses
 # (`pip install -e .`, no test extras) runs every notebook top to bottom.
 LEARNER_VENV := .venv-learner
+## make learner-notebooks: every notebook run top to bottom in .venv-learner, installed exactly as make lab does
 learner-notebooks:
 	$(MAKE) --no-print-directory VENV=$(LEARNER_VENV) $(LEARNER_VENV)/.installed
 	$(LEARNER_VENV)/bin/python tools/execute.py --check
 
+## make browser: the lab in JupyterLab and Voilà, and the learner copies, driven in headless Chromium
 browser: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -p no:cacheprovider tests -m "browser and not book" -rs
 
-## author targets
+## make execute: re-execute every notebook in place in a fresh kernel (NB=notebooks/05_….ipynb for one)
 execute: $(VENV)/.installed-test
 	$(BIN)/python tools/execute.py $(NB)
 
-# the same code path as `make lab`, without starting JupyterLab: never overwrites an edit
+## make student: write or update the learner copies in student/ without starting JupyterLab (the same code
+## path as make lab: never overwrites an edit)
 student: $(VENV)/.installed
 	$(BIN)/python -m course_lib.learner_copies student
 
+## make figures: rewrite figures/ from tools/make_figures.py (seeded; checks the numbers the README quotes)
 figures: $(VENV)/.installed-test
 	$(BIN)/python tools/make_figures.py
 
+## make bench: the benchmark tables (benchmarks/), each with ratios against a reference measured in the same run
 bench: $(VENV)/.installed-test
 	@set -e; for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f; done
 
@@ -110,10 +127,16 @@ claims: $(VENV)/.installed-test
 robustness: $(VENV)/.installed-test
 	$(BIN)/python tools/robustness.py $(ROBUSTNESS_ARGS)
 
+## make sweeps: gradcheck's false-FAIL rate and its teeth on 3000 random networks, and the property tests'
+## hostile inputs over many more examples than the unit tests draw (slow: several minutes; prints tables)
+sweeps: $(VENV)/.installed-test
+	$(BIN)/python tools/gradcheck_sweep.py
+	$(BIN)/python tools/hostile_sweep.py
+
 ## make mutate: plant one-line bugs in the library and check that the unit tests catch each (slow, ~25 min)
 mutate: $(VENV)/.installed-test
 	$(BIN)/python tools/mutate.py
 
-# student/ holds learners' work: clean never touches it
+## make clean: remove build output and caches (student/ holds learners' work: clean never touches it)
 clean:
 	rm -rf test-artifacts .pytest_cache .ruff_cache build *.egg-info

@@ -14,7 +14,7 @@ Two tables:
    while training, so the steps/s reading is good to about ±3 % over the 6 s. Skipped (with a note) when
    Chromium, Playwright or Voilà is missing.
 
-Goal (issue 13): >= 15 frames/s with >= 1000 steps/s at the default size and at projector size (scale 1.5).
+Goal: >= 15 frames/s with >= 1000 steps/s at the default size and at projector size (scale 1.5).
 `ratio` columns are measured / goal (>= 1 meets it). `cpu` is the CPU share this process got per wall second
 in the headless run: below 1 the machine is busy, and every number is slower than on an idle machine.
 

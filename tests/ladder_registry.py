@@ -1,4 +1,4 @@
-"""REGISTRY entries for the exercises the ladder added (issue 21): right answers and plausible wrong ones.
+"""REGISTRY entries for the exercises the ladder added: right answers and plausible wrong ones.
 
 tests/test_checkers.py merges these into its REGISTRY, so the same sweep (hostile answers, a memorised answer,
 the wrong answers named here, "not attempted") runs over every checker. Each reference is written here or in

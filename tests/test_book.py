@@ -29,7 +29,7 @@ from pathlib import Path
 import pytest
 
 try:
-    import tomllib
+    import tomllib  # novermin (Python 3.11+; the except branch imports tomli on 3.10)
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 

@@ -40,7 +40,7 @@ def value_sigmoid(assign=False, chain=True, parents=True):
 
 
 def test_value_sigmoid_bugs_show_only_in_a_larger_expression():
-    # the reviewer's table: at v = 0.3 the true dL/dv of L = σ(v)·v is σ + vσ(1 − σ) = 0.64778
+    # at v = 0.3 the true dL/dv of L = σ(v)·v is σ + vσ(1 − σ) = 0.64778
     s = sigma(0.3)
     assert abs(s + 0.3 * s * (1 - s) - 0.64778) < 1e-5
     assert nb10.check_value_sigmoid(value_sigmoid(), Value).status == PASS

@@ -1,6 +1,6 @@
 """Hostile answers for EVERY checker: each must come back as a Result (a verdict), quickly, with a short message.
 
-The answers (reliability review §9, §10, §12): code that raises SystemExit or GeneratorExit, an exception whose
+The answers: code that raises SystemExit or GeneratorExit, an exception whose
 str() raises, a megabyte-long error message, an endless loop (cut off by the time limit, lowered here to keep
 the suite fast), objects whose `__eq__` always says True or whose `__repr__`, `__float__`, `__iter__`,
 `__len__` and `__array__` raise, 10**400, the string "1", a list of a million items, an int subclass that

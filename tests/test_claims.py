@@ -38,7 +38,7 @@ def test_seed_sets_are_disjoint():
 def test_every_claim_is_shown_by_its_own_notebook_exactly_once_and_every_shown_claim_exists():
     reg = claims.registry()
     uses = _notebook_uses()
-    for key, where in uses.items():
+    for key in uses:
         assert key in reg, f"a notebook checks {key!r}, which is not registered"
     for key, c in reg.items():
         assert uses.get(key) == [c.notebook], f"{key} is registered for notebook {c.notebook}, shown in {uses.get(key)}"

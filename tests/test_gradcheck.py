@@ -1,6 +1,6 @@
 """gradcheck tells the truth: unchecked parameters are not passed, tiny correct gradients are, bugs are not.
 
-The situations come from the reviews: every entry of b1 at a ReLU kink (notebook 02's example) with a
+Situations that fooled earlier versions: every entry of b1 at a ReLU kink (notebook 02's example) with a
 −100× wrong b1 gradient; a deep sigmoid network whose first-layer gradients are ~1e-7 (the vanishing-gradient
 lesson) that used to FAIL although autograd agrees to 1e-15; bad h and non-float64 arrays. The seeded
 sweep over 3000 networks is tools/gradcheck_sweep.py.

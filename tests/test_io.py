@@ -254,7 +254,7 @@ def assert_refused_quickly(path, match, *, seconds=1.0, peak=BIG_MEMORY, **kwarg
 
 
 def small_mlp_file(tmp_path, **config_changes):
-    """A valid MLP([1, 4, 1]) file rewritten with `config_changes` (the review's reproducer)."""
+    """A valid MLP([1, 4, 1]) file rewritten with `config_changes`."""
     path = save(MLP([1, 4, 1], seed=0), tmp_path / "m.npz")
     arrays = arrays_of(path)
     config = json.loads(str(arrays["config"]))

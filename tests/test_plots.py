@@ -91,7 +91,7 @@ def test_module_documents_its_notebooks():
     assert "notebook 06" in plots.__doc__ and "notebook 07" in plots.__doc__
 
 
-# ---- clear messages for bad inputs (reliability review: plot_fit with NaN blamed the grid) ----------------
+# ---- clear messages for bad inputs (plot_fit given NaN once blamed the grid) ----------------
 
 
 def test_plot_fit_with_nan_predictions_says_the_model_output_is_nan():

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 try:
-    import tomllib
+    import tomllib  # novermin (Python 3.11+; the except branch imports tomli on 3.10)
 except ModuleNotFoundError:  # Python 3.10: the same parser, from PyPI (the test extra)
     import tomli as tomllib
 
@@ -99,3 +99,19 @@ def test_readme_library_example_runs_and_says_what_its_comment_claims():
     assert "PASSED" in report and "NOT PASSED" not in report and "FAIL" not in report, report
     errors = [float(x) for x in re.findall(r"\b\d\.\de[-+]\d\d\b", report)]
     assert errors and max(errors) < 1e-6, report
+
+
+def test_lint_checks_the_python_version_pyproject_promises():
+    """vermin's target in `make lint` is pyproject's requires-python, so a feature newer than it fails lint."""
+    requires = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"]
+    low = re.fullmatch(r">=\s*(3\.\d+)", requires)
+    makefile = (ROOT / "Makefile").read_text()
+    assert f"-t={low.group(1)}-" in makefile and "$(VERMIN) course_lib tests tools benchmarks" in makefile
+
+
+def test_make_help_lists_every_target():
+    """`make help` prints the Makefile's "## make NAME:" lines: every phony target has one."""
+    makefile = (ROOT / "Makefile").read_text()
+    phony = re.search(r"^\.PHONY: (.*)$", makefile, re.M).group(1).split()
+    documented = set(re.findall(r"^## make ([\w-]+):", makefile, re.M))
+    assert set(phony) <= documented, f"targets without a '## make NAME:' line: {sorted(set(phony) - documented)}"

@@ -1,10 +1,10 @@
-"""Measure gradcheck's false-FAIL rate and its teeth on seeded random MLPs (issue 12, reliability review).
+"""Measure gradcheck's false-FAIL rate and its teeth on seeded random MLPs (`make sweeps`).
 
 Usage: nice python tools/gradcheck_sweep.py [N]   (default N = 3000 networks; a few minutes on one core)
 
 Two thirds of the networks are random (depth 1–6, widths 1–12, every activation, MSE or BCE-with-logits,
 random init, non-zero biases, batch 1–9); one third are deep sigmoid networks (6–10 sigmoid layers of
-width 2–6, Glorot init, sinc data), where gradients vanish, plus the review's reproducer
+width 2–6, Glorot init, sinc data), where gradients vanish, plus the deep sigmoid case that once gave false FAILs,
 MLP([1, 8×9, 1], sigmoid) on sinc. course_lib's backward pass is correct (it matches autograd in
 tests/test_gradients.py), so every FAIL verdict on these networks is a false FAIL.
 

@@ -27,7 +27,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 try:
-    import tomllib
+    import tomllib  # novermin (Python 3.11+; the except branch imports tomli on 3.10)
 except ModuleNotFoundError:  # Python 3.10: the same parser, from PyPI (the test extra)
     import tomli as tomllib
 

@@ -23,8 +23,9 @@ from __future__ import annotations
 import importlib
 import math
 import pkgutil
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 # The committed seed set is the one the notebooks run; the other two share no seed with it or with each other.
 # A claim measured on n seeds uses the first n of each set.
