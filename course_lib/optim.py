@@ -167,33 +167,37 @@ class SGD(Optimizer):
 
 
 class Adam(Optimizer):
-    """Adam, Eq. (6.4)–(6.7), as in Kingma & Ba (2015).
+    """Adam, Eq. (6.4)–(6.7), as in Kingma & Ba (2015); weight decay as L2 in the gradient, Eq. (6.2).
 
-    m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  m̂ = m/(1−β₁ᵗ);  v̂ = v/(1−β₂ᵗ);  θ ← θ − η·m̂/(√v̂ + ε)
-    The same update as torch.optim.Adam(model.parameters(), lr=η, betas=(β₁, β₂), eps=ε) with its defaults
-    weight_decay=0, amsgrad=False. This Adam has NO weight decay: g is the loss gradient alone. torch's
-    Adam(weight_decay=λ) adds λθ to g before the moments (L2 inside Adam), torch.optim.AdamW subtracts η·λ·θ
-    from θ directly (decoupled); notebook 06 compares the two.
+    g ← ∇θ + λθ;  m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  m̂ = m/(1−β₁ᵗ);  v̂ = v/(1−β₂ᵗ);  θ ← θ − η·m̂/(√v̂ + ε)
+    The same update as torch.optim.Adam(model.parameters(), lr=η, betas=(β₁, β₂), eps=ε, weight_decay=λ) with its
+    default amsgrad=False. weight_decay is L2 *inside* Adam, as torch's Adam does it: λθ joins the gradient before
+    the moments, so Adam rescales it like any gradient. That is not AdamW (torch.optim.AdamW), which decays θ
+    directly, outside the moments; notebook 06 derives the difference (exercises 6.4 and 6.5).
     """
 
-    HYPER = ("lr", "betas", "eps")
+    HYPER = ("lr", "betas", "eps", "weight_decay")
     STATE = ("m", "v")
 
-    def __init__(self, model, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8):
+    def __init__(self, model, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8, weight_decay: float = 0.0):
         super().__init__(model, lr)
         if isinstance(betas, (str, bytes)) or not hasattr(betas, "__len__") or len(betas) != 2:
             raise ValueError(f"betas must be a pair of numbers in [0, 1), got {betas!r}")
         self.betas = (_number("betas[0]", betas[0], 0.0, 1.0), _number("betas[1]", betas[1], 0.0, 1.0))
         self.eps = _number("eps", eps, 0.0, low_open=True)
+        self.weight_decay = _number("weight_decay", weight_decay, 0.0)
 
     def __repr__(self) -> str:
-        return f"Adam(lr={self.lr:g}, betas={self.betas}, eps={self.eps:g})"
+        decay = f", weight_decay={self.weight_decay:g}" if self.weight_decay else ""
+        return f"Adam(lr={self.lr:g}, betas={self.betas}, eps={self.eps:g}{decay})"
 
     def step(self):
         """Apply one Adam update to every parameter θ of the model, in place."""
         self.steps += 1
         t, (b1, b2) = self.steps, self.betas
         for value, g, m, v in self._slots():
+            if self.weight_decay:
+                g = g + self.weight_decay * value  # Eq. (6.2): L2 in the gradient, before the moments
             m *= b1  # Eq. (6.4): m ← β₁m + (1−β₁)g
             m += (1.0 - b1) * g
             v *= b2  # Eq. (6.5): v ← β₂v + (1−β₂)g⊙g

@@ -74,18 +74,26 @@ class History:
 def train_step(model, loss, optimizer, Xb, Yb, *, check: bool = True) -> float:
     """One step on the minibatch (Xb, Yb); returns the batch loss (before the update).
 
+    check=False is the step itself, the four lines every training loop here runs (fit, the lab's Session):
+    forward, loss, backward, update. A step whose loss is not finite (or whose predictions the loss refuses as
+    NaN/Inf) updates nothing and returns nan/inf, so the caller decides what a divergence means.
     With check=True (the default) nothing non-finite gets into the model: if the loss, a gradient or an
-    updated parameter is NaN/Inf, the step is undone and TrainingDiverged says which. check=False is the
-    four lines alone (what `fit` runs).
+    updated parameter is NaN/Inf, the step is undone and TrainingDiverged says which.
     """
     loss = get_loss(loss)
     _check_optimizer(optimizer, model)
     if check:
         return _checked_step(model, loss, optimizer, Xb, Yb)
     Yhat = model.forward(Xb)  # Eq. (1.2)–(1.4)
-    value = loss(Yhat, Yb)  # Eq. (3.7)
-    model.backward(loss.grad(Yhat, Yb))  # Eq. (5.5): fills every gradient
-    optimizer.step()  # Eq. (6.1)–(6.7)
+    try:
+        value = loss(Yhat, Yb)  # Eq. (3.7)
+    except ValueError:
+        if _finite(Yhat):
+            raise  # a real input error, not a divergence
+        return math.nan  # the loss refuses non-finite predictions
+    if math.isfinite(value):
+        model.backward(loss.grad(Yhat, Yb))  # Eq. (5.5): fills every gradient
+        optimizer.step()  # Eq. (6.1)–(6.7)
     return value
 
 
@@ -121,11 +129,10 @@ def fit(model, X, Y, *, loss, optimizer, epochs: int, batch_size: int, val=None,
         batches = list(minibatches(X, Y, batch_size, rng, shuffle=shuffle))
         losses = []
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            try:
-                for Xb, Yb in batches:
-                    losses.append(train_step(model, loss, optimizer, Xb, Yb, check=False))
-            except ValueError:
-                pass  # a loss refuses non-finite predictions; _find_divergence says where and why
+            for Xb, Yb in batches:
+                losses.append(train_step(model, loss, optimizer, Xb, Yb, check=False))
+                if not math.isfinite(losses[-1]):
+                    break  # _find_divergence replays the epoch and says where and why
             if len(losses) < len(batches) or not _finite(losses) or not _finite_parameters(model):
                 _find_divergence(model, loss, optimizer, checkpoint, batches, epoch, history)
             history.steps += len(batches)
@@ -200,12 +207,7 @@ def _checked_step(model, loss, optimizer, Xb, Yb) -> float:
     """train_step(check=False) from a checkpoint; undone, with TrainingDiverged, if anything is not finite."""
     checkpoint = _Checkpoint(model, optimizer)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        try:
-            value = train_step(model, loss, optimizer, Xb, Yb, check=False)
-        except ValueError:
-            if _finite(model.forward(Xb)):
-                raise  # a real input error, not a divergence
-            value = math.nan  # the loss refused non-finite predictions (before any update)
+        value = train_step(model, loss, optimizer, Xb, Yb, check=False)
     if not math.isfinite(value):
         problem, reason = f"the batch loss is {value}", "loss"
     else:

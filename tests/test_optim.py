@@ -169,12 +169,22 @@ def test_minibatch_gradient_is_the_mean_of_per_sample_gradients():
         np.testing.assert_allclose(g, np.mean([p[k] for p in per_sample], axis=0), rtol=1e-12, atol=1e-15)
 
 
-def test_adam_has_no_weight_decay_and_its_state_names_are_the_courses():
-    """What the docstrings say matches PyTorch, and what does not: Adam takes no weight_decay (torch's default 0 is
-    the only setting it reproduces); the hyperparameter keys are torch's param_group keys, the state keys are not."""
-    with pytest.raises(TypeError):
-        Adam(TwoNumbers([1.0]), lr=0.1, weight_decay=0.01)
-    assert "NO weight decay" in Adam.__doc__ and "dampening" in SGD.__doc__
-    sgd, adam = SGD(TwoNumbers([1.0]), lr=0.1, momentum=0.9, weight_decay=0.01), Adam(TwoNumbers([1.0]), lr=0.1)
+def test_adam_weight_decay_is_l2_inside_adam_worked_by_hand():
+    """torch.optim.Adam's weight_decay: λθ joins the gradient before the moments. With a zero loss gradient,
+    λ = 0.5, θ = 1 and −2: step 1 g = λθ = (0.5, −1), m̂ = g, v̂ = g², so θ moves by η·g/(|g| + ε) ≈ η·sign(g)."""
+    eta, lam, eps = 0.1, 0.5, 1e-8
+    (w1,) = run(Adam, grads=([0.0, 0.0],), lr=eta, weight_decay=lam, eps=eps)
+    g = np.array([lam * 1.0, lam * -2.0])
+    np.testing.assert_allclose(w1, np.array([1.0, -2.0]) - eta * g / (np.abs(g) + eps), rtol=0, atol=1e-15)
+    (plain,) = run(Adam, grads=([0.0, 0.0],), lr=eta)
+    np.testing.assert_array_equal(plain, [1.0, -2.0])  # no decay by default: a zero gradient moves nothing
+
+
+def test_the_hyperparameter_names_are_torchs_and_the_state_names_are_the_courses():
+    """What the docstrings say matches PyTorch, and what does not: the hyperparameter keys are torch's param_group
+    keys (lr, momentum, weight_decay, betas, eps), the state keys are not."""
+    assert "L2 *inside* Adam" in Adam.__doc__ and "AdamW" in Adam.__doc__ and "dampening" in SGD.__doc__
+    sgd = SGD(TwoNumbers([1.0]), lr=0.1, momentum=0.9, weight_decay=0.01)
+    adam = Adam(TwoNumbers([1.0]), lr=0.1, weight_decay=0.01)
     assert set(sgd.state_dict()) == {"lr", "momentum", "weight_decay", "steps", "velocities"}
-    assert set(adam.state_dict()) == {"lr", "betas", "eps", "steps", "m", "v"}
+    assert set(adam.state_dict()) == {"lr", "betas", "eps", "weight_decay", "steps", "m", "v"}

@@ -29,7 +29,7 @@ from ..data import TARGETS, make_dataset, minibatches, train_val_split
 from ..losses import MSELoss
 from ..network import MLP
 from ..optim import SGD, Adam
-from ..train import EVAL_CHUNK
+from ..train import EVAL_CHUNK, train_step
 from .config import ARCH_KEYS, DATA_KEYS, MOMENTUM, check_count, validate_config
 
 __all__ = ["Session", "Snapshot", "StepResult", "BoundedHistory", "GRID_POINTS"]
@@ -187,6 +187,8 @@ class Session:
             return "optimiser"
         if "lr" in changed:
             self.optimizer.lr = new["lr"]
+        if "weight_decay" in changed:
+            self.optimizer.weight_decay = new["weight_decay"]  # L2 in the gradient (course_lib.optim)
         if "batch_size" in changed:
             self._batches = None
         for kind in ("lr", "weight_decay"):
@@ -199,8 +201,9 @@ class Session:
         """A new optimiser on the current model from the config: SGD, SGD with momentum 0.9, or Adam."""
         c = self._config
         if c["optimiser"] == "adam":
-            return Adam(self.model, lr=c["lr"])
-        return SGD(self.model, lr=c["lr"], momentum=MOMENTUM if c["optimiser"] == "momentum" else 0.0)
+            return Adam(self.model, lr=c["lr"], weight_decay=c["weight_decay"])
+        return SGD(self.model, lr=c["lr"], momentum=MOMENTUM if c["optimiser"] == "momentum" else 0.0,
+                   weight_decay=c["weight_decay"])
 
     def reset(self):
         """New data and a fresh model from the config; step 0, history cleared, divergence cleared."""
@@ -249,24 +252,11 @@ class Session:
         if self.diverged:
             return StepResult(0, True, math.nan)
         model, loss, opt = self.model, self.loss, self.optimizer
-        wd = self._config["weight_decay"]
         done, value = 0, math.nan
         with np.errstate(all="ignore"):
             while done < n:
                 Xb, Yb = self._next_batch()
-                Yhat = model.forward(Xb)
-                try:
-                    value = loss(Yhat, Yb)
-                except ValueError:  # the loss refuses non-finite predictions: diverged, unless it is a real bug
-                    if np.isfinite(Yhat).all():
-                        raise
-                    value = math.nan
-                if math.isfinite(value):
-                    model.backward(loss.grad(Yhat, Yb))
-                    if wd:
-                        for param, grad in model.parameters():
-                            grad += wd * param  # Eq. (6.2): the gradient of L + (λ/2)‖θ‖²
-                    opt.step()
+                value = train_step(model, loss, opt, Xb, Yb, check=False)  # the library's one step
                 self.step_count += 1
                 done += 1
                 if not math.isfinite(value):
