@@ -164,6 +164,13 @@ def test_chain_rule_with_numbers_computes_the_gradients_it_draws():
     assert "24" in text and "9" in text and "21" in text  # ∂L/∂x = (6·1 + 3·1, 6·3 + 3·2) = (9, 24)
     assert r"$\partial z_{1}/\partial x_{2}$ = 3" in text and r"$\partial L/\partial z_{2}$ = 3" in text
     assert "∂L/∂x = (9, 24)" in fig.alt_text
+
+    def L_of_x(v):  # the same example as a function of x alone
+        return (v[0] * v[1]) ** 2 + 3 * (v[0] + v[1] ** 2)
+
+    h = 1e-6
+    central = [(L_of_x(x + h * e) - L_of_x(x - h * e)) / (2 * h) for e in np.eye(2)]
+    assert np.allclose(fig.numbers["grad_x"], central, rtol=1e-8, atol=0)  # Eq. (2.3) against finite differences
     # other numbers, other drawing: the gradient is computed, J_zxᵀ ∂L/∂z
     rng = np.random.default_rng(3)
     J, g = rng.normal(size=(3, 2)), rng.normal(size=3)

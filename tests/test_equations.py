@@ -27,6 +27,7 @@ EQUATION_TESTS = {
     "1.3": "test_gradients.py::test_activation_derivative_matches_finite_differences",
     "1.4": "test_gradients.py::test_mlp_matches_autograd",
     "2.1": "test_convention.py::test_numerator_layout_is_the_transpose_of_the_gradient",
+    "2.3": "test_diagrams.py::test_chain_rule_with_numbers_computes_the_gradients_it_draws",
     "2.4": "test_convention.py::test_numerator_layout_is_the_transpose_of_the_gradient",
     "2.5": "test_gradients.py::test_checker_reports_wrong_gradients",
     "2.6": "test_gradients.py::test_checker_reports_wrong_gradients",
