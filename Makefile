@@ -37,9 +37,13 @@ lab: $(VENV)/.installed
 	$(BIN)/python -m course_lib.learner_copies student
 	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=. --LabApp.default_url=$(LAB_URL) $(ROOT_FLAG)
 
-## make dashboard: the live lab alone, without code, in the browser (Voilà on 127.0.0.1:8866)
+## make dashboard: the live lab alone, without code, in the browser (Voilà on 127.0.0.1:8866). Open the printed
+## URL: it carries a random token, and requests without it are refused; so are requests whose Host header is not
+## a local name. A kernel idle for 15 minutes is shut down (reload the page), and at most 8 pages run at once.
+## OPEN=1 serves without a token: anyone who can reach the port can open the dashboard and start kernels, so
+## use it only on a machine nobody else can reach. DASHBOARD_ARGS passes options (dashboard/serve.py --help).
 dashboard: $(VENV)/.installed
-	$(BIN)/voila --Voila.ip=127.0.0.1 --no-browser dashboard/live_lab.ipynb
+	$(BIN)/python dashboard/serve.py $(if $(OPEN),--open,) $(DASHBOARD_ARGS)
 
 ## make test: lint, unit tests, every notebook under nbval (strict), every notebook in the learner's
 ## environment, browser tests
@@ -91,8 +95,10 @@ figures: $(VENV)/.installed-test
 bench: $(VENV)/.installed-test
 	@set -e; for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f; done
 
-## make nbgrader-check: a class can autograde: nbgrader itself (in a venv of its own, it pulls many packages)
-## generates each assignment from the stamped notebooks and autogrades a solved, a blank and a partly solved copy
+## make nbgrader-check: a class can be graded through nbgrader's exchange: nbgrader itself (in a venv of its own,
+## it pulls many packages) runs tools/nbgrader_class.py init, then for every notebook with exercises the whole
+## cycle (generate, release the learner copy, fetch, submit, collect, autograde, feedback) with two learner
+## accounts (OS users when run as root): the solved copy scores every point, the blank one none
 NBGRADER_VENV := .venv-nbgrader
 nbgrader-check:
 	$(MAKE) --no-print-directory VENV=$(NBGRADER_VENV) $(NBGRADER_VENV)/.installed-test

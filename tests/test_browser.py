@@ -160,18 +160,18 @@ def lab_server(tmp_path):
 
 @pytest.fixture
 def voila_server(tmp_path):
-    """Voilà serving dashboard/live_lab.ipynb as `make dashboard` does, on a free 127.0.0.1 port; yields its URL."""
-    port = _free_port()
+    """Voilà serving dashboard/live_lab.ipynb as `make dashboard` does (dashboard/serve.py, with a known token), on
+    a free 127.0.0.1 port; yields its URL with the token."""
+    port, token = _free_port(), secrets.token_hex(16)
     env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"))
-    cmd = [sys.executable, "-m", "voila", "--Voila.ip=127.0.0.1", f"--port={port}", "--no-browser",
-           str(ROOT / "dashboard" / "live_lab.ipynb")]
+    cmd = [sys.executable, str(ROOT / "dashboard" / "serve.py"), f"--port={port}", f"--token={token}"]
     log_path = tmp_path / "voila.log"
     log = open(log_path, "wb")  # noqa: SIM115 - closed in finally
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=tmp_path)
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_http(proc, base, log_path, "Voilà")
-        yield base
+        _wait_http(proc, f"{base}/?token={token}", log_path, "Voilà")
+        yield f"{base}/?token={token}"
     finally:
         _stop(proc)
         log.close()
