@@ -20,7 +20,7 @@ from . import claim
 
 SIGMA2 = 0.01  # the noise variance of the course's sinc data (σ = 0.1, the course's choice)
 S2_SIZES = [1] + [50] * 9 + [1]
-S2_LR_MEAN = 0.01 / 2  # S2's lr 0.01 on its ½Σ/B step = 0.005 on MSELoss(), Eq. (7.2)
+S2_LR_MEAN = 0.01 / 2  # S2's lr 0.01 on its ½Σ/B step = 0.005 on MSELoss() (notebook 07's η_mean)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -38,7 +38,7 @@ def _fit_64(seeds: tuple[int, ...]):
         mse = loss(net(Xf), Yf)
         out["train"].append(hist.train_loss[-1])
         out["fresh"].append(mse)
-        out["r2"].append(1 - mse / np.var(Yf))  # Eq. (7.1)
+        out["r2"].append(1 - mse / np.var(Yf))  # R², notebook 07
         if out["net"] is None:
             out["history"], out["net"], out["data"] = hist, net, (X, Y)
     return out
@@ -69,7 +69,7 @@ def _s2_runs(seeds: tuple[int, ...], epochs: int, with_adam: bool):
     out["first"] = None
     for seed in seeds:
         (X, Y), (Xv, Yv) = sinc_s2_train_val(500, 500, noise=0.1, seed=seed)
-        out["floor_train"].append(float(np.mean((Y - TARGETS["sinc"](X)) ** 2)))  # Eq. (7.3) on this sample
+        out["floor_train"].append(float(np.mean((Y - TARGETS["sinc"](X)) ** 2)))  # the noise floor on this sample
         out["floor_val"].append(float(np.mean((Yv - TARGETS["sinc"](Xv)) ** 2)))
         net = MLP(S2_SIZES, activation="relu", init="sqrt2_glorot_normal", seed=seed)
         hist = fit(net, X, Y, loss=loss, optimizer=SGD(net, lr=S2_LR_MEAN), epochs=epochs, batch_size=20,

@@ -21,8 +21,8 @@ from . import claim
 
 def s0_vs_truth(sizes, activation, n_samples, seed):
     """S0's back_prop against course_lib on `n_samples` random samples (x ~ U(0, 1), targets N(0, 1)) of an MLP
-    built from `seed`. Returns (median error, Eq. 11.1, fraction of samples whose S0 update points uphill on the
-    MSE). Samples whose true gradient is exactly zero (every unit dead) are skipped."""
+    built from `seed`. Returns (median relative error ‖g_S0 − g‖/‖g‖, fraction of samples whose S0 update points
+    uphill on the MSE). Samples whose true gradient is exactly zero (every unit dead) are skipped."""
     model = MLP(sizes, activation=activation, seed=seed)
     loss = MSELoss()  # mean over the n_out outputs of one sample: S0's MSE.calculate
     Ws = [lin.W.T for lin in model.linears]  # S0 stores W as (out, in): the transpose
@@ -133,7 +133,7 @@ def s4_training(seed, init="glorot", epochs=100, lr=0.05):
     """S4's experiment with S4's backward pass and update: 50 samples x ~ N(0, I₁₀), labels N(0, 1) (generator
     40 + seed), per-sample SGD with ε = 0.05 for 100 epochs. init="glorot" is the course's choice (course_lib's
     Glorot normal from `seed`); init="s4" is S4's own unscaled N(0, 1) weights (`make_net` with np.random.randn).
-    Returns (final ½·mean(e²), floor of Eq. 11.7)."""
+    Returns (final ½·mean(e²), the floor ½·mean((t − clip(t, 0, 1))²))."""
     r = np.random.default_rng(40 + seed)
     X, T = r.normal(size=(10, 50)), r.normal(size=(1, 50))
     if init == "glorot":
@@ -142,7 +142,7 @@ def s4_training(seed, init="glorot", epochs=100, lr=0.05):
     else:
         w = np.random.default_rng(seed)
         Ws = [w.normal(size=(n, m)) for m, n in zip(S4_SIZES[:-1], S4_SIZES[1:], strict=True)]
-    floor = 0.5 * float(np.mean((T - np.clip(T, 0, 1)) ** 2))  # Eq. (11.7)
+    floor = 0.5 * float(np.mean((T - np.clip(T, 0, 1)) ** 2))  # the best outputs in [0, 1] reach
     for _epoch in range(epochs):
         for n in range(X.shape[1]):
             o, a = sources.s4_forward(Ws, X[:, n:n + 1])
@@ -153,8 +153,9 @@ def s4_training(seed, init="glorot", epochs=100, lr=0.05):
 
 
 @claim("11.s4_floor", notebook="11",
-       says="S4's experiment (sigmoid output, N(0, 1) labels, 100 epochs) ends above the floor of Eq. (11.7), which "
-            "is above 0.1, for every seed, with the course's Glorot init and with S4's unscaled N(0, 1) weights",
+       says="S4's experiment (sigmoid output, N(0, 1) labels, 100 epochs) ends above its floor "
+            "½·mean((t − clip(t, 0, 1))²), which is above 0.1, for every seed, with the course's Glorot init and "
+            "with S4's unscaled N(0, 1) weights",
        holds=lambda m: m["min_floor"] > 0.1 and m["min_excess_glorot"] >= 0 and m["min_excess_s4"] >= 0)
 def s4_floor(seeds):
     """Per seed: S4's experiment from the course's Glorot init and from S4's own init; final loss and floor."""
