@@ -143,6 +143,33 @@ sweeps: $(VENV)/.installed-test
 mutate: $(VENV)/.installed-test
 	$(BIN)/python tools/mutate.py
 
+## make hub: JupyterHub for a class on this host, at http://127.0.0.1:8000 (run as root; hub/README.md). Learners sign
+## up at /hub/signup and the admin (HUB_ADMIN, default "instructor") approves them at /hub/authorize; each
+## learner's server writes their copies to ~/student as `make lab` does and opens 00_start_here. The hub has a
+## venv of its own (.venv-hub, from hub/requirements.txt plus the course) and configurable-http-proxy from npm.
+## make hub-check: the hub with test logins, 8 learners at once (notebook 07 + the lab's session each), memory
+## and CPU per learner, limits and kernel bursts; ends "N learners served, M failures"; tears everything down.
+.PHONY: hub hub-check
+HUB_VENV := .venv-hub
+# the learners' accounts run the venv's python: a python under /root (pyenv) is not readable by them
+HUB_PYTHON ?= $(firstword $(wildcard /usr/bin/python3) $(PYTHON))
+HUB_CHP := build/hub-npm/node_modules/.bin/configurable-http-proxy
+$(HUB_VENV)/.installed-hub: hub/requirements.txt pyproject.toml
+	$(HUB_PYTHON) -m venv $(HUB_VENV)
+	$(HUB_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(HUB_VENV)/bin/python -m pip install --quiet -r hub/requirements.txt
+	$(HUB_VENV)/bin/python -m pip install --quiet -e .
+	touch $@
+
+$(HUB_CHP):
+	npm install --prefix build/hub-npm configurable-http-proxy
+
+hub: $(HUB_VENV)/.installed-hub $(HUB_CHP)
+	$(HUB_VENV)/bin/jupyterhub -f hub/jupyterhub_config.py
+
+hub-check: $(HUB_VENV)/.installed-hub $(HUB_CHP)
+	$(HUB_VENV)/bin/python tools/hub_check.py $(HUB_CHECK_ARGS)
+
 ## make clean: remove build output and caches (student/ holds learners' work: clean never touches it)
 clean:
 	rm -rf test-artifacts .pytest_cache .ruff_cache build *.egg-info
