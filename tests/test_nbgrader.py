@@ -1,22 +1,27 @@
-"""nbgrader metadata: the stamped exercise cells are valid nbgrader cells, and nbgrader itself can grade them.
+"""nbgrader: the stamped exercise cells are valid nbgrader cells, and a class can be graded through the exchange.
 
-tools/nbgrader_meta.py stamps the metadata (idempotently) and builds an nbgrader course whose test cells
-assert that the checkers pass. The rules checked here are nbgrader's own (schema 3: a grade_id on every
-graded, solution or locked cell, unique per notebook; points on grade cells); when nbgrader is installed
-its validator and a real `generate_assignment` + `autograde` run confirm them, otherwise those tests are
-skipped with the reason printed (-rs).
+tools/nbgrader_meta.py stamps the metadata (idempotently) and builds the nbgrader source notebooks, whose test
+cells assert that the checkers pass. The rules checked here are nbgrader's own (schema 3: a grade_id on every
+graded, solution or locked cell, unique per notebook; points on grade cells). When nbgrader is installed (`make
+nbgrader-check`), tools/nbgrader_class.py init writes the course, both configs and the exchange, and for every
+notebook with exercises the whole cycle runs: generate and release (the learner copy itself), fetch and submit
+by two learners (two OS users when run as root), collect, autograde, generate/release/fetch feedback; the
+grades are asserted. Without nbgrader those tests are skipped with the reason printed (-rs).
 """
 
 from __future__ import annotations
 
 import copy
-import csv
 import importlib.util
 import json
 import os
+import re
 import shutil
+import stat
 import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 import nbformat
@@ -99,53 +104,252 @@ def test_stamp_file_in_place_is_idempotent(tmp_path):
 WITH_EXERCISES = [p for p in NOTEBOOKS if "### BEGIN SOLUTION" in p.read_text(encoding="utf-8")]
 
 
-def _first_answer_left_blank(text: str) -> str:
-    """The nbgrader source notebook with its first exercise's solution block replaced by the learner template."""
-    from course_lib.learner_copies import strip_solutions
+RELEASED = "released (the learner copy)"
+if os.environ.get("NBGRADER_CHECK_ONLY"):  # e.g. NBGRADER_CHECK_ONLY=01,05 while working on those notebooks
+    WITH_EXERCISES = [p for p in WITH_EXERCISES if p.name[:2] in os.environ["NBGRADER_CHECK_ONLY"].split(",")]
+LEARNER_IDS = ("alice", "bob")  # alice solves every exercise, bob hands the copy in as he fetched it
 
-    nb = nbformat.reads(text, as_version=4)
-    cell = next(c for c in nb.cells if "### BEGIN SOLUTION" in c.source)
-    cell.source = strip_solutions(cell.source)
+
+def _solved(fetched: str, course_path: Path) -> str:
+    """A fetched learner copy with every exercise answered by the course's own solution (markers removed)."""
+    from course_lib.learner_copies import exercise_id
+
+    course = {exercise_id(c): c.source for c in nbformat.read(course_path, as_version=4).cells if exercise_id(c)}
+    nb = nbformat.reads(fetched, as_version=4)
+    for cell in nb.cells:
+        if exercise_id(cell):
+            cell.source = "\n".join(line for line in course[exercise_id(cell)].splitlines()
+                                    if "### BEGIN SOLUTION" not in line and "### END SOLUTION" not in line)
     return nbformat.writes(nb)
+
+
+def _first_answer_left_blank(solved: str, fetched: str) -> str:
+    """A solved copy whose first exercise is left as fetched."""
+    nb, blank = nbformat.reads(solved, as_version=4), nbformat.reads(fetched, as_version=4)
+    from course_lib.learner_copies import exercise_id
+
+    first = next(i for i, c in enumerate(nb.cells) if exercise_id(c))
+    nb.cells[first].source = blank.cells[first].source
+    return nbformat.writes(nb)
+
+
+# Runs nbgrader command lines, each in a forked child of one process that imported nbgrader once (a cold start
+# of nbgrader takes seconds on a busy machine, the check runs ~80 commands). As root it first becomes the learner
+# (uid, gid, no supplementary groups): the interpreter may live where other users cannot run it (a pyenv under
+# /root), so it starts as root, imports nbgrader, then drops its rights before any command runs; every file of
+# the exchange is then read and written with the learner's rights only. Prints one JSON line per command.
+DRIVER = """
+import json, os, pwd, runpy, sys, time
+import nbgrader.apps.nbgraderapp, nbgrader.exchange.default.fetch_assignment, nbgrader.exchange.default.submit
+import nbgrader.exchange.default.fetch_feedback, nbgrader.exchange.default.list, nbgrader.exchange.default.collect
+import nbgrader.converters, nbgrader.preprocessors, nbgrader.api, nbgrader.apps.api, nbformat, nbconvert
+if sys.argv[1] != "-":
+    pw = pwd.getpwnam(sys.argv[1])
+    os.setgroups([]); os.setgid(pw.pw_gid); os.setuid(pw.pw_uid)
+    assert os.geteuid() == pw.pw_uid and os.getegid() == pw.pw_gid and not os.getgroups()
+for args in json.loads(sys.argv[2]):
+    sys.stdout.flush(); sys.stderr.write("=== nbgrader " + " ".join(args) + "\\n"); sys.stderr.flush()
+    t0 = time.perf_counter()
+    pid = os.fork()
+    if pid == 0:
+        sys.argv = ["nbgrader", *args]
+        try:
+            runpy.run_module("nbgrader", run_name="__main__")
+            code = 0
+        except SystemExit as e:
+            code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+        except BaseException:
+            import traceback; traceback.print_exc(); code = 1
+        sys.stdout.flush(); sys.stderr.flush()
+        os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    print(json.dumps({"args": args, "rc": os.waitstatus_to_exitcode(status), "s": time.perf_counter() - t0}))
+"""
+
+
+class Klass:
+    """An nbgrader course written by tools/nbgrader_class.py init, an exchange, two learner accounts, and the
+    whole cycle run for every notebook with exercises, one phase at a time (`run`).
+
+    As root (a CI container, a class's server) the learners are two OS users created for the test and removed
+    after it, so the exchange's permissions are really exercised: nbgrader takes the student id from the OS
+    user. Otherwise the learners are two ids in their own config folders (CourseDirectory.student_id)."""
+
+    def __init__(self):
+        self.base = Path(tempfile.mkdtemp(prefix="nbgrader-class-"))
+        os.chmod(self.base, 0o755)  # learners must reach the exchange and their homes
+        self.course, self.exchange = self.base / "course", self.base / "exchange"
+        self.env = dict(os.environ, OPENBLAS_NUM_THREADS="1",
+                        PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+        self.os_users = os.geteuid() == 0 and bool(shutil.which("useradd"))
+        tag = f"{os.getpid() % 100000}"
+        self.users = {k: f"bpg{k}{tag}" if self.os_users else k for k in LEARNER_IDS}
+        self.created, self.times, self.results = [], {}, {}
+        self.names = [p.stem for p in WITH_EXERCISES]
+        t0 = time.perf_counter()
+        out = subprocess.run([sys.executable, str(ROOT / "tools" / "nbgrader_class.py"), "init", str(self.course),
+                              "--exchange", str(self.exchange), *map(str, WITH_EXERCISES)],
+                             capture_output=True, text=True, env=self.env)
+        assert out.returncode == 0, out.stderr
+        self.times["init"] = time.perf_counter() - t0
+        for k, user in self.users.items():
+            home = self.home(k)
+            (home / ".jupyter").mkdir(parents=True)
+            config = (self.course / "student_config" / "nbgrader_config.py").read_text()
+            if not self.os_users:
+                config += f"c.CourseDirectory.student_id = {user!r}\n"
+            (home / ".jupyter" / "nbgrader_config.py").write_text(config)
+            if self.os_users:
+                subprocess.run(["useradd", "-M", "-d", str(home), "-s", "/bin/sh", user], check=True)
+                self.created.append(user)
+                subprocess.run(["chown", "-R", f"{user}:", str(home)], check=True)
+        self.learner_copies = self.base / "learner_copies"
+        self.learner_copies.mkdir()
+        from course_lib.learner_copies import sync_one
+
+        self.copy_error = {}
+        for path in WITH_EXERCISES:  # what `make lab` (learner_copies.sync) writes for each notebook
+            try:
+                sync_one(path, self.learner_copies)
+            except ValueError as exc:
+                self.copy_error[path.stem] = str(exc)
+
+    def home(self, k: str) -> Path:
+        return self.base / "home" / k
+
+    def nbgrader(self, who: str, commands: list[list[str]], phase: str) -> None:
+        """Run nbgrader command lines as the instructor (who="-") or a learner; record rc and stderr per command."""
+        home = self.course if who == "-" else self.home(who)
+        env = self.env if who == "-" else dict(self.env, HOME=str(home), JUPYTER_CONFIG_DIR=str(home / ".jupyter"))
+        user = "-" if who == "-" or not self.os_users else self.users[who]
+        t0 = time.perf_counter()
+        out = subprocess.run([sys.executable, "-c", DRIVER, user, json.dumps(commands)], cwd=home, env=env,
+                             capture_output=True, text=True, timeout=3600)
+        self.times[phase] = self.times.get(phase, 0) + time.perf_counter() - t0
+        logs = out.stderr.split("=== nbgrader ")[1:]
+        done = [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
+        assert out.returncode == 0 and len(done) == len(commands), out.stderr[-3000:]
+        for record, log in zip(done, logs):
+            self.results[(who, *record["args"])] = (record["rc"], log[-3000:])
+
+    def ok(self, who: str, *args) -> None:
+        rc, log = self.results[(who, *args)]
+        assert rc == 0, f"{who}: nbgrader {' '.join(args)}:\n{log}"
+
+    def run(self) -> None:
+        names = self.names
+        t0 = time.perf_counter()
+        out = subprocess.run([sys.executable, str(ROOT / "tools" / "nbgrader_class.py"), "release",
+                              str(self.course), *names], cwd=self.course, env=self.env, capture_output=True,
+                             text=True, timeout=3600)
+        self.times["generate+release"] = time.perf_counter() - t0
+        self.release_log = out.stdout + out.stderr
+        released = [line.split()[0] for line in out.stdout.splitlines() if line.endswith(RELEASED)]
+        for k in LEARNER_IDS:
+            self.nbgrader(k, [["fetch_assignment", *released]], "fetch")
+        self.solved, self.fetched_alice, self.released = {}, {}, released
+        for name in released:
+            path = ROOT / "notebooks" / f"{name}.ipynb"
+            fetched = self.home("alice") / name / path.name
+            if fetched.is_file():
+                self.fetched_alice[name] = fetched.read_text()
+                self.solved[name] = _solved(fetched.read_text(), path)
+                fetched.write_text(self.solved[name])  # stays alice's file
+        for k in LEARNER_IDS:
+            self.nbgrader(k, [["submit", n] for n in released], "submit")
+        self.nbgrader("-", [["collect", n] for n in released], "collect")
+        # two more copies straight into submitted/, as if collected: the first exercise left blank; 05's transpose
+        self.variants = {}
+        for name, solved in self.solved.items():
+            stamp = self.course / "submitted" / self.users["alice"] / name / "timestamp.txt"
+            learner_copy = (self.learner_copies / f"{name}.ipynb").read_text()
+            variants = {"first_blank": _first_answer_left_blank(solved, learner_copy)}
+            if name == "05_deep_backprop" and "Delta @ W.T" in solved:
+                variants["transpose"] = solved.replace("Delta @ W.T", "Delta @ W", 1)
+            for student, text in variants.items():
+                folder = self.course / "submitted" / student / name
+                folder.mkdir(parents=True)
+                (folder / f"{name}.ipynb").write_text(text)
+                if stamp.is_file():
+                    (folder / "timestamp.txt").write_text(stamp.read_text())
+            self.variants[name] = list(variants)
+        self.nbgrader("-", [["autograde", n, "--force"] for n in released], "autograde")
+        self.nbgrader("-", [["generate_feedback", n, "--force"] for n in released], "generate_feedback")
+        self.nbgrader("-", [["release_feedback", n, "--CourseDirectory.student_id_exclude="
+                             + ",".join(self.variants.get(n, []))] for n in released], "release_feedback")
+        for k in LEARNER_IDS:
+            self.nbgrader(k, [["fetch_feedback", *released]], "fetch_feedback")
+        self.times["cycle"] = time.perf_counter() - t0
+
+    def close(self):
+        for user in self.created:
+            subprocess.run(["userdel", user], capture_output=True)
+        shutil.rmtree(self.base, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def klass():
+    k = Klass()
+    try:
+        k.run()
+        yield k
+    finally:
+        print("\nnbgrader class cycle, seconds: " + ", ".join(f"{p} {t:.0f}" for p, t in k.times.items()))
+        k.close()
+
+
+@pytest.mark.skipif(not HAVE_NBGRADER, reason="nbgrader is not installed (pip install nbgrader to run this check)")
+def test_init_writes_course_configs_and_exchange(klass):
+    """One command: the course (0700), both configs, the exchange with nbgrader's modes."""
+    assert stat.S_IMODE(os.stat(klass.course).st_mode) == 0o700
+    assert stat.S_IMODE(os.stat(klass.exchange).st_mode) == 0o1777
+    modes = {sub: stat.S_IMODE(os.stat(klass.exchange / "backprop" / sub).st_mode)
+             for sub in ("outbound", "inbound", "feedback")}
+    assert modes == {"outbound": 0o755, "inbound": 0o2733, "feedback": 0o711}
+    student = (klass.course / "student_config" / "nbgrader_config.py").read_text()
+    assert "backprop" in student and str(klass.exchange) in student and "CourseDirectory.root" not in student
+    assert sorted(p.name for p in (klass.course / "source").iterdir()) == klass.names
+    out = subprocess.run([sys.executable, str(ROOT / "tools" / "nbgrader_class.py"), "init",
+                          str(klass.base / "c2"), "--exchange", str(klass.base / "c2" / "x")],
+                         capture_output=True, text=True)
+    assert out.returncode != 0 and "inside the course" in out.stderr  # the solutions never go in the exchange
 
 
 @pytest.mark.skipif(not HAVE_NBGRADER, reason="nbgrader is not installed (pip install nbgrader to run this check)")
 @pytest.mark.parametrize("path", WITH_EXERCISES, ids=[p.stem for p in WITH_EXERCISES])
-def test_nbgrader_generates_and_autogrades(tmp_path, path):
-    """Solutions score every point (one per exercise), the blank release 0, a copy with its first exercise left
-    blank one point less; in 05 a missing transpose also loses exactly one point."""
+def test_class_cycle_through_the_exchange(klass, path):
+    """release (the learner copy) -> fetch -> submit -> collect -> autograde -> feedback, two learners: alice's
+    solved copy scores every point (one per exercise), bob's blank copy 0; a copy with its first exercise left
+    blank one point less; in 05 a missing transpose also loses exactly one point. Both fetch their feedback."""
     name = path.stem
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-               OPENBLAS_NUM_THREADS="1")
-    subprocess.run([sys.executable, str(ROOT / "tools" / "nbgrader_meta.py"), "--course", str(tmp_path),
-                    str(path)], check=True, capture_output=True, env=env)
+    assert name not in klass.copy_error, klass.copy_error.get(name)
+    assert name in klass.released, klass.release_log[-3000:]
+    learner_copy = (klass.learner_copies / path.name).read_text()
+    for k in LEARNER_IDS:
+        klass.ok(k, "submit", name)
+        # what the learner fetched is the learner copy, byte for byte (alice's was answered after the fetch)
+        fetched = (klass.home(k) / name / path.name).read_text() if k == "bob" else klass.fetched_alice[name]
+        assert fetched == learner_copy
+    klass.ok("-", "collect", name)
+    submissions = {klass.users["alice"]: "solved", klass.users["bob"]: "blank"}
+    for u in submissions:
+        assert (klass.course / "submitted" / u / name / path.name).is_file()
+    submissions.update({v: v for v in klass.variants[name]})
+    klass.ok("-", "autograde", name, "--force")
+    from nbgrader.api import Gradebook
 
-    def nbgrader(*args):
-        return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=tmp_path, env=env, capture_output=True,
-                              text=True, timeout=900)
-
-    out = nbgrader("generate_assignment", name, "--force")
-    assert out.returncode == 0, out.stderr[-2000:]
-    release = tmp_path / "release" / name / f"{name}.ipynb"
-    assert "BEGIN SOLUTION" not in release.read_text() and "assert _verdict.passed" in release.read_text()
-    source = (tmp_path / "source" / name / f"{name}.ipynb").read_text()
-    submissions = {"solution": source, "blank": release.read_text(), "first_blank": _first_answer_left_blank(source)}
-    if name == "05_deep_backprop" and "Delta @ W.T" in source:
-        submissions["transpose"] = source.replace("Delta @ W.T", "Delta @ W", 1)  # one exercise's transpose
-    for student, text in submissions.items():
-        folder = tmp_path / "submitted" / student / name
-        folder.mkdir(parents=True)
-        (folder / f"{name}.ipynb").write_text(text)
-    out = nbgrader("autograde", name, "--force")
-    assert out.returncode == 0, out.stderr[-2000:]
-    out = nbgrader("export")
-    assert out.returncode == 0, out.stderr[-2000:]
-    with open(tmp_path / "grades.csv") as f:
-        scores = {row["student_id"]: (float(row["score"]), float(row["max_score"])) for row in csv.DictReader(f)}
-    cells = json.loads(path.read_text())["cells"]
-    n = sum("### BEGIN SOLUTION" in "".join(c["source"]) for c in cells if c["cell_type"] == "code")  # 1 point each
+    n = sum(1 for c in json.loads(path.read_text())["cells"]
+            if c["cell_type"] == "code" and "### BEGIN SOLUTION" in "".join(c["source"]))  # 1 point each
     assert n >= 2
-    expected = {"solution": (n, n), "blank": (0.0, n), "first_blank": (n - 1, n)}
-    if "transpose" in submissions:
-        expected["transpose"] = (n - 1, n)
-    assert scores == expected
+    with Gradebook(f"sqlite:///{klass.course / 'gradebook.db'}") as gb:
+        scores = {kind: (gb.find_submission(name, student).score, gb.find_submission(name, student).max_score)
+                  for student, kind in submissions.items()}
+    expected = {"solved": (n, n), "blank": (0.0, n), "first_blank": (n - 1, n), "transpose": (n - 1, n)}
+    assert scores == {kind: expected[kind] for kind in submissions.values()}
+    klass.ok("-", "generate_feedback", name, "--force")
+    for k in LEARNER_IDS:
+        html = list((klass.home(k) / name / "feedback").glob(f"*/{name}.html"))
+        assert len(html) == 1, (html, klass.results.get((k, "fetch_feedback", *klass.names)))
+        score = n if k == "alice" else 0
+        assert re.search(rf"Score:\s*{score}(\.0)?\s*/\s*{n}(\.0)?", html[0].read_text()), k
+    print(f"{name}: {scores}")
