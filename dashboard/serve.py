@@ -9,15 +9,16 @@ What it sets (each can be overridden by an option on the command line, e.g. `--p
   (http://127.0.0.1:8866/?token=...). A page or kernel request without it is refused. `--open` serves without a
   token: anyone who can reach the port can open the dashboard and start a kernel (each ~110 MB). Use it only on
   a machine nobody else can reach;
-- the Host header checked, as JupyterLab does (jupyter_server's allow_remote_access=False: a request whose Host is
-  not a loopback address or one of `--Dashboard.local_hostnames=['localhost']` is refused with 403). This stops a
-  web page from reaching the server through DNS rebinding. Serving a class from another address needs
-  `--Dashboard.allow_remote_access=True` (keep the token, and prefer the hub);
+- the Host header checked, as JupyterLab does (jupyter_server's allow_remote_access=False): a request whose Host
+  is neither a loopback address nor one of `--Dashboard.local_hostnames` (default: localhost; repeat the option
+  for more names) is refused with 403. This stops a web page from reaching the server through DNS rebinding.
+  To serve other machines: `--Voila.ip=0.0.0.0` and this host's name in local_hostnames (keep the token; for a
+  class, prefer the hub);
 - idle kernels culled: every page load starts a kernel; a kernel with no activity (no training, no control
   moved) for 15 minutes is shut down, even while its page is still open (`cull_connected`): reload the page to
   start again (`--MappingKernelManager.cull_idle_timeout=SECONDS`, checked every `cull_interval` = 60 s);
-- at most 8 kernels at once (`--CappedKernelManager.max_kernels=N`): one more page load gets "503 Service
-  Unavailable" with a sentence saying why, until a page is closed (Voilà shuts its kernel down) or culled.
+- at most 8 kernels at once (`--CappedKernelManager.max_kernels=N`): one more page load gets "503 The dashboard
+  is full (8 pages open); try again later", until the culler frees a slot.
   jupyter_server and Voilà have no such limit (Voilà's preheat pool sizes a pool, it does not cap), so this
   module adds the smallest one: a kernel manager that refuses to start a kernel beyond the cap.
 """
@@ -81,6 +82,7 @@ class Dashboard(Voila):
     classes = [*Voila.classes, CappedKernelManager]
 
     def init_settings(self):
+        """Voilà's tornado settings, with the Host check put back."""
         settings = super().init_settings()
         settings["allow_remote_access"] = self.allow_remote_access
         settings["local_hostnames"] = list(self.local_hostnames)
@@ -88,6 +90,7 @@ class Dashboard(Voila):
 
 
 def main(argv=None) -> None:
+    """Serve the dashboard with the settings above; `--open` drops the token."""
     args = list(sys.argv[1:] if argv is None else argv)
     if {"-h", "--help"} & set(args):
         print(__doc__)

@@ -78,6 +78,7 @@ c.Exchange.root = {exchange!r}
 
 
 def notebooks_with_exercises() -> list[Path]:
+    """The course notebooks that have at least one exercise (00 has none)."""
     return [p for p in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
             if "### BEGIN SOLUTION" in p.read_text(encoding="utf-8")]
 
@@ -98,6 +99,7 @@ def make_exchange(exchange: Path, course_id: str = COURSE_ID) -> list[str]:
 
 
 def init(out: Path, exchange: Path | None = None, course_id: str = COURSE_ID, paths=None) -> None:
+    """Write the course in `out`, both configs, and the exchange (see the module docstring)."""
     out = out.resolve()
     exchange = (exchange or Path("/srv/nbgrader/exchange")).resolve()
     if exchange == out or out in exchange.parents:
@@ -164,6 +166,7 @@ def release(course: Path, names=None) -> int:
 
 
 def main(argv) -> int:
+    """The command line: init or release."""
     args = list(argv)
     if not args or {"-h", "--help"} & set(args):
         print(__doc__)
