@@ -94,6 +94,16 @@ def _softmax_vjp(Z, G, clip=False):
     return P * (G - np.sum(G * P, axis=1, keepdims=True))
 
 
+def _log_softmax_vjp(Z, G, clip=False):
+    return G - _softmax_rows(Z, clip) * np.sum(G, axis=1, keepdims=True)
+
+
+def _lsv_through_division(Z, G):
+    """∂L/∂P = G / P, then the softmax's VJP: right, except where some p is exactly 0 (inf, then NaN)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return _softmax_vjp(Z, G / _softmax_rows(Z))
+
+
 def _smoothed_grad(Z, y, eps, clip=False):
     C = Z.shape[1]
     return (_softmax_rows(Z, clip) - ((1 - eps) * np.eye(C)[y] + eps / C)) / Z.shape[0]
@@ -308,6 +318,18 @@ def _entries_10_12(Entry, PASS_, FAIL_, NA):
             {"diagonal of J only": (lambda Z, G: G * _softmax_rows(Z) * (1 - _softmax_rows(Z)), "Eq. (12.3)"),
              "missing the p pᵀ term": (lambda Z, G: G * _softmax_rows(Z), "Eq. (12.3)"),
              "logits clipped to ±700": (lambda Z, G: _softmax_vjp(Z, G, clip=True), "clipping")}, edits_ok=False),
+        # 12.1 since the softmax's own VJP moved to notebook 14 (Eq. 14.6): the log-softmax's, for any G
+        "nb12.check_log_softmax_vjp": Entry(
+            _log_softmax_vjp, "the log-softmax's Jacobian",
+            {"(12.7) copied, G = −T/B": (lambda Z, G: _softmax_rows(Z) / Z.shape[0] + G, "(12.7)"),
+             "the row sum of G forgotten": (lambda Z, G: G - _softmax_rows(Z), "Σ_k g_k"),
+             "softmax(Z) ⊙ G": (lambda Z, G: _softmax_rows(Z) * G, "softmax(Z) ⊙ G"),
+             "the softmax's VJP": (lambda Z, G: _softmax_rows(Z) * (G - np.sum(G * _softmax_rows(Z), axis=1,
+                                                                              keepdims=True)), "∂L/∂P"),
+             "J g for gᵀ J": (lambda Z, G: G - np.sum(G * _softmax_rows(Z), axis=1, keepdims=True), "J g"),
+             "row sums without keepdims": (lambda Z, G: G - _softmax_rows(Z) * np.sum(G, axis=1), "keepdims=True"),
+             "through G / P": (_lsv_through_division, "dividing by P"),
+             "logits clipped to ±700": (lambda Z, G: _log_softmax_vjp(Z, G, clip=True), "clipping")}, edits_ok=False),
         "nb12.check_label_smoothing_grad": Entry(
             _smoothed_grad, "Eq. (12.7) with smoothed targets",
             {"no smoothing": (lambda Z, y, eps: _smoothed_grad(Z, y, 0.0), "Eq. (12.7) with smoothed targets"),

@@ -1,5 +1,6 @@
 """Checkers of notebook 12's transfer exercises: the reference passes, None is "not attempted", typical
-wrong answers fail."""
+wrong answers fail. check_softmax_vjp is the retired exercise 12.1 (still called by old learner copies); the
+current 12.1 is check_log_softmax_vjp."""
 
 from __future__ import annotations
 
@@ -149,6 +150,178 @@ def test_a_vjp_that_overwrites_its_inputs_fails(wrong, name):
         res = nb12.check_softmax_vjp(wrong)
         assert res.status == "fail" and f"input {name}" in res.message and "unchanged" in res.message, res
 
+
+# ------------------------------------------------------------------ 12.1: the log-softmax's backward pass, any G
+# (check_softmax_vjp above is the retired 12.1: learner copies made before the change still call it)
+def lsv_right(Z, G):
+    return G - _softmax(Z) * G.sum(axis=1, keepdims=True)
+
+
+def lsv_through_jacobians(Z, G):  # right values, but a C × C Jacobian I − 1pᵀ per sample
+    P, C = _softmax(Z), Z.shape[1]
+    return np.stack([G[i] @ (np.eye(C) - np.outer(np.ones(C), P[i])) for i in range(Z.shape[0])])
+
+
+def lsv_naive(Z, G):  # unshifted exp: inf / inf = NaN at logits of 800
+    E = np.exp(Z)
+    return G - E / E.sum(axis=1, keepdims=True) * G.sum(axis=1, keepdims=True)
+
+
+def lsv_clipped(Z, G):
+    return G - _softmax_clipped(Z) * G.sum(axis=1, keepdims=True)
+
+
+def lsv_through_division(Z, G):  # ∂L/∂P = G / P, then the softmax's VJP: right, except where some p is 0
+    return vjp_right(Z, G / _softmax(Z))
+
+
+def lsv_in_place(Z, G):
+    G -= _softmax(Z) * G.sum(axis=1, keepdims=True)
+    return G
+
+
+LSV_SLIPS = {  # wrong answer → a phrase its verdict must contain (the slip named, not only "wrong")
+    "(12.6) copied: P + G": (lambda Z, G: _softmax(Z) + G, "(12.6)"),
+    "(12.7) copied: P/B + G": (lambda Z, G: _softmax(Z) / Z.shape[0] + G, "(12.7)"),
+    "row sum forgotten: G − P": (lambda Z, G: G - _softmax(Z), "Σ_k g_k"),
+    "diagonal only": (lambda Z, G: G * (1 - _softmax(Z)), "only the diagonal"),
+    "softmax(Z) ⊙ G": (lambda Z, G: _softmax(Z) * G, "softmax(Z) ⊙ G"),
+    "the softmax's own VJP": (vjp_right, "∂L/∂P"),
+    "J g for gᵀ J": (lambda Z, G: G - (G * _softmax(Z)).sum(axis=1, keepdims=True), "J g, not gᵀ J"),
+    "sum over the batch": (lambda Z, G: G - _softmax(Z) * G.sum(axis=0, keepdims=True), "axis 0"),
+    "row sums without keepdims": (lambda Z, G: G - _softmax(Z) * G.sum(axis=1), "keepdims=True"),
+    "sign": (lambda Z, G: _softmax(Z) * G.sum(axis=1, keepdims=True) - G, "−1 ×"),
+    "all zeros": (lambda Z, G: np.zeros_like(Z), "all zeros"),
+}
+
+
+def test_log_softmax_vjp_reference_passes_with_the_same_message():
+    first, second = nb12.check_log_softmax_vjp(lsv_right), nb12.check_log_softmax_vjp(lsv_right)
+    assert first.status == "pass" and first.message == second.message, (first, second)
+    # course_lib's own log_softmax, exponentiated, is a fine way to get P
+    from course_lib import log_softmax
+
+    assert nb12.check_log_softmax_vjp(lambda Z, G: G - np.exp(log_softmax(Z)) * G.sum(1, keepdims=True)).passed
+
+
+def test_log_softmax_vjp_reference_is_the_finite_difference_gradient():
+    """The checker's reference (explicit Jacobians) is ∂L/∂Z for L = Σ G ⊙ log_softmax(Z), by central differences."""
+    from course_lib import log_softmax
+    from course_lib.gradcheck import numerical_grad, rel_error
+
+    rng = np.random.default_rng(5)
+    Z, G = 3 * rng.standard_normal((4, 5)), rng.standard_normal((4, 5))
+    fd = numerical_grad(lambda: float(np.sum(G * log_softmax(Z))), Z)
+    assert rel_error(nb12._log_softmax_vjp_reference(Z, G), fd) < 1e-8
+    assert rel_error(lsv_right(Z, G), fd) < 1e-8
+
+
+def test_log_softmax_vjp_not_attempted():
+    assert nb12.check_log_softmax_vjp(None).status == "not attempted yet"
+
+    def template(Z, G):
+        raise NotImplementedError()
+
+    assert nb12.check_log_softmax_vjp(template).status == "not attempted yet"
+
+
+@pytest.mark.parametrize("name", sorted(LSV_SLIPS))
+def test_log_softmax_vjp_slips_are_named(name):
+    wrong, phrase = LSV_SLIPS[name]
+    for _ in range(5):  # case 1 is fixed: the same verdict on every run
+        res = nb12.check_log_softmax_vjp(wrong)
+        assert res.status == "fail" and "(case 1)" in res.message and phrase in res.message, res
+
+
+def test_copying_cross_entropys_gradient_fails_because_g_is_any_array():
+    """(12.6)/(12.7) are the case G = −T/B: on such a G they equal the right answer, on the checker's G they do not."""
+    rng = np.random.default_rng(6)
+    Z = rng.standard_normal((4, 3))
+    T = np.eye(3)[rng.integers(0, 3, 4)]
+    G = -T / 4
+    assert np.allclose(_softmax(Z) / 4 + G, lsv_right(Z, G))
+    assert nb12.check_log_softmax_vjp(lambda Z, G: _softmax(Z) / Z.shape[0] + G).status == "fail"
+
+
+@pytest.mark.parametrize("wrong, phrase", [(lsv_naive, "each row's maximum"), (lsv_through_division, "dividing by P"),
+                                           (lsv_clipped, "clipping")])
+def test_unstable_log_softmax_vjps_fail_on_every_run(wrong, phrase):
+    for _ in range(10):  # the far rows of case 6 are fixed
+        with np.errstate(all="ignore"):
+            res = nb12.check_log_softmax_vjp(wrong)
+        assert res.status == "fail" and "(case 6)" in res.message and phrase in res.message, res
+
+
+def test_log_softmax_vjp_without_a_c_by_c_matrix():
+    res = nb12.check_log_softmax_vjp(lsv_through_jacobians)
+    assert res.status == "fail" and "C × C" in res.message and "log_softmax_vjp" in res.message, res
+
+
+def test_a_log_softmax_vjp_that_overwrites_g_fails():
+    for _ in range(5):
+        res = nb12.check_log_softmax_vjp(lsv_in_place)
+        assert res.status == "fail" and "input G" in res.message and "unchanged" in res.message, res
+
+
+def test_an_answer_hard_coded_to_the_fixed_cases_fails():
+    """A lookup table of the six fixed cases' answers fails on the shape drawn at call time."""
+    table = {}
+    real = nb12.check_function
+
+    def recording(name, fn, reference, cases, *a, **kw):
+        for Z, G in cases:
+            table[(Z.shape, Z.tobytes(), G.tobytes())] = reference(Z, G)
+        return real(name, fn, reference, cases, *a, **kw)
+
+    nb12.check_function = recording
+    try:
+        nb12.check_log_softmax_vjp(lsv_right)
+    finally:
+        nb12.check_function = real
+
+    def lookup(Z, G):
+        return table.get((Z.shape, Z.tobytes(), G.tobytes()), np.zeros_like(Z))
+
+    res = nb12.check_log_softmax_vjp(lookup)
+    assert res.status == "fail" and "(case 7)" in res.message, res
+
+
+def test_the_new_exercise_is_nowhere_on_screen():
+    """12.1's answer appears only inside its solution block: not in another cell of the course, not in course_lib."""
+    import json
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    needles = ("G.sum(axis=1, keepdims=True)", "np.sum(G, axis=1, keepdims=True)", "G - P *", "G − P ⊙")
+    for path in sorted((root / "notebooks").glob("*.ipynb")):
+        for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+            source = "".join(cell["source"])
+            if "### BEGIN SOLUTION" in source:
+                source = source.split("### BEGIN SOLUTION")[0] + source.split("### END SOLUTION")[-1]
+            outputs = json.dumps(cell.get("outputs", []), ensure_ascii=False)
+            for needle in needles:
+                assert needle not in source and needle not in outputs, (path.name, needle)
+    for path in (root / "course_lib").rglob("*.py"):
+        if path.name != "nb12.py":  # the checker's own slips and reference; never printed by a notebook
+            text = path.read_text(encoding="utf-8")
+            assert "G.sum(axis=1, keepdims=True)" not in text and "np.sum(G, axis=1, keepdims=True)" not in text, path
+    assert "check_softmax_vjp" not in (root / "notebooks" / "12_softmax_and_classification.ipynb").read_text()
+
+
+def test_the_old_id_says_the_exercise_was_replaced(capsys):
+    from course_lib.exercises import hint, show_solution
+
+    for call in (lambda: show_solution("12", "softmax_vjp"), lambda: hint("12", "softmax_vjp"),
+                 lambda: show_solution("12", 1)):  # 1: the first learner copies' number of softmax_vjp
+        with pytest.raises(ValueError, match="a course update replaced it") as info:
+            call()
+        assert "log_softmax_vjp" in str(info.value)
+    show_solution("12", "log_softmax_vjp")
+    shown = capsys.readouterr().out
+    assert "G.sum(axis=1, keepdims=True)" in shown and "### BEGIN" not in shown
+    assert set(nb12.HINTS) >= {"log_softmax_vjp"} and "softmax_vjp" not in nb12.HINTS
+    assert len(nb12.HINTS["log_softmax_vjp"]) == 2
+    assert "keepdims" not in nb12.HINTS["log_softmax_vjp"][0]  # the nudge does not give the key step
 
 # ------------------------------------------------------------------ the ladder: 12.3 predict, 12.4 and 12.5 build
 def test_smoothing_floor_prediction_verdicts():

@@ -1,11 +1,13 @@
-"""Checkers for notebook 12 · Softmax and classification (transfer exercises on Eq. 12.3 and 12.7).
+"""Checkers for notebook 12 · Softmax and classification (transfer exercises on Eq. 12.2, 12.5 and 12.7).
 
-Both exercises ask for something notebook 12 does not derive:
-- `check_softmax_vjp`: the vector–Jacobian product of a softmax layer for ANY upstream gradient G = ∂L/∂P
-  (the notebook only derives the fused softmax + cross-entropy case), without building a C×C Jacobian;
+Both derivations ask for something notebook 12 does not derive:
+- `check_log_softmax_vjp`: the vector–Jacobian product of a log-softmax layer (12.5) for ANY upstream gradient
+  G = ∂L/∂(log P) (the notebook only derives the fused cross-entropy case, G = −T/B), without a C×C Jacobian;
 - `check_label_smoothing_grad`: the gradient of cross-entropy with PyTorch's label smoothing.
-The references are independent of the learner's route: the VJP is the explicit Jacobian of Eq. (12.3) built
-per sample, the smoothed gradient is CrossEntropyLoss with class-probability targets.
+The references are independent of the learner's route: the VJP is the explicit Jacobian of log-softmax built
+per sample from (12.2), the smoothed gradient is CrossEntropyLoss with class-probability targets.
+`check_softmax_vjp` is the retired exercise 12.1 (the softmax's own VJP, now derived in notebook 14 as Eq. 14.6,
+where attention needs it); it stays for learner copies made before the change, and no notebook calls it.
 """
 
 from __future__ import annotations
@@ -34,11 +36,12 @@ from . import (
 )
 
 HINTS = {
-    "softmax_vjp": [
-        "Start from one sample: ∂L/∂z_j = Σ_k g_k ∂p_k/∂z_j, and insert (12.2). The δ_kj term and the p_j term "
-        "separate.",
-        "Σ_k g_k p_k (δ_kj − p_j) = p_j g_j − p_j (g·p). For the batch: P ⊙ (G − s) with s = Σ_k G ⊙ P along each row, "
-        "kept as a (B, 1) column (keepdims=True) so it broadcasts.",
+    "log_softmax_vjp": [
+        "Differentiate log p_k rather than p_k: ∂ log p_k/∂z_j = (∂p_k/∂z_j)/p_k, and (12.2) has a p_k in front. "
+        "Then one sample: ∂L/∂z_j = Σ_k g_k ∂ log p_k/∂z_j. Which part of each term depends on k, and which not?",
+        "∂ log p_k/∂z_j = δ_kj − p_j, so Σ_k g_k (δ_kj − p_j) = g_j − p_j Σ_k g_k: the sum of g, not g·p. For the "
+        "batch: the row sums of G kept as a (B, 1) column (keepdims=True) so they broadcast over the C columns, "
+        "times P. Take P from a softmax that subtracts each row's maximum (12.5), and never divide by P.",
     ],
     "label_smoothing_grad": [
         "Go through the derivation of (12.6) line by line with a target t that is not one-hot. Which step uses a "
@@ -155,19 +158,144 @@ def _overflow_hint(res: Result, far_case: int | None = None) -> Result:
     return res
 
 
-def _no_c_by_c(fn, passed: Result) -> Result:
+def _no_c_by_c(fn, passed: Result, name: str = "softmax_vjp") -> Result:
     """The exercise says: no C × C matrix. Measured, not guessed: the peak memory numpy allocates (tracemalloc)
     while fn runs on B = 3 samples of C = 1000 classes stays far below one 8 MB C × C matrix without one."""
     rng = np.random.default_rng(1203)
     Z, G = rng.standard_normal((_BIG_B, _BIG_C)), rng.standard_normal((_BIG_B, _BIG_C))
-    verdict, peak = call_learner_measuring_memory("softmax_vjp", fn, (Z, G))
+    verdict, peak = call_learner_measuring_memory(name, fn, (Z, G))
     if verdict is not None:
         return verdict
     if peak >= _CC_BYTES // 2:
-        return Result(FAIL, f"softmax_vjp gives the right values, but for C = {_BIG_C} classes it needs as much "
+        return Result(FAIL, f"{name} gives the right values, but for C = {_BIG_C} classes it needs as much "
                             f"memory as a C × C matrix ({_CC_BYTES // 10**6} MB each): the exercise asks for none. Use "
                             "element-wise products, one sum along each row and broadcasting")
     return passed
+
+
+# ---------------------------------------------------------------------------------------------------
+# Exercise 12.1: the log-softmax's backward pass for any upstream G = ∂L/∂(log P)
+# ---------------------------------------------------------------------------------------------------
+
+
+def _log_softmax_vjp_reference(Z, G):
+    """∂L/∂Z row by row: gᵀ J with the explicit Jacobian of log p, J_kj = ∂ log p_k/∂z_j = δ_kj − p_j ((12.2)
+    divided by p_k): J = I − 1 pᵀ, built as a C × C matrix per sample (what the exercise asks the learner to avoid)."""
+    P = softmax(Z)
+    C = Z.shape[1]
+    return np.stack([G[i] @ (np.eye(C) - np.outer(np.ones(C), P[i])) for i in range(Z.shape[0])])
+
+
+def _rows_stable(Z):
+    E = np.exp(Z - Z.max(axis=1, keepdims=True))
+    return E / E.sum(axis=1, keepdims=True)
+
+
+def _typical_slips(Z, G):
+    """(answer, what it means) for the usual wrong answers of 12.1, in the order they are recognised."""
+    P = _rows_stable(Z)
+    B, C = Z.shape
+    s = G.sum(axis=1, keepdims=True)
+    slips = [
+        (G + P, "that is (12.6), p − t with −G in the place of t: it holds only where every row of G sums to −1, and "
+                "this G is any upstream gradient. Keep the sum of each row of G"),
+        (P / B + G, "that is (12.7), (P − T)/B with T = −B·G: it holds only where every row of G sums to −1/B "
+                    "(G = −T/B of cross-entropy), and this G is any upstream gradient. Keep the sum of each row of G"),
+        (G - P, "the p_j term is there but not multiplied by Σ_k g_k, the sum of the sample's row of G (p_j does "
+                "not depend on k, so the sum over the paths k multiplies it by the whole row sum)"),
+        (G * (1.0 - P), "only the diagonal of the Jacobian (k = j): the −p_j term appears for every k, so each "
+                        "∂L/∂z_j collects it from all the g_k of its row"),
+        (P * G, "softmax(Z) ⊙ G is neither the softmax's nor the log-softmax's backward pass: differentiate "
+                "log p_k, that is (12.2) divided by p_k, and sum over every path k (2.2)"),
+        (P * (G - (G * P).sum(axis=1, keepdims=True)), "that is the backward pass of the softmax P itself, with G "
+                                                       "read as ∂L/∂P; here G is ∂L/∂(log P), and the log divides "
+                                                       "(12.2) by p_k"),
+        (G - (G * P).sum(axis=1, keepdims=True), "that is J g, not gᵀ J: unlike the softmax's (12.3), the "
+                                                  "log-softmax's Jacobian is not symmetric, so the vector–Jacobian "
+                                                  "product sums over the outputs k (the first index of J), as in "
+                                                  "(2.3)"),
+        (G - P * G.sum(axis=0, keepdims=True), "the sum runs over the batch (axis 0) instead of the classes of each "
+                                                "sample (axis 1)"),
+    ]
+    if B == C:
+        slips.append((G - P * s.T, "the row sums of G broadcast along the wrong axis: G.sum(axis=1) has shape (B,), "
+                                   "which numpy lines up with the C columns; keep it as a (B, 1) column with "
+                                   "keepdims=True"))
+    return slips
+
+
+def _recognise_slip(fn, Z, G) -> str:
+    """The learner's answer on (Z, G) compared with the typical slips: the remark of the one it matches, or ''."""
+    got, verdict = call_learner("log_softmax_vjp", fn, (Z, G))
+    if verdict is not None:
+        return ""
+    try:
+        got = run_limited(np.asarray, (got,))
+    except KeyboardInterrupt:
+        raise
+    except BaseException:  # noqa: BLE001 - not an array of numbers: check_array has said so already
+        return ""
+    if got.dtype.kind not in "fiu" or got.shape != Z.shape or not np.all(np.isfinite(got)):
+        return ""
+    for slip, remark in _typical_slips(Z, G):
+        if np.allclose(got, slip, rtol=1e-7, atol=1e-12):
+            return remark
+    return ""
+
+
+_SQUARE = np.random.default_rng(1211)
+_SLIP_Z, _SLIP_G = _SQUARE.standard_normal((3, 3)), _SQUARE.standard_normal((3, 3))
+"""Case 1 of 12.1: square, so a transposed broadcast runs and gives wrong values, and the typical slips are told
+apart on it (every pair of them differs there)."""
+
+
+def check_log_softmax_vjp(fn) -> Result:
+    """Exercise 12.1: `fn(Z, G) -> ∂L/∂Z` for log P = log_softmax(Z) (row by row) and any G = ∂L/∂(log P), (B, C).
+
+    Compared with the explicit per-sample Jacobian of log-softmax. No G is of cross-entropy's form: their
+    rows sum to anything but −1/B, so copying (12.7) fails. The cases include a square batch (a transposed broadcast
+    runs there and gives wrong values), a single sample, two classes, saturated logits (±50), rows whose logits all
+    lie beyond ±700 (clipping the logits instead of shifting them fails there; some p are exactly 0, so a route
+    through G / P gives NaN) and a random shape drawn at call time with logits of ±800. Z and G must be unchanged
+    after the call. A failure that matches a typical slip (cross-entropy's gradient copied, the row sum forgotten,
+    the softmax's own VJP, J g for gᵀ J, the wrong axis) says which. Then, as the exercise asks for no C × C matrix,
+    the memory it takes at C = 1000 classes must stay below that of one.
+    """
+    rng = np.random.default_rng(1212)
+    cases = [
+        (_SLIP_Z.copy(), _SLIP_G.copy()),
+        (rng.standard_normal((5, 3)), rng.standard_normal((5, 3))),
+        (2.0 * rng.standard_normal((1, 5)), rng.standard_normal((1, 5))),
+        (rng.standard_normal((6, 2)), rng.standard_normal((6, 2))),
+        (np.array([[50.0, 0.0, -50.0, 1.0], [0.5, 0.4, 0.3, 0.2]]), rng.standard_normal((2, 4))),
+        (_FAR.copy(), rng.standard_normal(_FAR.shape)),  # case 6: every logit of a row beyond ±700
+    ]
+    fresh = fresh_rng()  # a random shape, its first sample with logits of ±800
+    B, C = random_sizes(fresh, 2, 2, 9)
+    first = [800.0, 0.0, -800.0] + [0.0] * (C - 3) if C >= 3 else [800.0, -800.0]
+    G_extra = fresh.uniform(0.5, 2.0) * fresh.standard_normal((B + 1, C))
+    extra = [(np.vstack([first, fresh.standard_normal((B, C))]), G_extra)]
+    seen = []
+    name, equation, far = "log_softmax_vjp", "the log-softmax's Jacobian (from 12.2) applied row by row", 6
+    res = check_function(name, _spy_all(fn, seen) if callable(fn) else fn, _log_softmax_vjp_reference, cases,
+                         equation, random_cases=extra)
+    if not res.passed:
+        if "NaN or Inf" in res.message:
+            return Result(FAIL, res.message + " (some logits are ±800: exp overflows there unless each row's maximum "
+                                              "is subtracted first, Eq. (12.5); and some p are exactly 0 in float64, "
+                                              "e^−800, so dividing by P gives inf or NaN: the result needs no "
+                                              "division)")
+        if "(case 1)" in res.message and callable(fn):
+            remark = _recognise_slip(fn, _SLIP_Z.copy(), _SLIP_G.copy())
+            if remark:
+                return Result(FAIL, f"{res.message}: {remark}")
+        return _overflow_hint(res, far)
+    changed = _changed_arrays(seen, cases + extra, ("Z", "G"))
+    if changed:
+        return Result(FAIL, f"{name} gives the right values but overwrites its input {changed}: a VJP must leave Z "
+                            "(saved by the forward pass) and G (the upstream gradient) unchanged, since other parts "
+                            "of the graph may still read them. Compute into new arrays (no -=, *=, /= on Z or G)")
+    return _no_c_by_c(fn, res, name)
 
 
 def _label_smoothing_reference(Z, y, eps):
