@@ -82,7 +82,8 @@ def _softmax_vjp_reference(Z, G):
 
 
 def check_softmax_vjp(fn) -> Result:
-    """Exercise 12.1: `fn(Z, G) -> ∂L/∂Z` for P = softmax(Z) (row by row) and any G = ∂L/∂P, both (B, C).
+    """The retired exercise 12.1 (learner copies made before the change still call it; no notebook does, as notebook
+    14 now derives this backward pass, Eq. 14.6): `fn(Z, G) -> ∂L/∂Z` for P = softmax(Z) and any G = ∂L/∂P, (B, C).
 
     Compared with the explicit per-sample Jacobian of Eq. (12.3). The cases include a non-square batch, a
     single sample, two classes, saturated logits (±50) and a random shape drawn at call time with logits of
