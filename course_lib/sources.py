@@ -28,7 +28,7 @@ def s0_forward(Ws, bs, activations, x):
     """S0's forward pass for one sample: z_k = W_k a_{k−1} + b_k, a_k = f_k(z_k) (column convention).
 
     Ws[k] has shape (n_out, n_in) as in S0's `Linear`; `activations` are course_lib names ("relu", …).
-    Returns (outputs, zs): outputs = [x, a_1, …, a_L], zs = [z_1, …, z_L], all 1-D. Correct.
+    Returns (outputs, zs): outputs = [x, a_1, …, a_D], zs = [z_1, …, z_D], all 1-D. Correct.
     """
     acts = [get_activation(name) for name in activations]
     a = np.asarray(x, dtype=np.float64).ravel()
@@ -48,7 +48,7 @@ def s0_backprop(Ws, bs, activations, x, y):
     README shows only the formula): `reuse` starts as the SCALAR s = −2·mean(y − ŷ) times the identity; for each
     (Linear, activation) pair from the last, the weight gradient is f'(z_k) a_{k−1}ᵀ ⊙ (row sums of
     reuse, as a column) and then reuse ← W_kᵀ diag(f'(z_k)) reuse (this is V_k of the README, times s).
-    What is wrong: summing the columns of V_k replaces V_k·∂C/∂a_L by (V_k·1)·s, which is the gradient
+    What is wrong: summing the columns of V_k replaces V_k·∂C/∂a_D by (V_k·1)·s, which is the gradient
     of (Σ residuals)²/n_out, not of the MSE. Exact for one output; with 2+ outputs it is off by O(1).
     """
     acts = [get_activation(name) for name in activations]
@@ -70,25 +70,26 @@ def s0_backprop(Ws, bs, activations, x, y):
 def s0_readme_grad_W(fprime_k, a_prev, V_k):
     """The course's numpy transcription of S0's README formula ∂C/∂W_k = (f'(z_k) a_{k−1}ᵀ) ⊙ Σ_i V_k[:, i].
 
-    fprime_k (n_k,), a_prev (n_{k−1},), V_k (n_k, n_L). What is wrong in the formula itself: ∂C/∂a_L is
+    fprime_k (n_k,), a_prev (n_{k−1},), V_k (n_k, n_D). What is wrong in the formula itself: ∂C/∂a_D is
     missing (V_k must multiply it, not be summed over its columns). This transcription also lets numpy
     broadcast the length-n_k column sum along the last axis (scaling COLUMNS); S0's own code reshapes it
     to a column and scales the rows, as the formula means, so that broadcast is not an error of S0 and
     notebook 11 does not count it. Kept for comparisons only; s0_backprop is S0's code.
-    Corrected (notebook 11's equation 11.3): ∂C/∂W_k = [f'(z_k) ⊙ (V_k ∂C/∂a_L)] a_{k−1}ᵀ.
+    Corrected (notebook 11's equation 11.3): ∂C/∂W_k = [f'(z_k) ⊙ (V_k ∂C/∂a_D)] a_{k−1}ᵀ.
     """
     return np.outer(fprime_k, a_prev) * np.sum(V_k, axis=1)
 
 
 def s0_reuse_matrix(Ws, zs, activations, k):
-    """V_k = Π_{i=k+1}^{L} W_iᵀ diag(f'(z_i)) of S0's README (column convention), shape (n_k, n_L).
+    """V_k = Π_{i=k+1}^{D} W_iᵀ diag(f'(z_i)) of S0's README (column convention), shape (n_k, n_D).
 
-    Layers are numbered 1…L; Ws[i−1] is W_i. V_L is the identity. Correct as a definition.
+    Layers are numbered 1…D (D = len(Ws), the depth; S0's README writes the product's upper limit as
+    "Last Layer"); Ws[i−1] is W_i. V_D is the identity. Correct as a definition.
     """
     acts = [get_activation(name) for name in activations]
-    L = len(Ws)
+    D = len(Ws)
     V = np.identity(zs[-1].shape[0])
-    for i in range(L, k, -1):  # i = L, L−1, …, k+1
+    for i in range(D, k, -1):  # i = D, D−1, …, k+1
         V = Ws[i - 1].T @ np.diag(acts[i - 1].derivative(zs[i - 1])) @ V
     return V
 
@@ -137,8 +138,8 @@ def s1_grad_U_as_printed(grad_h, u):
     right; a batch has one diagonal per row, so its only form is ∇_U L = ∇_H L ⊙ f'(U), Eq. (5.1).
     """
     grad_h = np.atleast_2d(np.asarray(grad_h, dtype=np.float64))
-    D = np.diag((np.asarray(u, dtype=np.float64).ravel() > 0).astype(np.float64))
-    return D @ grad_h
+    diag_fprime = np.diag((np.asarray(u, dtype=np.float64).ravel() > 0).astype(np.float64))
+    return diag_fprime @ grad_h
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -161,7 +162,7 @@ def s2_init(layer_sizes, rng):
 def s2_forward(X, Ws, bs):
     """S2's forward pass: Z = A W + b, ReLU on hidden layers, identity on the last. Returns (Ŷ, As, Zs).
 
-    As = [A_0 = X, A_1, …], Zs = [Z_1, …, Z_L]. Correct.
+    As = [A_0 = X, A_1, …], Zs = [Z_1, …, Z_D]. Correct.
     """
     A, As, Zs = X, [X], []
     for i, (W, b) in enumerate(zip(Ws, bs, strict=True)):
@@ -175,7 +176,7 @@ def s2_forward(X, Ws, bs):
 def s2_backward(Y, As, Zs, Ws):
     """S2's backward pass and its division by B: the step direction per unit learning rate, ([dW…], [db…]).
 
-    Δ_L = Ŷ − Y; ∇W_l = A_{l−1}ᵀΔ_l; ∇b_l = Σ_rows Δ_l; Δ_l = (Δ_{l+1}W_{l+1}ᵀ) ⊙ f'(Z_l); then /B.
+    Δ_D = Ŷ − Y; ∇W_l = A_{l−1}ᵀΔ_l; ∇b_l = Σ_rows Δ_l; Δ_l = (Δ_{l+1}W_{l+1}ᵀ) ⊙ f'(Z_l); then /B.
     Correct for the loss ½Σ(ŷ − y)²/B. Against the loss it reports, mean((ŷ − y)²) (s2_reported_loss),
     it is (n_out/2)× the true gradient: 0.5× for one output.
     """
@@ -284,9 +285,11 @@ def s4_forward(Ws, o0):
 
 
 def s4_backward(Ws, os_, as_, t):
-    """S4's backward pass: g = y − t; for l = L…1: g ← g ⊙ σ'(a_l); ∇W_l = g o_{l−1}ᵀ; g ← W_lᵀ g. Correct.
+    """S4's backward pass: g = y − t; for l = D…1: g ← g ⊙ σ'(a_l); ∇W_l = g o_{l−1}ᵀ; g ← W_lᵀ g. Correct.
 
-    It is Eq. (5.5) in the column convention (notebook 05's equation 5.6) for L = ½(y − t)ᵀ(y − t).
+    (S4 writes the loop as l = L, …, 1, its L being both the number of layers and the loss; in the course's
+    notation the depth is D.) It is Eq. (5.5) in the column convention (notebook 05's equation 5.6) for
+    L = ½(y − t)ᵀ(y − t).
     """
     g = os_[-1] - t
     grads = [None] * len(Ws)

@@ -81,12 +81,12 @@ def check_s1_grad_H(fn) -> Result:
 def check_s0_layer_grad(fn) -> Result:
     """Exercise 2: fix S0's layer gradient. `fn(fprime_k, a_prev, V_k, dC_da)` → ∂C/∂W_k, Eq. (11.3).
 
-    Column convention: fprime_k (n_k,), a_prev (n_{k−1},), V_k (n_k, n_L), dC_da (n_L,); the answer is
-    [f'(z_k) ⊙ (V_k ∂C/∂a_L)] a_{k−1}ᵀ of shape (n_k, n_{k−1}).
+    Column convention: fprime_k (n_k,), a_prev (n_{k−1},), V_k (n_k, n_D), dC_da (n_D,); the answer is
+    [f'(z_k) ⊙ (V_k ∂C/∂a_D)] a_{k−1}ᵀ of shape (n_k, n_{k−1}).
     """
     def make(rng, sizes):
-        return [(rng.uniform(0, 1, n_k), rng.normal(size=n_prev), rng.normal(size=(n_k, n_L)), rng.normal(size=n_L))
-                for n_k, n_prev, n_L in sizes]
+        return [(rng.uniform(0, 1, n_k), rng.normal(size=n_prev), rng.normal(size=(n_k, n_D)), rng.normal(size=n_D))
+                for n_k, n_prev, n_D in sizes]
 
     cases = make(_rng(12), ((3, 4, 2), (5, 5, 3), (2, 1, 4)))
     fresh = fresh_rng()
