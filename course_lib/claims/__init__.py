@@ -42,6 +42,9 @@ class ClaimFailed(AssertionError):
 
 @dataclass(frozen=True)
 class Claim:
+    """One registered outcome: its key ("NN.name"), notebook, the sentence it stands for (`says`), the
+    measurement (seeds -> named results), the verdict on those results (`holds`) and how many seeds it takes."""
+
     key: str
     notebook: str
     says: str
@@ -111,6 +114,7 @@ def _load_all() -> None:
 
 
 def registry() -> dict[str, Claim]:
+    """Every registered claim, by key (importing each notebook's module of this package registers its claims)."""
     _load_all()
     return dict(sorted(_REGISTRY.items()))
 

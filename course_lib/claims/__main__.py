@@ -27,6 +27,7 @@ def _run(key: str, seed_set: str) -> tuple[str, str, bool, str, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the selected claims on the selected seed sets in worker processes; print the table; 0 if all hold."""
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("keys", nargs="*", help="claim keys (default: all)")
     p.add_argument("--notebook", help="only the claims of this notebook, e.g. 09")
