@@ -1,20 +1,24 @@
 """`make dashboard` is safe to share: Voilà (dashboard/serve.py) started for real on a free 127.0.0.1 port.
 
-A request without the token is refused, a request with a foreign Host header is refused (DNS rebinding), an idle
-kernel is culled after the timeout (a short one here), and the kernel cap holds (one more page load gets 503,
-and a page loads again once the culler freed a slot). The pages are a one-cell notebook so that each load is
-quick; the settings are the ones `make dashboard` uses, with a shorter timeout and a cap of 2.
-The browser test (tests/test_browser.py::test_dashboard_in_voila) serves the real dashboard with its token.
+A request without the token is refused; a request with a foreign Host header is refused (DNS rebinding); idle
+kernels are culled after the timeout (a short one here), also one that a websocket holds as an open page does;
+the kernel cap holds (one more page load gets 503, and a page loads again once the culler freed a slot). The
+pages are a one-cell notebook so that each load is quick; the settings are the ones `make dashboard` uses, with
+a shorter timeout and a cap of 2. tests/test_browser.py::test_dashboard_in_voila serves the real dashboard with
+its token.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import json
 import os
 import re
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -95,6 +99,20 @@ def _kernel_id(page: str) -> str:
     return re.search(r'"kernelId":\s*"([0-9a-f-]+)"', page).group(1)
 
 
+def _hold_websocket(url: str, stop: threading.Event, opened: threading.Event) -> None:
+    """Keep a websocket open on a kernel's channels (as the dashboard page does) until `stop` is set."""
+    from tornado.websocket import websocket_connect
+
+    async def hold():
+        ws = await websocket_connect(url)
+        opened.set()
+        while not stop.is_set():
+            await asyncio.sleep(0.2)
+        ws.close()
+
+    asyncio.run(hold())
+
+
 def _kernel_alive(base: str, token: str, kernel: str) -> bool:
     status, body = _get(f"{base}/api/kernels/{kernel}?token={token}")
     assert status in (200, 404), (status, body)
@@ -131,12 +149,25 @@ def test_token_host_cull_and_cap(dashboard):
     status, page = _get(f"{base}/?token={token}")
     assert status == 503 and "full" in page, status
     assert "Refusing a new kernel: 2 running, the cap is 2" in log_path.read_text()
-    # idle kernels are culled after the timeout (nobody is connected here; make dashboard culls connected ones too)
-    t0 = time.monotonic()
-    while _kernel_alive(base, token, first) or _kernel_alive(base, token, second):
-        assert time.monotonic() - t0 < IDLE + 60, "an idle kernel was not culled"
-        time.sleep(0.5)
-    waited = time.monotonic() - t0
+    # idle kernels are culled after the timeout, a kernel whose page is still connected (a websocket open on its
+    # channels, as an open dashboard tab holds) as well as one nobody is connected to
+    stop, opened = threading.Event(), threading.Event()
+    holder = threading.Thread(target=_hold_websocket, daemon=True, args=(
+        f"ws://127.0.0.1:{base.rsplit(':', 1)[1]}/api/kernels/{first}/channels?token={token}", stop, opened))
+    holder.start()
+    try:
+        assert opened.wait(60), "the websocket to the first kernel did not open"
+        _, model = _get(f"{base}/api/kernels/{first}?token={token}")
+        assert json.loads(model)["connections"] == 1, model
+        t0 = time.monotonic()
+        while _kernel_alive(base, token, first) or _kernel_alive(base, token, second):
+            assert time.monotonic() - t0 < IDLE + 60, "an idle kernel was not culled"
+            time.sleep(0.5)
+        waited = time.monotonic() - t0
+    finally:
+        stop.set()
+        holder.join(30)
+    assert re.search(rf"Culling 'idle' kernel 'python3' \({first}\) with 1 connections", log_path.read_text())
     assert log_path.read_text().count("Culling 'idle' kernel") >= 2
     print(f"idle kernels culled {waited:.1f} s after the cap check (timeout {IDLE} s)")
     # a slot is free again: a page loads
