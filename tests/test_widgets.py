@@ -13,6 +13,7 @@ import gc
 import io
 import json
 import math
+import time
 
 import numpy as np
 import pytest
@@ -786,10 +787,155 @@ def test_repr_and_mimebundle_are_stable(lt):
 
 
 def test_projector_scale_sets_the_picture_size():
-    """scale=1.5 draws a 1248×720 picture; the image widget may show it up to that width."""
+    """scale=1.5 draws a 1248×720 picture; the image widget fills the width it is given (no pixel cap)."""
     t = LiveTrainer(config=SMALL, scale=1.5, layout="stacked")
-    assert t.frame.size == (1248, 720) and t.image.layout.max_width == "1248px"
+    assert t.frame.size == (1248, 720)
+    assert t.image.layout.width == "100%" and t.image.layout.max_width is None
     from PIL import Image
 
     assert Image.open(io.BytesIO(t.render())).size == (1248, 720)
     t.close()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# sharing a machine: the pace, exact presets, the layouts, the step axis, the picture with its description
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _run_live(trainer, seconds):
+    """Run the live loop for `seconds` inside an event loop; returns (steps taken, frames drawn, CPU seconds
+    of this process, wall seconds)."""
+
+    async def run():
+        s0, f0 = trainer.step_count, trainer.frames_drawn
+        c0, w0 = time.process_time(), time.perf_counter()
+        trainer.start()
+        await asyncio.sleep(seconds)
+        trainer.pause()
+        await asyncio.sleep(0.2)
+        return (trainer.step_count - s0, trainer.frames_drawn - f0, time.process_time() - c0,
+                time.perf_counter() - w0)
+
+    return asyncio.run(run())
+
+
+def test_speed_control_default_and_choices():
+    """The dashboard starts at the default pace; the speed menu offers paces and 'as fast as it can'; a pace
+    not in the menu is added; a bad one is refused naming the argument."""
+    from course_lib.lab.dashboard import DEFAULT_SPEED, SPEEDS
+
+    t = LiveTrainer(config=SMALL)
+    assert t.speed == DEFAULT_SPEED and t.speed_menu.value == DEFAULT_SPEED
+    labels = [label for label, _ in t.speed_menu.options]
+    assert "as fast as it can" in labels and f"{DEFAULT_SPEED} steps/s" in labels
+    assert [v for _, v in SPEEDS][-1] is None
+    t.speed_menu.value = None
+    assert t.speed is None and t.message == "speed now as fast as it can"
+    t.set_speed(350)
+    assert t.speed == 350 and t.speed_menu.value == 350 and "350 steps/s" in [lb for lb, _ in t.speed_menu.options]
+    t.close()
+    for bad in (0, -5, float("nan"), "fast", True, 10**6):
+        with pytest.raises(LabConfigError, match="speed"):
+            LiveTrainer(config=SMALL, speed=bad)
+
+
+def test_paced_loop_keeps_its_pace_and_leaves_the_core_idle():
+    """At the default pace the live loop takes about DEFAULT_SPEED steps a second, draws frames at its frame
+    rate and spends most of its time asleep; 'as fast as it can' takes many more steps in the same time.
+    (Bounds are wide: the machine may be busy; a busy machine lowers every number, never raises one.)"""
+    from course_lib.lab.dashboard import DEFAULT_SPEED
+
+    t = LiveTrainer()
+    steps, frames, cpu, wall = _run_live(t, 2.0)
+    assert steps <= DEFAULT_SPEED * wall * 1.1 + 20, f"{steps} steps in {wall:.1f} s: faster than the pace"
+    assert steps >= DEFAULT_SPEED * 2.0 * 0.5, f"only {steps} steps in {wall:.1f} s at {DEFAULT_SPEED}/s"
+    assert frames <= 17 * wall + 3
+    assert cpu / wall < 0.5, f"the paced loop used {cpu / wall:.2f} of a core"
+    assert t.session.history.steps[-1] > 0 and t.frames_drawn > frames - 1
+    t.set_speed(None)
+    fast, _, _, _ = _run_live(t, 2.0)
+    assert fast > 2 * steps, f"as fast as it can took {fast} steps, the pace {steps}"
+    t.close()
+
+
+def test_presets_keep_their_exact_rate_and_note():
+    """After every preset the model's learning rate is the preset's, exactly, and so is the slider's value; the
+    message is the preset's note, and a front end echoing the slider's value back does not replace it."""
+    t = LiveTrainer(config=SMALL)
+    for name, preset in PRESETS.items():
+        t.load_preset(name)
+        assert t.optimizer.lr == preset["lr"] and t.config["lr"] == preset["lr"], name
+        assert t.controls["lr"].value == preset["lr"], name
+        assert t.message.startswith(f"Preset {name}: {PRESET_NOTES[name]}"), (name, t.message)
+        lr = t.controls["lr"]
+        lr.index = lr.index  # what a slider view does when it redraws: the same option again
+        lr.value = preset["lr"]
+        assert "learning rate now" not in t.message and PRESET_NOTES[name] in t.message, name
+    # a rate between the slider's options (a share string, set()) is shown as it is, and exported as it is
+    t.set(lr=0.0042)
+    assert t.controls["lr"].value == 0.0042 and t.optimizer.lr == 0.0042
+    assert decode_config(t.export_config())["lr"] == 0.0042
+    t.load_config(encode_config(dict(DEFAULT_CONFIG, lr=0.005)))
+    assert t.optimizer.lr == 0.005 and t.controls["lr"].value == 0.005
+    t.close()
+
+
+def test_stacked_layout_puts_the_controls_below_a_full_width_picture():
+    """layout='stacked': a column, picture view first with no flex basis (a basis would be a height there and
+    let the panel cover the picture), the panel below; side by side the view grows beside the 260 px panel."""
+    t = LiveTrainer(config=SMALL, layout="stacked")
+    view, panel = t.widget.children
+    assert t.image in view.children and t.widget.layout.flex_flow == "column"
+    assert view.layout.flex == "0 0 auto" and view.layout.width == "100%"
+    assert panel.layout.width == "100%"
+    t.close()
+    t = LiveTrainer(config=SMALL)
+    panel, view = t.widget.children
+    assert panel.layout.width == "260px" and view.layout.flex == "1 1 420px"
+    t.close()
+
+
+@pytest.mark.parametrize("last_step", [900, 40_000, 120_000, 260_000, 1_000_000, 7_300_000, 450_000_000])
+def test_loss_axis_tick_labels_never_collide(last_step):
+    """The step axis has at most five ticks with short labels (20k, 1.5M) that do not touch, at any step count,
+    also with large text (font_scale 1.5)."""
+    import dataclasses
+
+    s = Session(SMALL)
+    s.train(200)
+    snap = s.snapshot()
+    steps = np.linspace(0, last_step, len(snap.steps))
+    for font_scale in (1.0, 1.5):
+        frame = Frame(font_scale=font_scale)
+        frame.draw(dataclasses.replace(snap, steps=steps, step=last_step))
+        renderer = frame.canvas.get_renderer()
+        lo, hi = frame.ax_loss.get_xlim()
+        ticks = [t for t in frame.ax_loss.xaxis.get_major_ticks() if lo <= t.get_loc() <= hi and t.label1.get_text()]
+        labels = [t.label1.get_text() for t in ticks]
+        assert 2 <= len(ticks) <= 5, labels
+        assert all(len(text) <= 5 for text in labels), labels
+        boxes = sorted((t.label1.get_window_extent(renderer) for t in ticks), key=lambda b: b.x0)
+        for a, b in zip(boxes, boxes[1:]):
+            assert a.x1 + 4 <= b.x0, f"tick labels {labels} touch at {last_step} steps (font_scale {font_scale})"
+
+
+def test_picture_has_a_description_as_its_text_form():
+    """`picture()` shows a PNG in a notebook and its text form (the course website's alt text) starts with
+    '[figure] the lab after N steps'; Frame.picture does the same for any snapshot, and says when it diverged."""
+    from IPython.core.formatters import DisplayFormatter
+
+    from course_lib.lab.frame import Picture
+
+    t = LiveTrainer(config=SMALL)
+    t.train(300)
+    pic = t.picture()
+    assert isinstance(pic, Picture) and pic.png.startswith(b"\x89PNG")
+    text = repr(pic)
+    assert text.startswith("[figure] the lab after 300 steps (target sinc") and "Six panels" in text
+    assert "0x" not in text and "loss" in text
+    data, _ = DisplayFormatter().format(pic)
+    assert data["text/plain"] == text and data["image/png"] == pic.png
+    t.close()
+    wild = Session(PRESETS["5c diverge"])
+    wild.train(300)
+    assert "diverged at step" in repr(Frame().picture(wild.snapshot()))

@@ -5,12 +5,17 @@ The dashboard owns widgets and a loop, nothing else: training and measuring are 
 are course_lib.lab.config.
 
 How it runs
-- `Train` starts an asyncio task on the kernel's running event loop. Each turn of the loop trains for what
-  is left of one frame interval (1/fps seconds minus the time the rest of the last turn took), records,
-  draws a frame and yields (`await asyncio.sleep(...)`), so button clicks are handled between chunks:
-  `Pause` takes effect within one chunk (well under 250 ms). A live frame is encoded as JPEG (quality 90, no
-  chroma subsampling: see `encode_jpeg`) in a worker thread while the next chunk trains, and sent at the
-  start of the next turn; when the loop stops, the last frame is drawn again as a lossless PNG.
+- `Train` starts an asyncio task on the kernel's running event loop. Each turn of the loop trains one chunk
+  of steps, records, draws a frame and yields (`await asyncio.sleep(...)`), so button clicks are handled
+  between chunks: `Pause` takes effect within one chunk (well under 250 ms).
+- The `speed` control sets the pace. At a pace (steps per second, default DEFAULT_SPEED) a chunk is the steps
+  due since the last turn, and the loop sleeps until the next frame is due: the picture moves at the same
+  pace on any machine, and the kernel stays mostly idle (a fraction of a core; `make bench` measures it), so
+  one machine can serve a class. "as fast as it can" trains for what is left of each frame interval (1/fps
+  seconds minus the time the rest of the last turn took) and so holds a whole core.
+- A live frame is encoded as JPEG (quality 90, no chroma subsampling: see `encode_jpeg`) in a worker thread
+  while the next chunk trains, and sent at the start of the next turn; when the loop stops, the last frame
+  is drawn again as a lossless PNG.
 - Before every chunk the loop compares the controls with the session's configuration and applies any
   difference, so the model always matches what the controls show, however fast they were changed.
 
@@ -44,7 +49,6 @@ from .config import (
     CONFIG_SPEC,
     DATA_KEYS,
     INIT_OPTIONS,
-    LR_RANGE,
     MOMENTUM,
     OPTIMISER_OPTIONS,
     PRESET_NOTES,
@@ -62,7 +66,20 @@ from .config import (
 from .frame import Frame, encode_jpeg
 from .session import Session
 
-__all__ = ["LiveTrainer"]
+__all__ = ["LiveTrainer", "SPEEDS", "DEFAULT_SPEED"]
+
+SPEEDS = (  # (label, steps per second); None: as fast as the machine allows
+    ("20 steps/s", 20),
+    ("100 steps/s", 100),
+    ("200 steps/s", 200),
+    ("1000 steps/s", 1000),
+    ("5000 steps/s", 5000),
+    ("as fast as it can", None),
+)
+DEFAULT_SPEED = 200
+MAX_CATCH_UP = 0.25  # seconds of steps a paced loop may owe after a stall (no burst after a long pause)
+LR_GRID = tuple(float(f"{m}e{k}") for k in range(-5, 1) for m in (1, 2, 3, 5)) + (10.0,)
+"""The learning rates the slider offers, 1-2-3-5 per decade; any other rate (a share string, `set`) is added."""
 
 SECTIONS = (
     ("Data", ("target", "noise", "n_samples", "val_fraction", "seed")),
@@ -88,31 +105,35 @@ def _cell_key():
 class LiveTrainer:
     """The live training dashboard of notebook 08. Display it as the last expression of a cell.
 
-    LiveTrainer(config=None, hide=(), *, fps=20, step_chunk=100, record_every=25, max_history=1000,
-                eval_points=512, scale=1.0, font_scale=1.0, layout="side")
+    LiveTrainer(config=None, hide=(), *, speed=DEFAULT_SPEED, fps=17, step_chunk=100, record_every=25,
+                max_history=1000, eval_points=512, scale=1.0, font_scale=1.0, layout="side")
 
     config:       a dict (missing keys take DEFAULT_CONFIG's values) or a share string from `export_config()`
                   (a share string's hidden controls are hidden too).
     hide:         control names to hide and lock (see CONTROLS), e.g. ["optimiser", "init"].
-    fps:          frames per second the live loop aims for (it trains for the rest of each frame).
+    speed:        training steps per second while Train runs (a number up to 100 000), or None: as fast as the
+                  machine allows. The `speed` menu changes it while training; see SPEEDS.
+    fps:          frames per second the live loop aims for.
     step_chunk:   how many steps the `Step` button takes.
     record_every, max_history, eval_points: see `Session`.
     scale:        picture size factor (1 = 832×480 pixels; 1.5–2 for a projector): text grows and stays sharp.
     font_scale:   extra factor for the picture's text.
-    layout:       "side" (controls left of the picture; wraps below on a narrow screen) or "stacked".
+    layout:       "side" (controls left of the picture; wraps below on a narrow screen) or "stacked" (controls
+                  under the picture, in columns). Either way the picture fills the width it is given.
 
     Every bad argument raises LabConfigError naming it.
 
     Methods: `train(steps)` (synchronous), `start()` / `pause()` / `step()` / `reset()` (the buttons),
     `stop()`, `close()`, `export_config()` / `load_config(text)` / `load_preset(name)`, `set(**changes)`,
-    `render()` (PNG bytes), `snapshot()`, `describe()`. The headless part is `session` (a `Session`).
+    `render()` (PNG bytes), `picture()` (the picture with its description, for a notebook), `snapshot()`,
+    `describe()`. The headless part is `session` (a `Session`).
     """
 
     _instances: list = []  # (weak reference, cell key) of every dashboard made
 
-    def __init__(self, config=None, hide=(), *, fps: float = 20.0, step_chunk: int = 100, record_every: int = 25,
-                 max_history: int = 1000, eval_points: int = 512, scale: float = 1.0, font_scale: float = 1.0,
-                 layout: str = "side"):
+    def __init__(self, config=None, hide=(), *, speed=DEFAULT_SPEED, fps: float = 17.0, step_chunk: int = 100,
+                 record_every: int = 25, max_history: int = 1000, eval_points: int = 512, scale: float = 1.0,
+                 font_scale: float = 1.0, layout: str = "side"):
         """See the class docstring."""
         shared_hide = ()
         if isinstance(config, str):
@@ -120,6 +141,7 @@ class LiveTrainer:
         hide = check_hide(tuple(check_hide(hide)) + tuple(shared_hide))
         if isinstance(fps, bool) or not isinstance(fps, (int, float)) or not (math.isfinite(fps) and 0 < fps <= 60):
             raise LabConfigError(f"fps must be a number in (0, 60], got {fps!r}")
+        self.speed = _check_speed(speed)
         if layout not in LAYOUTS:
             raise LabConfigError(f"layout must be one of {', '.join(LAYOUTS)}; got {layout!r}")
         self.step_chunk = check_count("step_chunk", step_chunk)
@@ -197,7 +219,7 @@ class LiveTrainer:
         self._suspend = True
         try:
             for key in changes:
-                self.controls[key].value = config[key]
+                self._put(key, config[key])
         finally:
             self._suspend = False
         what = self.session.set(**{k: config[k] for k in changes})
@@ -213,13 +235,20 @@ class LiveTrainer:
         self._suspend = True
         try:
             for key, value in new.items():
-                self.controls[key].value = value
+                self._put(key, value)
         finally:
             self._suspend = False
         if self.session.set(**new) != "reset":
             self.session.reset()
         self._after_reset()
         return locked
+
+    def _put(self, key, value):
+        """Show `value` in control `key` (call with _suspend set); the lr slider gains the rate if it lacks it."""
+        w = self.controls[key]
+        if key == "lr" and value not in w.options:
+            w.options = _lr_options(value)
+        w.value = value
 
     def _controls_config(self) -> dict:
         """The configuration the controls show (values they cannot hold are skipped)."""
@@ -275,6 +304,26 @@ class LiveTrainer:
         self._update_model_label()
         if what == "display":
             self._draw()
+
+    def set_speed(self, speed):
+        """Set the training pace: steps per second (up to 100 000), or None for as fast as it can. A running
+        loop changes pace at its next frame."""
+        self.speed = _check_speed(speed)
+        if not self.closed and hasattr(self, "speed_menu"):
+            self._suspend = True
+            try:
+                self.speed_menu.options = _speed_options(self.speed)
+                self.speed_menu.value = self.speed
+            finally:
+                self._suspend = False
+        if not self.closed and not self.session.diverged:  # a divergence's banner stays until Reset
+            self._set_message(f"speed now {_speed_label(self.speed)}")
+
+    def _speed_chosen(self, change):
+        """The speed menu: a new pace (the model and the message about it are kept)."""
+        if self._suspend or self.closed:
+            return
+        self.set_speed(change["new"])
 
     # ----- lifecycle ----------------------------------------------------------------------------------
     def _live(self) -> Session:
@@ -419,23 +468,45 @@ class LiveTrainer:
         be asleep; it wakes, sees it is no longer current and ends.
         """
         pending = None  # (serial, future JPEG bytes) of the frame being encoded
+        owed, last = 0.0, time.perf_counter()  # steps due at the pace, and when they were last counted
+        due = last  # when the next frame is due (paced: frames keep to a fixed timetable)
+        drew = False  # whether a live (JPEG) frame was drawn: then a lossless one when the loop ends
+        recorded, recorded_at = self.session.step_count, last  # the step and time of the last measurement
         try:
             while self._running and self._generation == generation and not self.closed:
                 start = time.perf_counter()
                 self.sync_from_controls()
-                budget = max(0.25 * self.frame_interval, self.frame_interval - self._overhead)
-                self.session.steps(10**9, deadline=time.perf_counter() + budget)
+                pace = self.speed
+                if pace is None:  # as fast as it can: train for what is left of this frame
+                    budget = max(0.25 * self.frame_interval, self.frame_interval - self._overhead)
+                    self.session.steps(10**9, deadline=time.perf_counter() + budget)
+                else:  # the steps due since the last turn, never more than one frame's time of work
+                    owed = min(owed + pace * (start - last), pace * MAX_CATCH_UP)
+                    owed -= self.session.steps(int(owed), deadline=start + self.frame_interval).taken
+                last = start
                 trained = time.perf_counter() - start
-                if not self.session.diverged:
+                # measure every turn at full speed; at a pace every record_every steps or 0.2 s (a measurement
+                # costs about as much as a hundred steps of the default net)
+                if not self.session.diverged and (pace is None or self.session.step_count - recorded
+                                                  >= self.session.record_every or start - recorded_at >= 0.2):
                     self.session.record()
+                    recorded, recorded_at = self.session.step_count, start
                 self._after_steps(live=True)
                 if pending is not None:
                     serial, jpeg = pending
                     self._show(serial, jpeg.result())  # encoded while this chunk trained
+                    pending = None
                 pixels = self.frame.draw(self.snapshot())
                 self.frames_drawn += 1
-                pending = (self.frames_drawn, _encoder().submit(encode_jpeg, pixels))
-                await asyncio.sleep(self.yield_seconds)
+                drew = True
+                if pace is None:  # encode while the next chunk trains
+                    pending = (self.frames_drawn, _encoder().submit(encode_jpeg, pixels))
+                    await asyncio.sleep(self.yield_seconds)
+                else:  # the loop has time to spare: encode and send now (no thread hand-off), then idle
+                    self._show(self.frames_drawn, encode_jpeg(pixels))
+                    now = time.perf_counter()
+                    due = max(due + self.frame_interval, now - self.frame_interval)  # a stall is not caught up
+                    await asyncio.sleep(max(self.yield_seconds, due - now))
                 self._overhead = time.perf_counter() - start - trained
         except asyncio.CancelledError:
             raise
@@ -446,7 +517,7 @@ class LiveTrainer:
                 self._running = False
                 self._sync_buttons()
                 self._update_status()
-                if pending is not None:
+                if drew:
                     self._draw()  # the picture a paused lab keeps: lossless
 
     def _show(self, serial, picture, fmt="jpeg"):
@@ -466,6 +537,11 @@ class LiveTrainer:
     def render(self) -> bytes:
         """PNG bytes of the current state (drawn from a snapshot)."""
         return self.frame.render(self.snapshot())
+
+    def picture(self):
+        """The current picture with its description: shown as a PNG in a notebook, its text form (alt text on the
+        course website) is "[figure] the lab after N steps: …" (see Frame.picture)."""
+        return self.frame.picture(self.snapshot(), about=self._live().describe())
 
     @property
     def figure(self):
@@ -571,9 +647,8 @@ class LiveTrainer:
                                style=style, layout=full()),
             "optimiser": W.Dropdown(options=[("SGD", "sgd"), (f"momentum {MOMENTUM}", "momentum"), ("Adam", "adam")],
                                     value=c["optimiser"], description="optimiser", style=style, layout=full()),
-            "lr": W.FloatLogSlider(value=c["lr"], base=10, min=math.log10(LR_RANGE[0]), max=math.log10(LR_RANGE[1]),
-                                   step=0.1, description="learning rate", readout_format=".2g", style=style,
-                                   layout=full()),
+            "lr": W.SelectionSlider(options=_lr_options(c["lr"]), value=c["lr"], description="learning rate",
+                                    style=style, layout=full()),  # options, not a log slider: rates stay exact
             "batch_size": W.SelectionSlider(options=list(BATCH_OPTIONS), value=c["batch_size"],
                                             description="batch size", style=style, layout=full()),
             "weight_decay": W.BoundedFloatText(value=c["weight_decay"], min=0.0, max=1.0, step=0.001,
@@ -615,9 +690,8 @@ class LiveTrainer:
         load_b.on_click(lambda _: self._load_clicked())
         self.share_buttons = {"Export": export_b, "Load": load_b}
 
-        w_px = self.frame.size[0]
-        self.image = W.Image(format="png", layout=W.Layout(width="100%", max_width=f"{w_px}px", height="auto",
-                                                           object_fit="contain"))
+        # the picture fills the width it is given (a projector: most of the screen), whatever its pixel size
+        self.image = W.Image(format="png", layout=W.Layout(width="100%", height="auto", object_fit="contain"))
         self.image.add_class("live-trainer-plot")
 
         self._sections = {}
@@ -637,12 +711,20 @@ class LiveTrainer:
         if stacked:
             panel.layout.display = "grid"
             panel.layout.grid_template_columns = "repeat(auto-fill, minmax(260px, 1fr))"
-        top = W.HBox(list(self.buttons.values()) + [self.status_label],
+        self.speed_menu = W.Dropdown(options=_speed_options(self.speed), value=self.speed, description="speed",
+                                     style={"description_width": "44px"}, layout=W.Layout(width="210px"))
+        self.speed_menu.add_class("live-trainer-speed")
+        self.speed_menu.observe(self._speed_chosen, names="value")
+        top = W.HBox(list(self.buttons.values()) + [self.speed_menu, self.status_label],
                      layout=W.Layout(align_items="center", flex_flow="row wrap"))
+        # stacked: the view takes its content's height (a flex basis would be a height in a column and let the
+        # panel below cover the picture); side by side it takes the width left of the panel
         view = W.VBox([top, self.model_label, self.message_label, self.image],
-                      layout=W.Layout(flex="1 1 420px", min_width="320px"))
+                      layout=W.Layout(flex="0 0 auto", width="100%") if stacked
+                      else W.Layout(flex="1 1 420px", min_width="320px"))
         children = [view, panel] if stacked else [panel, view]
-        self.widget = W.Box(children, layout=W.Layout(display="flex", width="100%", align_items="flex-start",
+        self.widget = W.Box(children, layout=W.Layout(display="flex", width="100%",
+                                                      align_items="stretch" if stacked else "flex-start",
                                                       flex_flow="column" if stacked else "row wrap"))
         self.widget.add_class("live-trainer")
         self._apply_hidden()
@@ -718,3 +800,34 @@ def _encoder() -> concurrent.futures.ThreadPoolExecutor:
 def _fmt(x) -> str:
     """A loss for the status line: 3 significant digits, or 'nan'/'inf'."""
     return f"{x:.3g}" if math.isfinite(x) else str(x)
+
+
+def _check_speed(speed):
+    """None (as fast as it can) or a number of steps per second in (0, 100 000]; else LabConfigError."""
+    if speed is None:
+        return None
+    if isinstance(speed, bool) or not isinstance(speed, (int, float)) or not (math.isfinite(speed)
+                                                                            and 0 < speed <= 100_000):
+        raise LabConfigError(f"speed must be steps per second in (0, 100000] or None (as fast as it can), "
+                             f"got {speed!r}")
+    return int(speed) if float(speed).is_integer() else float(speed)
+
+
+def _speed_label(speed) -> str:
+    """'200 steps/s' or 'as fast as it can'."""
+    return "as fast as it can" if speed is None else f"{speed:g} steps/s"
+
+
+def _speed_options(speed):
+    """The speed menu's (label, value) options, with `speed` added if it is not one of SPEEDS."""
+    options = list(SPEEDS)
+    if all(v != speed for _, v in options):
+        options.append((_speed_label(speed), speed))
+        options.sort(key=lambda o: math.inf if o[1] is None else o[1])
+    return options
+
+
+def _lr_options(lr):
+    """The learning-rate slider's (label, value) options: LR_GRID, plus `lr` itself if it is not on it."""
+    values = sorted(set(LR_GRID) | {float(lr)})
+    return [(f"{v:g}", v) for v in values]

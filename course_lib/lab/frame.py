@@ -15,7 +15,8 @@ redrawn into the cached background (about a fifth of a full draw, same pixels). 
 reset, a new data set or architecture, or when a panel's labels would leave its cell.
 `draw(snapshot)` returns the pixels; `encode_png` and `encode_jpeg` turn them into a file (the dashboard
 encodes its live frames as JPEG in a worker thread while the next steps train); `render(snapshot)` is
-`encode_png(draw(snapshot))`.
+`encode_png(draw(snapshot))`; `picture(snapshot)` is that PNG with a description, for a notebook (a `Picture`,
+whose text form "[figure] the lab after N steps: …" is the picture's alt text on the course website).
 
 Projector: `scale` multiplies the pixel size (the dpi), so text grows with the picture and stays sharp;
 `font_scale` enlarges the text further. The default picture is 832×480 pixels; scale=2 gives 1664×960.
@@ -32,7 +33,7 @@ import numpy as np
 from ..plots import COLORS
 from .config import LabConfigError
 
-__all__ = ["Frame", "encode_png", "encode_jpeg", "FIGSIZE", "BASE_DPI"]
+__all__ = ["Frame", "Picture", "encode_png", "encode_jpeg", "FIGSIZE", "BASE_DPI"]
 
 FIGSIZE = (10.4, 6.0)  # inches
 BASE_DPI = 80
@@ -105,6 +106,7 @@ class Frame:
         ax = self.ax_loss
         ax.set_title("loss (MSE, log scale)", fontsize=fs(11))
         _plain_log_axis(ax)
+        _step_axis(ax)
         (self.l_loss_tr,) = ax.plot([], [], "-", lw=1.5, color=COLORS["blue"], label="train")
         (self.l_loss_val,) = ax.plot([], [], "-", lw=1.5, color=COLORS["orange"], label="validation")
         (self.l_loss_tr_now,) = ax.plot([], [], "o", ms=4, color=COLORS["blue"])  # the latest points, visible
@@ -129,7 +131,10 @@ class Frame:
 
         ax = self.ax_hidden
         colors = [COLORS[k] for k in ("blue", "orange", "green", "vermillion", "purple", "sky", "yellow")] + ["0.3"]
-        self.l_hidden = [ax.plot([], [], "-", lw=1.2, color=c)[0] for c in colors]
+        self._hidden_colors = colors
+        # one collection for the (up to 8) units' curves: one draw call a frame instead of eight
+        self.c_hidden = LineCollection([], linewidths=1.2)
+        ax.add_collection(self.c_hidden)
         self.t_hidden_note = ax.text(0.5, 0.5, "", transform=ax.transAxes, ha="center", va="center",
                                      fontsize=fs(9), color="0.4")
         ax.set_xlabel("x", fontsize=fs(8), labelpad=1)
@@ -151,7 +156,7 @@ class Frame:
         ax.set_xlabel("hidden layer l", fontsize=fs(8), labelpad=1)
 
         self._animated = [self.l_pred, self.l_loss_tr, self.l_loss_val, self.l_loss_tr_now, self.l_loss_val_now,
-                          self.l_diverged, self.t_diverged, self.c_edges, self.l_grad, self.l_act, *self.l_hidden]
+                          self.l_diverged, self.t_diverged, self.c_edges, self.l_grad, self.l_act, self.c_hidden]
         for artist in self._animated:
             artist.set_animated(True)
 
@@ -186,7 +191,7 @@ class Frame:
         self.ax_fit.set_ylim(ys.min() - pad, ys.max() + 3 * pad)  # fixed: a wild prediction leaves the frame
         self.ax_fit.set_title(f"fit: {s.title}", fontsize=fs(11))
         self.ax_hidden.set_xlim(lo, hi)
-        shown = min(s.hidden_width, len(self.l_hidden))
+        shown = min(s.hidden_width, len(self._hidden_colors))
         self.ax_hidden.set_title(f"last hidden layer: {shown} of {s.hidden_width} units", fontsize=fs(11))
         # the network: one column of nodes per layer; a node stands for a group of units when a layer is wide
         cols = len(s.sizes)
@@ -270,11 +275,9 @@ class Frame:
                 self.t_hidden_note.set_text(note)
                 self._stale.add(self.ax_hidden)
             H = s.hidden if s.hidden is not None else np.zeros((len(s.grid), 0))
-            for i, line in enumerate(self.l_hidden):
-                if i < H.shape[1] and np.isfinite(H[:, i]).all():
-                    line.set_data(s.grid, H[:, i])
-                else:
-                    line.set_data([], [])
+            units = [i for i in range(min(H.shape[1], len(self._hidden_colors))) if np.isfinite(H[:, i]).all()]
+            self.c_hidden.set_segments([np.column_stack([s.grid, H[:, i]]) for i in units])
+            self.c_hidden.set_color([self._hidden_colors[i] for i in units])
             finite = H[np.isfinite(H)]
             if finite.size:
                 new = _stable_range(float(finite.min()), float(finite.max()), self._limits.get("hidden_y"))
@@ -312,6 +315,11 @@ class Frame:
     def render(self, snapshot) -> bytes:
         """Draw the snapshot and return the picture as PNG bytes."""
         return encode_png(self.draw(snapshot))
+
+    def picture(self, snapshot, about=None) -> Picture:
+        """The snapshot drawn as a `Picture`: PNG bytes plus a description built from the snapshot (and `about`,
+        e.g. `Session.describe()`), so a notebook can show it with its alt text."""
+        return Picture(self.render(snapshot), describe_snapshot(snapshot, about))
 
     def invalidate(self, panel=None):
         """Forget the cached background: the next frame is a full redraw (same pixels). With `panel` (one of
@@ -405,6 +413,45 @@ class Frame:
         self._background = self.canvas.copy_from_bbox(self.figure.bbox)
 
 
+class Picture:
+    """A lab picture for a notebook: shown as a PNG (`_repr_png_`); its text form (`repr`) is its description,
+    "[figure] the lab after N steps: …", which the course website uses as the image's alt text.
+
+    Attributes: `png` (the bytes), `description` (without the "[figure] " prefix)."""
+
+    def __init__(self, png: bytes, description: str):
+        """See the class docstring."""
+        self.png = png
+        self.description = description
+
+    def _repr_png_(self) -> bytes:
+        """The PNG bytes (Jupyter shows them as the image)."""
+        return self.png
+
+    def __repr__(self) -> str:
+        """The picture's alt text (stable: no measured numbers, only what the snapshot's setting and steps are)."""
+        return f"[figure] {self.description}"
+
+
+def describe_snapshot(s, about=None) -> str:
+    """What a frame of snapshot `s` shows, in words: the step, the setting, and the six views."""
+    hidden = s.sizes[1:-1]
+    net = "-".join(map(str, s.sizes))
+    shown = min(s.hidden_width, 8)
+    state = f"; the run diverged at step {s.diverged_at} (marked on the loss plot)" if s.diverged else ""
+    views = [
+        f"fit of {s.title}: training and validation points, the true function and the network's prediction",
+        f"loss: train and validation MSE (log scale) over {s.step} steps",
+        f"the network {net}: its weights as lines, blue positive and orange negative",
+        (f"the outputs of {shown} of the {s.hidden_width} units of the last hidden layer" if s.hidden is not None
+         else "the last hidden layer's units (not shown)"),
+        f"gradient RMS per entry of each of the {len(s.sizes) - 1} weight matrices, at step 0 and now (log)",
+        f"signal: std of each of the {len(hidden)} hidden layers' outputs, at step 0 and now (log)",
+    ]
+    setting = f" ({about})" if about else ""
+    return f"the lab after {s.step} steps{setting}{state}. Six panels: " + " | ".join(views)
+
+
 def _rgb(color):
     """A matplotlib colour as an RGB triple."""
     from matplotlib.colors import to_rgb
@@ -450,8 +497,8 @@ def encode_jpeg(pixels, quality: int = 90) -> bytes:
     from PIL import Image
 
     h, w, channels = pixels.shape
-    mode = {3: "RGB", 4: "RGBA"}[channels]
-    image = Image.frombuffer(mode, (w, h), np.ascontiguousarray(pixels), "raw", mode, 0, 1).convert("RGB")
+    mode = {3: "RGB", 4: "RGBX"}[channels]  # RGBX: the encoder skips the alpha byte (no conversion, no copy)
+    image = Image.frombuffer(mode, (w, h), np.ascontiguousarray(pixels), "raw", mode, 0, 1)
     out = io.BytesIO()
     image.save(out, "JPEG", quality=quality, subsampling=0)
     return out.getvalue()
@@ -479,6 +526,23 @@ def _plain_log_axis(ax):
     ax.yaxis.set_major_locator(ticker.LogLocator(base=10.0, numticks=6))
     ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:.0e}".replace("e-0", "e-").replace("e+0", "e")))
     ax.yaxis.set_minor_locator(ticker.NullLocator())  # no minor ticks: a panel redraws in about half the time
+
+
+def _step_axis(ax):
+    """The loss plot's step axis: at most five ticks, labelled 0, 500, 20k, 1.5M (short at any step count)."""
+    from matplotlib import ticker
+
+    ax.xaxis.set_major_locator(ticker.MaxNLocator(nbins=4, steps=[1, 2, 2.5, 5, 10], integer=True))
+    ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: _count_label(v)))
+
+
+def _count_label(v) -> str:
+    """A step count as a short tick label: 0, 750, 2500, 20k, 250k, 1.5M, 2G."""
+    v = float(v)
+    for size, unit in ((1e9, "G"), (1e6, "M"), (1e4, "k")):
+        if abs(v) >= size:
+            return f"{v / (1e3 if unit == 'k' else size):.3g}{unit}"
+    return f"{v:.0f}"
 
 
 def _nice_ceiling(x) -> float:
