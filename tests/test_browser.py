@@ -352,3 +352,105 @@ def test_dashboard_in_voila(chromium, voila_server):
             page.screenshot(path=str(ARTIFACTS / "voila-dashboard.png"))
         finally:
             browser.close()
+
+
+@pytest.fixture
+def voila_page(tmp_path):
+    """A function serving a one-cell notebook `source` with plain Voilà on a free 127.0.0.1 port; returns its URL.
+    Every server started is stopped after the test."""
+    started = []
+
+    def serve(source, name):
+        folder = tmp_path / name
+        folder.mkdir()
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)])
+        nbformat.write(nb, folder / "lab.ipynb")
+        port = _free_port()
+        env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(folder / "runtime"))
+        log_path = folder / "voila.log"
+        log = open(log_path, "wb")  # noqa: SIM115 - closed at the end of the test
+        proc = subprocess.Popen([sys.executable, "-m", "voila", "--Voila.ip=127.0.0.1", f"--port={port}",
+                                 "--no-browser", str(folder / "lab.ipynb")], stdout=log, stderr=subprocess.STDOUT,
+                                env=env, cwd=folder)
+        started.append((proc, log))
+        url = f"http://127.0.0.1:{port}"
+        _wait_http(proc, url, log_path, "Voilà")
+        return url
+
+    yield serve
+    for proc, log in started:
+        _stop(proc)
+        log.close()
+
+
+@pytest.mark.parametrize("layout", ["side", "stacked"])
+def test_lab_fills_the_screen_keeps_its_pace_and_presets(chromium, voila_page, layout):
+    """The lab in Voilà at 1920×1080 and 1280×720, side by side and stacked: the picture fills most of the
+    width, nothing covers it, Train is clickable (stacked: the panel starts below the picture); Train runs at the
+    default pace; the S2 preset keeps its rate 0.005 and its note in the page (no slider snap, no echo)."""
+    from playwright.sync_api import sync_playwright
+
+    from course_lib.lab import PRESET_NOTES
+    from course_lib.lab.dashboard import DEFAULT_SPEED
+
+    url = voila_page(f"from course_lib.widgets import LiveTrainer\nLiveTrainer(layout={layout!r})", layout)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = _launch(p, chromium)
+        try:
+            page = browser.new_page(viewport={"width": 1920, "height": 1080})
+            page.set_default_timeout(120_000)
+            page.goto(url)
+            widget = page.locator(".live-trainer").first
+            widget.wait_for(timeout=180_000)
+            img = widget.locator("img.live-trainer-plot")
+            _wait_for(lambda: img.evaluate("el => el.complete && el.naturalWidth > 0"), 60, "the picture")
+            for width, height in ((1920, 1080), (1280, 720)):
+                page.set_viewport_size({"width": width, "height": height})
+                time.sleep(0.5)
+                picture = img.bounding_box()
+                panel = widget.locator(".live-trainer-panel").first.bounding_box()
+                # the drawn picture inside the element (object-fit: contain keeps its aspect within a height cap)
+                aspect = img.evaluate("el => el.naturalWidth / el.naturalHeight")
+                drawn = min(picture["width"], picture["height"] * aspect)
+                share = drawn / width
+                assert picture["height"] <= height - 90, f"{layout} at {width}: the picture is taller than the screen"
+                print(f"{layout} {width}x{height}: picture drawn {drawn:.0f} px wide ({share:.0%})")
+                least = 0.8 if layout == "stacked" else 0.6
+                assert share >= least, f"{layout} at {width}: the picture takes {share:.0%} of the width"
+                if layout == "stacked":
+                    assert panel["y"] >= picture["y"] + picture["height"] - 1, (picture, panel)
+                else:
+                    assert panel["x"] + panel["width"] <= picture["x"] + 1, (picture, panel)
+                page.screenshot(path=str(ARTIFACTS / f"voila-{layout}-{width}x{height}.png"))
+                train = _buttons(widget)["Train"]
+                train.click(timeout=10_000)  # fails if anything covers the button
+                _buttons(widget)["Pause"].click(timeout=10_000)
+                _wait_for(lambda: not _buttons(widget)["Train"].is_disabled(), 30, "Train to be enabled again")
+
+            # the default pace, as the page sees it
+            page.set_viewport_size({"width": 1920, "height": 1080})
+            speed = widget.locator(".live-trainer-speed select").evaluate("el => el.options[el.selectedIndex].text")
+            assert speed.replace("\xa0", " ") == f"{DEFAULT_SPEED} steps/s"  # ipywidgets writes no-break spaces
+            _buttons(widget)["Train"].click()
+            time.sleep(1.0)
+            s0, t0 = _status(widget)[0], time.perf_counter()
+            time.sleep(4.0)
+            s1, t1 = _status(widget)[0], time.perf_counter()
+            _buttons(widget)["Pause"].click()
+            rate = (s1 - s0) / (t1 - t0)
+            assert 0.3 * DEFAULT_SPEED <= rate <= 1.25 * DEFAULT_SPEED, f"{rate:.0f} steps/s at the default pace"
+
+            # a preset keeps its rate and its note
+            _select(widget, "preset").select_option("S2")
+            model = widget.locator(".live-trainer-model")
+            message = widget.locator(".live-trainer-message")
+            _wait_for(lambda: "SGD lr 0.005 " in model.inner_text(), 30, "the S2 preset's rate in the model line")
+            note = PRESET_NOTES["S2"]
+            _wait_for(lambda: note[:60] in message.inner_text(), 30, "the S2 preset's note")
+            time.sleep(2.0)  # a slider snapping its value would echo back by now
+            assert "SGD lr 0.005 " in model.inner_text() and note[:60] in message.inner_text()
+            assert "learning rate now" not in message.inner_text()
+            page.screenshot(path=str(ARTIFACTS / f"voila-{layout}-preset-S2.png"))
+        finally:
+            browser.close()

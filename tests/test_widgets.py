@@ -791,6 +791,7 @@ def test_projector_scale_sets_the_picture_size():
     t = LiveTrainer(config=SMALL, scale=1.5, layout="stacked")
     assert t.frame.size == (1248, 720)
     assert t.image.layout.width == "100%" and t.image.layout.max_width is None
+    assert t.image.layout.max_height.startswith("calc(100vh") and t.image.layout.object_fit == "contain"
     from PIL import Image
 
     assert Image.open(io.BytesIO(t.render())).size == (1248, 720)

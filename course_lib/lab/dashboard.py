@@ -88,6 +88,7 @@ SECTIONS = (
     ("View", ("show_hidden",)),
 )
 LAYOUTS = ("side", "stacked")
+PICTURE_MAX_HEIGHT = "calc(100vh - 100px)"  # the buttons, the model line and the message take about 100 px
 
 
 def _cell_key():
@@ -690,8 +691,10 @@ class LiveTrainer:
         load_b.on_click(lambda _: self._load_clicked())
         self.share_buttons = {"Export": export_b, "Load": load_b}
 
-        # the picture fills the width it is given (a projector: most of the screen), whatever its pixel size
-        self.image = W.Image(format="png", layout=W.Layout(width="100%", height="auto", object_fit="contain"))
+        # the picture fills the width it is given (a projector: most of the screen), whatever its pixel size, but
+        # no more than the screen's height allows (beside the buttons): the whole picture stays in view
+        self.image = W.Image(format="png", layout=W.Layout(width="100%", height="auto", max_height=PICTURE_MAX_HEIGHT,
+                                                           object_fit="contain", object_position="left top"))
         self.image.add_class("live-trainer-plot")
 
         self._sections = {}
@@ -708,6 +711,7 @@ class LiveTrainer:
         panel = W.VBox([presets_box] + boxes + [share_box],
                        layout=W.Layout(width="100%" if stacked else "260px",
                                        flex="0 0 auto" if stacked else "0 0 260px"))
+        panel.add_class("live-trainer-panel")
         if stacked:
             panel.layout.display = "grid"
             panel.layout.grid_template_columns = "repeat(auto-fill, minmax(260px, 1fr))"
