@@ -121,7 +121,7 @@ book: $(BOOK_VENV)/.installed-book
 ## links) and Binder's build dry-run by repo2docker
 book-check: book $(VENV)/.installed-test
 	$(BOOK_VENV)/bin/python tools/check_binder.py
-	REQUIRE_BOOK=1 $(BIN)/python -m pytest -p no:cacheprovider -rs tests/test_book.py
+	REQUIRE_BOOK=1 $(BIN)/python -m pytest -p no:cacheprovider -rs tests/project/test_book.py
 
 ## make claims: every outcome a notebook states as general, re-measured on the committed seeds and on two
 ## disjoint seed sets; one table, exit 1 if any claim fails on any set
@@ -165,6 +165,7 @@ $(HUB_CHP):
 	npm install --prefix build/hub-npm configurable-http-proxy
 
 hub: $(HUB_VENV)/.installed-hub $(HUB_CHP)
+	@test "$$(id -u)" = 0 || { echo "make hub runs as root (sudo make hub): it makes one OS account per learner"; exit 1; }
 	$(HUB_VENV)/bin/jupyterhub -f hub/jupyterhub_config.py
 
 hub-check: $(HUB_VENV)/.installed-hub $(HUB_CHP)

@@ -11,7 +11,7 @@ Primitives, each with its local derivative: `+`, `*`, `**` with a number exponen
 exp of a large positive number, so any finite input works). Composites, which need no derivative of their own
 because the backward walk composes their primitives' VJPs: `a - b` = a + (−b), `b - a` with a number on either
 side, `a / b` = a · b⁻¹ and `b / a`. That is micrograd's operator set plus exp, tanh and sigmoid, so micrograd's
-own test expressions run on it; tests/test_autodiff.py checks them, and every operation, against autograd and
+own test expressions run on it; tests/library/test_autodiff.py checks them, and every operation, against autograd and
 central finite differences.
 
 `exp` and `**` compute with Python floats: a result beyond the float range raises OverflowError (PyTorch would give

@@ -6,7 +6,7 @@ Two thirds of the networks are random (depth 1–6, widths 1–12, every activat
 random init, non-zero biases, batch 1–9); one third are deep sigmoid networks (6–10 sigmoid layers of
 width 2–6, Glorot init, sinc data), where gradients vanish, plus the deep sigmoid case that once gave false FAILs,
 MLP([1, 8×9, 1], sigmoid) on sinc. course_lib's backward pass is correct (it matches autograd in
-tests/test_gradients.py), so every FAIL verdict on these networks is a false FAIL.
+tests/library/test_gradients.py), so every FAIL verdict on these networks is a false FAIL.
 
 Teeth: on every second network (both kinds) a bug is planted in one layer's backward pass: dW doubled, the sign of db
 (or dW) flipped, W instead of Wᵀ in ∂L/∂A_prev (a square layer), or the activation's f'(Z) left out. A

@@ -3,7 +3,7 @@
     OPENBLAS_NUM_THREADS=1 python tools/hostile_sweep.py [scale [word]]
 scale 1 (default) takes a few minutes; `word` keeps only the areas whose name contains it (e.g. gradcheck).
 
-Uses the strategies and judges of tests/test_properties.py (random hostile files, random MLPs and Graphs),
+Uses the strategies and judges of tests/library/test_properties.py (random hostile files, random MLPs and Graphs),
 with hypothesis derandomized (the same examples every run) and without shrinking, and never stops at a
 failure: each attempt is counted as
     clear error   refused with the documented error type, the message naming the file (or the bad key);
@@ -22,7 +22,7 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "tests"), str(ROOT)]
+sys.path[:0] = [str(ROOT / "tests" / "library"), str(ROOT)]
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import hostile_files  # noqa: E402

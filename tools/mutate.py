@@ -23,20 +23,22 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# module → the test files that cover it
+# module → the test files that cover it (paths under tests/)
 TESTS = {
-    "layers": ["test_core.py", "test_gradients.py", "test_arguments.py"],
-    "losses": ["test_core.py", "test_gradients.py", "test_arguments.py"],
-    "network": ["test_core.py", "test_gradients.py", "test_arguments.py", "test_train.py"],
-    "optim": ["test_optim.py", "test_arguments.py", "test_train.py"],
-    "train": ["test_train.py", "test_arguments.py"],
-    "graph": ["test_graph.py", "test_arguments.py"],
-    "init": ["test_core.py"],
-    "data": ["test_data.py", "test_train.py"],
+    "layers": ["library/test_core.py", "library/test_gradients.py", "library/test_arguments.py"],
+    "losses": ["library/test_core.py", "library/test_gradients.py", "library/test_arguments.py"],
+    "network": ["library/test_core.py", "library/test_gradients.py", "library/test_arguments.py",
+                "library/test_train.py"],
+    "optim": ["library/test_optim.py", "library/test_arguments.py", "library/test_train.py"],
+    "train": ["library/test_train.py", "library/test_arguments.py"],
+    "graph": ["library/test_graph.py", "library/test_arguments.py"],
+    "init": ["library/test_core.py"],
+    "data": ["library/test_data.py", "library/test_train.py"],
     "lab/session": ["test_widgets.py"],  # the lab's headless session
-    "gradcheck": ["test_gradcheck.py", "test_gradients.py"],
-    "io": ["test_io.py", "test_core.py"],
-    "exercises/__init__": ["test_checkers.py", "test_checkers_false_passes.py", "test_checkers_hostile.py"],
+    "gradcheck": ["library/test_gradcheck.py", "library/test_gradients.py"],
+    "io": ["library/test_io.py", "library/test_core.py"],
+    "exercises/__init__": ["exercises/test_checkers.py", "exercises/test_checkers_false_passes.py",
+                           "exercises/test_checkers_hostile.py"],
 }
 
 # (module, what the bug is, exact text in the module, its replacement)

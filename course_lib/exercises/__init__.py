@@ -7,7 +7,7 @@ An exercise cell in a notebook holds a working solution between `### BEGIN SOLUT
 variable at None (assign it before the BEGIN marker) or makes a function raise NotImplementedError;
 both are reported as "not attempted yet", never as an error.
 
-The rules every checker follows (tests/test_checkers.py feeds each one wrong and odd answers):
+The rules every checker follows (tests/exercises/test_checkers.py feeds each one wrong and odd answers):
 - the learner's function gets private copies of the inputs; the reference is computed first, from other
   copies, so an answer that edits its inputs changes nothing the checker compares against;
 - whatever the learner's code does (raise anything but KeyboardInterrupt, SystemExit included; loop

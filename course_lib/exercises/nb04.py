@@ -125,7 +125,7 @@ def check_tied_weights_grad(fn) -> Result:
     """Exercise 4.4: `fn(X, W, T) -> ∇W` for Y = ReLU(X W) Wᵀ and L = Σ(Y − T)², one W used twice.
 
     X and T are (B, n), W is (n, h). Reference: Xᵀ[(G_Y W) ⊙ ReLU′(XW)] + G_Yᵀ ReLU(XW) with G_Y = 2(Y − T),
-    checked against central differences in tests/test_exercises_nb04.py. One case has n = h, where a
+    checked against central differences in tests/exercises/test_exercises_nb04.py. One case has n = h, where a
     transposed second term still runs.
     """
     def make(rng, sizes):
@@ -224,7 +224,7 @@ def check_tanh_mean_grads(fn) -> Result:
     L = (1/B) Σ_r ‖y_r − t_r‖², the sum over outputs and the mean over samples.
 
     Reference: the same steps as (4.5)–(4.11) with G_Y = 2(Y − T)/B and f′ = 1 − tanh² (checked by finite
-    differences in tests/test_exercises_nb04.py); three seeded networks with n_y > 1 (so 1/B and 1/(B·n_y)
+    differences in tests/exercises/test_exercises_nb04.py); three seeded networks with n_y > 1 (so 1/B and 1/(B·n_y)
     differ) and one drawn at call time.
     """
     cases = [_net(70 + i, *sizes) for i, sizes in enumerate([(5, 4, 6, 3), (1, 3, 2, 2), (8, 2, 7, 2)])]

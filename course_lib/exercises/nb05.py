@@ -405,7 +405,7 @@ def _gated_reference(params, X, T):
 
     G_Ŷ = 2(Ŷ − T)/(B n_out); ∇W3 = HᵀG_Ŷ; ∇b3 = G_Ŷᵀ1; G_H = G_Ŷ W3ᵀ; Δ1 = G_H ⊙ S ⊙ (1 − P²); Δ2 = G_H ⊙ P ⊙ S(1 − S);
     ∇W1 = XᵀΔ1, ∇b1 = Δ1ᵀ1, ∇W2 = XᵀΔ2, ∇b2 = Δ2ᵀ1 (P = tanh(XW1 + b1), S = σ(XW2 + b2), H = P ⊙ S). Checked
-    against autograd and central differences in tests/test_exercises_nb05.py.
+    against autograd and central differences in tests/exercises/test_exercises_nb05.py.
     """
     p = params
     P = np.tanh(X @ p["W1"] + p["b1"])
@@ -596,7 +596,7 @@ def _well_conditioned(rng, draw_sizes):
 
     Central differences are accurate to about ε·|L|/h ≈ 1e-11 absolute; a gradient of RMS 2e-5 (a saturated
     unit on a batch of one) turns that into a relative error of 3e-7, above the 1e-7 a right check must reach.
-    tests/test_exercises_nb05.py measures the margin on random networks drawn this way.
+    tests/exercises/test_exercises_nb05.py measures the margin on random networks drawn this way.
     """
     for _ in range(100):
         params, X, T = _gated_cases(rng, [draw_sizes(rng)])[0]

@@ -236,7 +236,7 @@ def _nesterov_reference(theta, grads, lr, mu):
     """PyTorch's SGD(nesterov=True, dampening=0): b ← μb + g, θ ← θ − η(g + μb), with b starting at 0.
 
     It is Sutskever's look-ahead momentum (v ← μv − η∇L(θ + μv), θ ← θ + v) written for the stored point
-    φ = θ + μv, where the gradient is taken; tests/test_exercises_nb06.py checks that equivalence on a quadratic.
+    φ = θ + μv, where the gradient is taken; tests/exercises/test_exercises_nb06.py checks that equivalence on a quadratic.
     """
     theta = np.array(theta, dtype=np.float64)
     buf = np.zeros_like(theta)
@@ -417,7 +417,7 @@ def _momentum_distance_reference(g, lr, mu, n):
     """Distance moved by SGD with momentum (6.3) after n steps of the constant gradient g, from v = 0.
 
     v_k = g(1 − μ^k)/(1 − μ), so the distance is η Σ_{k=1..n} v_k = η g [n − μ(1 − μⁿ)/(1 − μ)]/(1 − μ): n steps
-    of the terminal size ηg/(1 − μ), less a lag of ηgμ/(1 − μ)² (tests/test_exercises_nb06.py compares it with
+    of the terminal size ηg/(1 − μ), less a lag of ηgμ/(1 − μ)² (tests/exercises/test_exercises_nb06.py compares it with
     course_lib's SGD)."""
     return np.float64(lr * g * (n - mu * (1.0 - mu**n) / (1.0 - mu)) / (1.0 - mu))
 
@@ -454,7 +454,7 @@ def check_leaky_he_std(fn) -> object:
     layer to layer for the leaky ReLU f(z) = z (z > 0), a·z (z ≤ 0), by the argument of Eq. (6.8).
 
     E[f(z)²] = (1 + a²)/2 · Var(z) for symmetric z, so σ_w = √(2 / ((1 + a²) fan_in)); a = 0 is He (6.8) and a = 1
-    (the identity) gives √(1/fan_in). tests/test_exercises_nb06.py measures the variance through 20 layers.
+    (the identity) gives √(1/fan_in). tests/exercises/test_exercises_nb06.py measures the variance through 20 layers.
     """
     cases = [(fi, a) for fi in (1, 50, 784) for a in (0.0, 0.01, 0.2, 0.5, 1.0)]
     fresh = fresh_rng()

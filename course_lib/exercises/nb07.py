@@ -165,7 +165,7 @@ def check_relu_kinks(fn) -> object:
     ReLU network can bend, one entry per unit (two units bending at the same x give it twice), with first layer
     W1 (1 × h), b1 (h,) can bend (one kink per hidden unit, Eq. 1.2 with ReLU).
 
-    Reference: x = −b1_j / W1_j for each unit, kept when inside [lo, hi]; tests/test_exercises_nb07.py checks it
+    Reference: x = −b1_j / W1_j for each unit, kept when inside [lo, hi]; tests/exercises/test_exercises_nb07.py checks it
     against the slope changes of course_lib MLPs measured on a fine grid.
     """
     def make(rng, settings):
@@ -268,7 +268,7 @@ def check_train_noise_floor(fn) -> object:
     points, when the model class contains the true function (noise N(0, σ²)): a training-set version of Eq. (7.3).
 
     Reference: σ² · trace(I − H) / n with H the hat matrix of a random n × p polynomial design (computed
-    numerically); tests/test_exercises_nb07.py also checks it against a Monte-Carlo measurement.
+    numerically); tests/exercises/test_exercises_nb07.py also checks it against a Monte-Carlo measurement.
     """
     cases = [(0.1, 30, 1), (0.1, 30, 8), (0.5, 200, 20), (2.0, 12, 11)]
     fresh = fresh_rng()

@@ -347,7 +347,7 @@ def _critical_lr(X) -> float:
 
 _EIG_UNSORTED = np.array([[1.0, 0.0, 0.0], [0.0, 2.0, 0.0], [0.0, 0.0, 3.0], [1.0, 1.0, 0.0]])
 """A fixed X (4 × 3) whose XᵀX has eigenvalues ≈ 1.70, 5.30, 9 in the order np.linalg.eig returns them (checked in
-tests/test_exercises_nb08.py): `np.linalg.eig(X.T @ X)[0][0]` is not the largest."""
+tests/exercises/test_exercises_nb08.py): `np.linalg.eig(X.T @ X)[0][0]` is not the largest."""
 
 
 def _lr_cases(rng, shapes, scale=1.0):
@@ -359,7 +359,7 @@ def check_critical_lr(fn) -> Result:
     of the linear
     model Ŷ = X w (X: B × n, w: n × 1, L = MSELoss(), Eq. 3.7) still converges from every start.
 
-    Reference: B / λ_max(XᵀX), from the error recursion e ← (I − η (2/B) XᵀX) e; tests/test_exercises_nb08.py
+    Reference: B / λ_max(XᵀX), from the error recursion e ← (I − η (2/B) XᵀX) e; tests/exercises/test_exercises_nb08.py
     checks it by running gradient descent just below and just above it. A wrong answer off by exactly B, 2 or
     their inverses is told which factor.
     """

@@ -544,7 +544,7 @@ def _graph_nodes(sizes, B):
 def check_graph_size_prediction(prediction) -> Result:
     """Exercise 10.4 (predict): the number of nodes in the Value graph of L for a 3-5-2 tanh network on a batch
     of 6, built as in section 3. Exact: a whole number; the count is derived here from the code's operations
-    and compared with the graph the notebook's next cell builds (tests/test_exercises_nb10.py checks both)."""
+    and compared with the graph the notebook's next cell builds (tests/exercises/test_exercises_nb10.py checks both)."""
     if prediction is None or prediction is Ellipsis:
         return _not_attempted("my_prediction")
     value = exact_number(prediction)

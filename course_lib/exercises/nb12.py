@@ -560,7 +560,7 @@ _TRAIN_SLOW = 6.0  # the learner's training may take 6 × TIME_LIMIT (30 s by de
 _CHECK_TURNS, _CHECK_NOISE = (0.8, 1.2), (0.12, 0.22)
 """The checker's spirals: mirrored (the arms wind the other way), rotated by a random angle, with a number of turns
 and a noise drawn from these ranges at call time. A model of section 5's spiral scores at most 0.38 on them (any
-angle, turns 0.8–1.2, measured in tests/test_exercises_nb12.py), so an answer that ignores its X, y fails; the
+angle, turns 0.8–1.2, measured in tests/exercises/test_exercises_nb12.py), so an answer that ignores its X, y fails; the
 course's solution reaches 0.98 on them."""
 _LOW_TRAIN = 0.80
 """Training accuracy below this is "clearly low" (the model has not learned its points); between it and the target

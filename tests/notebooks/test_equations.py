@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
 CITATION = re.compile(r"Eqs?\.\s*(\(?\d+\.\d+\)?(?:\s*(?:–|-|,|and|or)\s*\(?\d+\.\d+\)?)*)")
@@ -115,6 +115,12 @@ def test_implemented_equation_is_checked_numerically_in_its_notebook(eq):
     assert any(CHECK_WORDS.search(src) for src in later_code), f"{nb_path.name}: no numeric check after Eq. ({eq})"
 
 
+def _test_file(name: str):
+    """tests/<folder>/<name>: test modules live in folders that mirror the code; names are unique."""
+    found = sorted((ROOT / "tests").glob(f"*/{name}"))
+    return found[0] if len(found) == 1 else ROOT / "tests" / name
+
+
 @pytest.mark.parametrize("eq", sorted(CITED, key=lambda s: tuple(map(int, s.split(".")))))
 def test_implemented_equation_has_a_numeric_test(eq):
     if not eq.startswith(("1.", "2.", "3.", "5.", "6.8", "6.9", "6.10")):
@@ -124,11 +130,11 @@ def test_implemented_equation_has_a_numeric_test(eq):
                  "13": "test_normalization.py", "14": "test_attention.py"}.get(
             eq.split(".")[0]
         )
-        assert owner and (ROOT / "tests" / owner).exists(), f"no test module covers Eq. ({eq})"
+        assert owner and _test_file(owner).exists(), f"no test module covers Eq. ({eq})"
         return
     assert eq in EQUATION_TESTS, f"Eq. ({eq}) is implemented in {CITED[eq]} but no test is registered for it"
     file, func = EQUATION_TESTS[eq].split("::")
-    tree = ast.parse((ROOT / "tests" / file).read_text())
+    tree = ast.parse(_test_file(file).read_text())
     assert func in {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}, EQUATION_TESTS[eq]
 
 

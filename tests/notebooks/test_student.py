@@ -25,7 +25,7 @@ from course_lib.exercises import hint, show_solution
 from course_lib.exercises.solutions import LEGACY_POSITIONS, exercises, find_exercise, solution_text
 from course_lib.exercises.solutions import hints as solutions_hints
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = lc.course_notebooks()
 NAMES = [p.name for p in NOTEBOOKS]
 HINT = re.compile(r'hint\("(\d\d)", "(\w+)"\)')

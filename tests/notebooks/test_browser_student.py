@@ -25,7 +25,7 @@ from test_browser import ARTIFACTS, _launch, chromium, jupyterlab  # noqa: F401
 
 from course_lib import learner_copies
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ANSWER = "my_answer_typed_in_the_browser = 42"
 NEW_PARAGRAPH = "A paragraph the course added after the learner's edit."
 

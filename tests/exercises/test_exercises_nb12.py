@@ -291,7 +291,7 @@ def test_the_new_exercise_is_nowhere_on_screen():
     import json
     from pathlib import Path
 
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     needles = ("G.sum(axis=1, keepdims=True)", "np.sum(G, axis=1, keepdims=True)", "G - P *", "G − P ⊙")
     for path in sorted((root / "notebooks").glob("*.ipynb")):
         for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:

@@ -1,6 +1,6 @@
 """REGISTRY entries for the exercises the ladder added: right answers and plausible wrong ones.
 
-tests/test_checkers.py merges these into its REGISTRY, so the same sweep (hostile answers, a memorised answer,
+tests/exercises/test_checkers.py merges these into its REGISTRY, so the same sweep (hostile answers, a memorised answer,
 the wrong answers named here, "not attempted") runs over every checker. Each reference is written here or in
 the notebook's own test file, independently of course_lib/exercises.
 """
@@ -311,7 +311,7 @@ def _entries_10_12(Entry, PASS_, FAIL_, NA):
              "upper tail only": (lambda lo, hi: _floor(-40.0, hi), "E[½(t − clip(t, lo, hi))²]"),
              "1 − Φ(hi) with math.erf": (lambda lo, hi: _floor(lo, hi, erf=True), "math.erfc")},
             cheat=False),
-        # 12.1 and 12.2 replace the entries of tests/test_checkers.py: logits clipped to ±700 fail (fixed rows beyond
+        # 12.1 and 12.2 replace the entries of test_checkers.py: logits clipped to ±700 fail (fixed rows beyond
         # ±700), and 12.1's VJP must leave Z and G unchanged
         "nb12.check_softmax_vjp": Entry(
             _softmax_vjp, "Eq. (12.3) applied row by row",
@@ -385,7 +385,7 @@ def _entries_07_09(Entry, PASS_, FAIL_, NA):
             {"own layer's c only": (t7.bias_own_layer, "b_2"), "product below only": (t7.bias_product_below, "b_1"),
              "unscaled": (t7.bias_unscaled, "b_1"), "the right β written into c": (t7.bias_in_place, "new array")},
             cheat=False, edits_ok=False),
-        # 7.5 and 7.2 replace the entries of tests/test_checkers.py: their failures no longer state the formula
+        # 7.5 and 7.2 replace the entries of test_checkers.py: their failures no longer state the formula
         "nb07.check_relu_kinks": Entry(
             t7.kinks, "kink positions",
             {"sign": (t7.kinks_sign, "mirrored"),

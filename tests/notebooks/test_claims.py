@@ -13,7 +13,7 @@ from course_lib import claims
 from course_lib.claims import SEED_SETS, ClaimFailed
 from course_lib.claims.__main__ import main as claims_main
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CHECK = re.compile(r"""claims\.(?:check|measure)\(\s*["']([\w.]+)["']""")
 
 

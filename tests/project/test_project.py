@@ -10,7 +10,7 @@ try:
 except ModuleNotFoundError:  # Python 3.10: the same parser, from PyPI (the test extra)
     import tomli as tomllib
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _name(req: str) -> str:
@@ -115,3 +115,11 @@ def test_make_help_lists_every_target():
     phony = re.search(r"^\.PHONY: (.*)$", makefile, re.M).group(1).split()
     documented = set(re.findall(r"^## make ([\w-]+):", makefile, re.M))
     assert set(phony) <= documented, f"targets without a '## make NAME:' line: {sorted(set(phony) - documented)}"
+
+
+def test_test_modules_live_in_folders_that_mirror_the_code_with_unique_names():
+    """tests/conftest.py puts every folder on sys.path, so a module name must not occur in two folders."""
+    names = [p.name for p in (ROOT / "tests").glob("*/*.py")]
+    assert len(names) == len(set(names)), sorted(n for n in names if names.count(n) > 1)
+    assert {p.name for p in (ROOT / "tests").iterdir() if p.is_dir() and not p.name.startswith((".", "_"))} <= {
+        "library", "lab", "exercises", "notebooks", "project"}

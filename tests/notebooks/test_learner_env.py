@@ -24,7 +24,7 @@ try:
 except ModuleNotFoundError:  # Python 3.10: the same parser, from PyPI (the test extra)
     import tomli as tomllib
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 LIBRARY = sorted((ROOT / "course_lib").rglob("*.py"))  # make lab runs course_lib.learner_copies
 

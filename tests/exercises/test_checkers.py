@@ -24,7 +24,7 @@ raises, complex values, NaN, not a function → "fail"; a correct answer that ed
 wrong answers 2 × and −1 × the reference (numeric answers), whose failure must name `eq`.
 
 test_every_checker_is_registered discovers every `check_*` function of `course_lib.exercises.nb*` and fails,
-listing them, for checkers without an entry. `python tests/test_checkers.py` prints the table
+listing them, for checkers without an entry. `python tests/exercises/test_checkers.py` prints the table
 "checker | wrong or odd answers tried | right verdicts | crashes".
 """
 
@@ -667,7 +667,7 @@ FROM_OTHER_BRANCHES = {
              "True": (True, FAIL_)}),
 }
 REGISTRY.update(FROM_OTHER_BRANCHES)
-REGISTRY.update(ladder_entries(Entry, sig, PASS_, FAIL_, NA))  # the ladder's new exercises (tests/ladder_registry.py)
+REGISTRY.update(ladder_entries(Entry, sig, PASS_, FAIL_, NA))  # the ladder's new exercises (ladder_registry.py)
 
 
 def _bad_value(v):
@@ -827,7 +827,7 @@ def all_cases():
 
 def test_every_checker_is_registered():
     missing = sorted(set(CHECKERS) - set(REGISTRY))
-    assert not missing, f"checkers without a case set in tests/test_checkers.py REGISTRY: {missing}"
+    assert not missing, f"checkers without a case set in tests/exercises/test_checkers.py REGISTRY: {missing}"
     stale = sorted(set(REGISTRY) - set(CHECKERS) - set(FROM_OTHER_BRANCHES))
     assert not stale, f"REGISTRY entries for checkers that no longer exist: {stale}"
     for key, entry in REGISTRY.items():

@@ -35,7 +35,7 @@ except ModuleNotFoundError:  # Python 3.10
 
 from test_browser import CHROMIUM_ARGS, chromium  # noqa: F401  (the fixture)
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SITE = ROOT / "build" / "book" / "html"
 NOTEBOOKS = sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 REQUIREMENT = re.compile(r"^([A-Za-z0-9_.-]+)\s*([<>=!~].*)?$")
