@@ -199,23 +199,26 @@ class Kernel:
                         "allow_stdin": False, "stop_on_error": True},
         }))
         out, err, end = [], "", time.monotonic() + timeout
+        reply, idle = None, False  # output on iopub may arrive after the reply on shell: wait for both
         self.ws.settimeout(timeout)
         while time.monotonic() < end:
             msg = json.loads(self.ws.recv())
-            if msg.get("parent_header", {}).get("msg_id") != msg_id:
-                if msg.get("msg_type") == "status" and msg["content"].get("execution_state") in ("restarting", "dead"):
-                    return False, "".join(out), f"kernel {msg['content']['execution_state']}"
-                continue
             kind = msg.get("msg_type")
+            if kind == "status" and msg["content"].get("execution_state") in ("restarting", "dead"):
+                return False, "".join(out), f"kernel {msg['content']['execution_state']}"
+            if msg.get("parent_header", {}).get("msg_id") != msg_id:
+                continue
             if kind == "stream":
                 out.append(msg["content"].get("text", ""))
             elif kind == "error":
                 err = f"{msg['content'].get('ename')}: {msg['content'].get('evalue')}"
-            elif kind == "status" and msg["content"].get("execution_state") in ("restarting", "dead"):
-                return False, "".join(out), f"kernel {msg['content']['execution_state']}"
+            elif kind == "status" and msg["content"].get("execution_state") == "idle":
+                idle = True
             elif kind == "execute_reply" and msg.get("channel") == "shell":
-                ok = msg["content"].get("status") == "ok"
-                return ok, "".join(out), err or ("" if ok else msg["content"].get("status", "?"))
+                reply = msg["content"].get("status")
+            if reply is not None and idle:
+                ok = reply == "ok"
+                return ok, "".join(out), err or ("" if ok else reply)
         return False, "".join(out), "timeout"
 
     def close(self, delete: bool = True):
@@ -385,7 +388,8 @@ def burst(hub: Hub, names: list[str], per_learner: int) -> tuple[int, list[str]]
         try:
             ok, out, err = k.execute("import os; print(os.getpid())", timeout=180)
             transport = connection_transport(OS_PREFIX + name, k.id)
-            return ok and out.strip().isdigit() and transport == "ipc", f"{name}: {err or transport}"
+            good = ok and out.strip().isdigit() and transport == "ipc"
+            return good, f"{name}: ok={ok} output={out.strip()!r} error={err!r} transport={transport}"
         finally:
             k.close()
 
@@ -617,6 +621,12 @@ def main(argv=None) -> int:
               f"{burst_started - len(burst_problems)} of {burst_started} answered, transport ipc")
         problems += burst_problems
         problems += check_limits(hub, sorted(ready), mem_limit, cpu_limit)
+        culler = [p for p in hub.processes() if "jupyterhub_idle_culler" in " ".join(p.cmdline())]
+        polled = re.findall(r" 200 GET /hub/api/users\S* \(idle-culler@", hub.log.read_text())
+        print(f"idle culler: {'running' if culler else 'NOT running'} as a hub service; {len(polled)} of its "
+              f"API calls answered 200")
+        if not culler or not polled:
+            problems.append("the idle culler is not running or not authorised")
         # the table
         print(f"\nnotebook 07 ({len(cells)} code cells) and the lab session ({LAB_STEPS} steps) for "
               f"{len(results)} learners at once: {t_load:.0f} s wall")
