@@ -16,7 +16,7 @@ import pytest
 import yaml
 from traitlets.config import Config
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 HUB = ROOT / "hub"
 LAB_URL = re.search(r"^LAB_URL := (\S+)", (ROOT / "Makefile").read_text(), re.M).group(1)
 
