@@ -11,7 +11,7 @@ export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 
-.PHONY: help lab test lint unit nbval learner-notebooks browser execute student figures bench claims book book-check robustness sweeps nbgrader-check dashboard mutate clean
+.PHONY: help lab test lint unit slow nbval learner-notebooks browser execute student figures bench claims book book-check robustness sweeps nbgrader-check dashboard mutate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,9 +45,9 @@ lab: $(VENV)/.installed
 dashboard: $(VENV)/.installed
 	$(BIN)/python dashboard/serve.py $(if $(OPEN),--open,) $(DASHBOARD_ARGS)
 
-## make test: lint, unit tests, every notebook under nbval (strict), every notebook in the learner's
-## environment, browser tests
-test: lint unit nbval learner-notebooks browser
+## make test: lint, unit tests (fast and slow), every notebook under nbval (strict), every notebook in the
+## learner's environment, browser tests
+test: lint unit slow nbval learner-notebooks browser
 
 ## make lint: ruff over the code, tests and notebooks, and vermin: nothing newer than pyproject's requires-python
 VERMIN := $(BIN)/vermin --no-tips --violations --eval-annotations -t=3.10-
@@ -58,9 +58,13 @@ lint: $(VENV)/.installed-test
 	$(BIN)/jupyter nbconvert --log-level=WARN --to script --output-dir build/lint-notebooks notebooks/*.ipynb
 	$(VERMIN) build/lint-notebooks
 
-## make unit: the unit, gradient and checker tests (no browser)
+## make unit: the fast loop: unit, gradient and checker tests, without the slow ones and the browser
 unit: $(VENV)/.installed-test
-	$(BIN)/python -m pytest -p no:cacheprovider tests -m "not browser and not book"
+	$(BIN)/python -m pytest -p no:cacheprovider tests -m "not slow and not browser and not book"
+
+## make slow: the tests that train networks or execute notebooks (part of make test)
+slow: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -p no:cacheprovider tests -m "slow and not browser and not book"
 
 ## make nbval: every notebook under nbval in strict mode (its stored text outputs must come out again)
 nbval: $(VENV)/.installed-test

@@ -2,6 +2,7 @@
 and fails the typical wrong answers. The references are checked against an independent formulation."""
 
 import numpy as np
+import pytest
 from exercise_support import standard_checker_tests
 
 from course_lib.exercises import nb06
@@ -221,6 +222,7 @@ def leaky_he_right(fan_in, a):
     return np.sqrt(2.0 / ((1.0 + a * a) * fan_in))
 
 
+@pytest.mark.slow  # trains or executes notebooks: `make slow`, not the fast `make unit`
 def test_leaky_he_keeps_the_variance_through_twenty_layers():
     # measured: 20 leaky-ReLU layers of width 200 drawn with the reference std; one network's variance wanders
     # (finite width), so the claim is the per-layer factor averaged (geometrically) over 8 networks: within 5 % of 1

@@ -295,6 +295,7 @@ def test_gated_reference_backward_matches_finite_differences():
         assert rel_error(grads[key], numeric) < 1e-7, key
 
 
+@pytest.mark.slow  # trains or executes notebooks: `make slow`, not the fast `make unit`
 def test_gated_solution_passes_on_several_call_time_seeds():
     for _ in range(3):
         res = nb07.check_train_gated(sol.gated_forward, sol.gated_backward, sol.train_gated)
@@ -656,6 +657,7 @@ def _train_rescales_X_in_place(X, T, seed):  # standardises the inputs in place 
     return sol.train_gated(X, T, seed)
 
 
+@pytest.mark.slow  # trains or executes notebooks: `make slow`, not the fast `make unit`
 def test_train_gated_that_changes_X_is_told_so():
     """It fails (the network learnt x' = 2x − 1, is measured on x); the message names the in-place change."""
     verdicts = {(r.status, r.message) for r in (nb07.check_train_gated(sol.gated_forward, sol.gated_backward,

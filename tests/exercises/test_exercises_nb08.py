@@ -16,6 +16,7 @@ ABS_OK = dict(target="abs", noise=0.0, hidden_layers=1, width=16, activation="re
               lr=0.01, batch_size=32)
 
 
+@pytest.mark.slow  # trains or executes notebooks: `make slow`, not the fast `make unit`
 def test_abs_config_accepts_a_dict_and_the_dashboards_share_string():
     """The solution passes as a dict and as the lt1: string Export gives; floats equal to integers are fine."""
     assert nb08.check_abs_config(ABS_OK).passed
@@ -413,6 +414,7 @@ ABS_LUCKY = {  # each reaches the target with seed 0 (its own) but on only 2-3 o
 }
 
 
+@pytest.mark.slow  # trains or executes notebooks: `make slow`, not the fast `make unit`
 @pytest.mark.parametrize("name", sorted(ABS_LUCKY))
 def test_abs_config_that_works_on_some_seeds_only_fails(name):
     """The config's own seed passes (the old single-seed checker said pass); another fixed seed fails it."""
@@ -426,6 +428,7 @@ def test_abs_config_that_works_on_some_seeds_only_fails(name):
     assert status == nb08.FAIL and "with seed" in message and "every seed" in message, message
 
 
+@pytest.mark.slow  # trains or executes notebooks: `make slow`, not the fast `make unit`
 def test_abs_config_solution_reaches_the_target_on_every_seed():
     """The notebook's setting passes with its seed and the checker's four others, also when its own seed changes."""
     for seed in (0, 1, 7, 11, 123):

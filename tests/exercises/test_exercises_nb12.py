@@ -593,6 +593,7 @@ def test_trained_classifier_wrong_answers_fail(name):
     assert res.status == "fail", (name, res)
 
 
+@pytest.mark.slow  # trains or executes notebooks: `make slow`, not the fast `make unit`
 def test_trained_classifier_target_has_margin_over_seeds():
     """The stated target (0.90) against the reference training on 8 seeds of section 5's spiral and on 8 spirals
     drawn as the checker draws them: every one at least 0.95."""
@@ -740,6 +741,7 @@ def _seeds_numpys_global_generator(X, y, seed):
     return {k: p[k] + 0.0 * p0[k] for k in p}
 
 
+@pytest.mark.slow  # trains or executes notebooks: `make slow`, not the fast `make unit`
 def test_seeding_numpys_global_generator_fails_every_run():
     verdicts = {str(nb12.check_trained_classifier(_seeds_numpys_global_generator)) for _ in range(20)}
     assert len(verdicts) == 1, verdicts

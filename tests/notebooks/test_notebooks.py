@@ -121,6 +121,7 @@ def student_dir(tmp_path_factory):
     return out
 
 
+@pytest.mark.slow  # trains or executes notebooks: `make slow`, not the fast `make unit`
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_student_copy_runs_and_reports_not_attempted(path, student_dir):
     copy = student_dir / path.name
