@@ -855,7 +855,7 @@ def test_paced_loop_keeps_its_pace_and_leaves_the_core_idle():
     assert t.session.history.steps[-1] > 0 and t.frames_drawn > frames - 1
     t.set_speed(None)
     fast, _, _, _ = _run_live(t, 2.0)
-    assert fast > 2 * steps, f"as fast as it can took {fast} steps, the pace {steps}"
+    assert fast > 1.5 * steps, f"as fast as it can took {fast} steps, the pace {steps}"
     t.close()
 
 

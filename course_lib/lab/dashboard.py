@@ -125,9 +125,9 @@ class LiveTrainer:
     Every bad argument raises LabConfigError naming it.
 
     Methods: `train(steps)` (synchronous), `start()` / `pause()` / `step()` / `reset()` (the buttons),
-    `stop()`, `close()`, `export_config()` / `load_config(text)` / `load_preset(name)`, `set(**changes)`,
-    `render()` (PNG bytes), `picture()` (the picture with its description, for a notebook), `snapshot()`,
-    `describe()`. The headless part is `session` (a `Session`).
+    `set_speed(speed)`, `stop()`, `close()`, `export_config()` / `load_config(text)` / `load_preset(name)`,
+    `set(**changes)`, `render()` (PNG bytes), `picture()` (the picture with its description, for a notebook),
+    `snapshot()`, `describe()`. The headless part is `session` (a `Session`).
     """
 
     _instances: list = []  # (weak reference, cell key) of every dashboard made
