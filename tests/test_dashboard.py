@@ -27,6 +27,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+pytestmark = pytest.mark.slow  # each test starts a Voilà server and kernels (~25 s on a busy machine)
 ROOT = Path(__file__).resolve().parent.parent
 SERVE = ROOT / "dashboard" / "serve.py"
 IDLE = 6  # seconds; make dashboard: 900
