@@ -12,7 +12,7 @@ import numpy as np
 from ..gradcheck import rel_error
 from ..layers import Linear
 from ..network import MLP
-from . import (
+from .checking import (
     FAIL,
     NOT_ATTEMPTED,
     PASS,
@@ -33,6 +33,12 @@ from . import (
 _LAYER_SHAPES = [(1, 3, 2), (5, 4, 4), (7, 2, 6), (16, 9, 1)]
 # Networks for the forward-pass exercise: one hidden layer, two hidden layers, several outputs.
 _NETWORKS = [[1, 3, 1], [2, 3, 2, 1], [4, 8, 5, 3], [3, 6, 6, 6, 2]]
+
+
+# Checkers of exercises a course update replaced. No notebook calls them; they stay so that a learner's copy
+# made before the update still runs (its cell calls them). tests/exercises/test_checkers.py keeps this list
+# exact: every checker is called by its notebook or listed here.
+RETIRED = ('check_column_forward', 'check_count_parameters', 'check_mlp_forward', 'check_predicted_shapes')
 
 
 def _layer_cases(seed: int | None = 101):

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..gradcheck import numerical_grad, rel_error
 from ..layers import Linear, Tanh
-from . import (
+from .checking import (
     FAIL,
     NOT_ATTEMPTED,
     PASS,
@@ -31,6 +31,11 @@ from . import (
     guard_checkers,
     random_sizes,
 )
+
+# Checkers of exercises a course update replaced. No notebook calls them; they stay so that a learner's copy
+# made before the update still runs (its cell calls them). tests/exercises/test_checkers.py keeps this list
+# exact: every checker is called by its notebook or listed here.
+RETIRED = ('check_fixed_grads', 'check_grad_W', 'check_grad_X', 'check_tanh_layer_grad')
 
 
 def _jacobian_cases(seed: int | None = 201):

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..layers import LeakyReLU, Sigmoid
 from ..losses import BCEWithLogitsLoss, MSELoss
-from . import (
+from .checking import (
     FAIL,
     PASS,
     Result,
@@ -29,6 +29,11 @@ from . import (
     guard_checkers,
     random_sizes,
 )
+
+# Checkers of exercises a course update replaced. No notebook calls them; they stay so that a learner's copy
+# made before the update still runs (its cell calls them). tests/exercises/test_checkers.py keeps this list
+# exact: every checker is called by its notebook or listed here.
+RETIRED = ('check_bce_with_logits_grad', 'check_mse_grad', 'check_stable_sigmoid')
 
 
 def _check_cases(name, fn, reference, cases, random_cases, equation, *, entrywise=None, tol=1e-8,

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..losses import MSELoss
 from ..network import MLP
-from . import (
+from .checking import (
     FAIL,
     PASS,
     Result,
@@ -24,6 +24,11 @@ from . import (
     guard_checkers,
     random_sizes,
 )
+
+# Checkers of exercises a course update replaced. No notebook calls them; they stay so that a learner's copy
+# made before the update still runs (its cell calls them). tests/exercises/test_checkers.py keeps this list
+# exact: every checker is called by its notebook or listed here.
+RETIRED = ('check_grad_S', 'check_hidden_delta', 'check_two_layer_grads')
 
 
 def _net(seed, B, n_x, n_h, n_y, biases=True):

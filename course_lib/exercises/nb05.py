@@ -18,7 +18,7 @@ from ..convention import column_to_row, row_to_column
 from ..gradcheck import rel_error
 from ..layers import Linear
 from ..network import MLP
-from . import (
+from .checking import (
     FAIL,
     NOT_ATTEMPTED,
     PASS,
@@ -36,6 +36,11 @@ from . import (
     guard_checkers,
     random_sizes,
 )
+
+# Checkers of exercises a course update replaced. No notebook calls them; they stay so that a learner's copy
+# made before the update still runs (its cell calls them). tests/exercises/test_checkers.py keeps this list
+# exact: every checker is called by its notebook or listed here.
+RETIRED = ('check_column_backward', 'check_linear_backward', 'check_mlp_backward')
 
 
 def _compare_lists(name, fn, cases, reference, labels, equations, tol=1e-8, upstream=None, common=None,

@@ -13,7 +13,7 @@ import re
 import numpy as np
 
 from ..optim import SGD, Adam
-from . import (
+from .checking import (
     FAIL,
     PASS,
     Result,
@@ -26,6 +26,11 @@ from . import (
     guard_checkers,
     random_sizes,
 )
+
+# Checkers of exercises a course update replaced. No notebook calls them; they stay so that a learner's copy
+# made before the update still runs (its cell calls them). tests/exercises/test_checkers.py keeps this list
+# exact: every checker is called by its notebook or listed here.
+RETIRED = ('check_adam', 'check_decay_prediction', 'check_init_std', 'check_momentum', 'check_sgd_step')
 
 
 class _Params:
@@ -236,7 +241,8 @@ def _nesterov_reference(theta, grads, lr, mu):
     """PyTorch's SGD(nesterov=True, dampening=0): b ← μb + g, θ ← θ − η(g + μb), with b starting at 0.
 
     It is Sutskever's look-ahead momentum (v ← μv − η∇L(θ + μv), θ ← θ + v) written for the stored point
-    φ = θ + μv, where the gradient is taken; tests/exercises/test_exercises_nb06.py checks that equivalence on a quadratic.
+    φ = θ + μv, where the gradient is taken; tests/exercises/test_exercises_nb06.py checks that equivalence on a
+    quadratic.
     """
     theta = np.array(theta, dtype=np.float64)
     buf = np.zeros_like(theta)

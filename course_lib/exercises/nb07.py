@@ -13,7 +13,7 @@ from ..data import sin_s0
 from ..gradcheck import rel_error
 from ..losses import MSELoss
 from ..network import MLP
-from . import (
+from .checking import (
     FAIL,
     PASS,
     Result,
@@ -31,6 +31,11 @@ from . import (
     guard_checkers,
     random_sizes,
 )
+
+# Checkers of exercises a course update replaced. No notebook calls them; they stay so that a learner's copy
+# made before the update still runs (its cell calls them). tests/exercises/test_checkers.py keeps this list
+# exact: every checker is called by its notebook or listed here.
+RETIRED = ('check_best_epoch', 'check_bias_free_prediction', 'check_r_squared', 'check_s2_equivalent_lr')
 
 
 def _recording(fn, seen: list):
@@ -165,8 +170,8 @@ def check_relu_kinks(fn) -> object:
     ReLU network can bend, one entry per unit (two units bending at the same x give it twice), with first layer
     W1 (1 × h), b1 (h,) can bend (one kink per hidden unit, Eq. 1.2 with ReLU).
 
-    Reference: x = −b1_j / W1_j for each unit, kept when inside [lo, hi]; tests/exercises/test_exercises_nb07.py checks it
-    against the slope changes of course_lib MLPs measured on a fine grid.
+    Reference: x = −b1_j / W1_j for each unit, kept when inside [lo, hi]; tests/exercises/test_exercises_nb07.py
+    checks it against the slope changes of course_lib MLPs measured on a fine grid.
     """
     def make(rng, settings):
         cases = []

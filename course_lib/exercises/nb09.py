@@ -16,7 +16,7 @@ from ..gradcheck import numerical_grad
 from ..graph import Graph
 from ..losses import MSELoss
 from ..sources import s3_mse
-from . import (
+from .checking import (
     FAIL,
     NOT_ATTEMPTED,
     PASS,
@@ -34,6 +34,11 @@ from . import (
     random_sizes,
     run_limited,
 )
+
+# Checkers of exercises a course update replaced. No notebook calls them; they stay so that a learner's copy
+# made before the update still runs (its cell calls them). tests/exercises/test_checkers.py keeps this list
+# exact: every checker is called by its notebook or listed here.
+RETIRED = ('check_consumer_sum', 'check_node_forward', 'check_s3_mse_grad')
 
 
 def _fan_in_graph(As_sizes, n_v):

@@ -11,7 +11,7 @@ import warnings
 import numpy as np
 
 from ..layers import Sigmoid
-from . import (
+from .checking import (
     FAIL,
     PASS,
     Result,
@@ -73,6 +73,12 @@ HINTS = {
         "(np.array(…).T). Never call the other mode: the checker counts the passes.",
     ],
 }
+
+
+# Checkers of exercises a course update replaced. No notebook calls them; they stay so that a learner's copy
+# made before the update still runs (its cell calls them). tests/exercises/test_checkers.py keeps this list
+# exact: every checker is called by its notebook or listed here.
+RETIRED = ('check_matmul_vjp', 'check_tanh_vjp', 'check_torch_layout')
 
 
 def _rng(seed=10):

@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from . import (
+from .checking import (
     FAIL,
     PASS,
     Result,
@@ -59,6 +59,12 @@ HINTS = {
         "1 − Φ(b) = ½ erfc(b/√2), Φ(a) = ½ erfc(−a/√2).",
     ],
 }
+
+
+# Checkers of exercises a course update replaced. No notebook calls them; they stay so that a learner's copy
+# made before the update still runs (its cell calls them). tests/exercises/test_checkers.py keeps this list
+# exact: every checker is called by its notebook or listed here.
+RETIRED = ('check_s0_layer_grad', 'check_s1_grad_H', 'check_s3_mse_grad', 'check_s4_floor')
 
 
 def _rng(seed=11):

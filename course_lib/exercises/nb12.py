@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..losses import CrossEntropyLoss, softmax
-from . import (
+from .checking import (
     FAIL,
     PASS,
     Result,
@@ -73,6 +73,12 @@ HINTS = {
 _BIG_C, _BIG_B = 1000, 3
 _CC_BYTES = 8 * _BIG_C * _BIG_C
 """A C × C float64 matrix at C = 1000 takes 8 MB; the VJP itself needs a few (B, C) arrays, about 24 kB each."""
+
+
+# Checkers of exercises a course update replaced. No notebook calls them; they stay so that a learner's copy
+# made before the update still runs (its cell calls them). tests/exercises/test_checkers.py keeps this list
+# exact: every checker is called by its notebook or listed here.
+RETIRED = ('check_softmax_vjp',)
 
 
 def _softmax_vjp_reference(Z, G):
@@ -608,7 +614,7 @@ def _timed_call(name, fn, args, slow):
     cannot be armed (another timer runs, not the main thread), a call past the limit still fails, once it returns."""
     import time
 
-    from . import TIME_LIMIT
+    from .checking import TIME_LIMIT
 
     t0 = time.perf_counter()
     got, verdict = call_learner(name, fn, args, slow=slow)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import (
+from .checking import (
     FAIL,
     PASS,
     Result,

@@ -14,7 +14,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import FAIL, PASS, Result, _not_attempted, _type_name, check_function, exact_number, fresh_rng, guard_checkers
+from .checking import (
+    FAIL,
+    PASS,
+    Result,
+    _not_attempted,
+    _type_name,
+    check_function,
+    exact_number,
+    fresh_rng,
+    guard_checkers,
+)
 
 HINTS = {
     "causal_value_grad_prediction": [

@@ -22,8 +22,9 @@ import test_exercises_nb14 as t14
 
 def _normalize_vjp(X, G):
     N = np.linalg.norm(X, axis=1, keepdims=True)
-    Y = X / N
-    return (G - Y * np.sum(G * Y, axis=1, keepdims=True)) / N
+    with np.errstate(divide="ignore", invalid="ignore"):  # a zeroed X (a hostile answer's doing) has no direction
+        Y = X / N
+        return (G - Y * np.sum(G * Y, axis=1, keepdims=True)) / N
 
 
 def _cls_loss_grad(params, X, y, factor=1.0, relu_grad=True):
@@ -130,6 +131,11 @@ _T_HI, _T_LO = 1 - 0.1 + 0.1 / 3, 0.1 / 3
 _SMOOTH = (-(_T_HI * math.log(_T_HI) + 2 * _T_LO * math.log(_T_LO)), math.log(_T_HI / _T_LO))
 
 
+def _folded(W, b, mu, s):
+    with np.errstate(divide="ignore", invalid="ignore"):  # s zeroed by a hostile answer: no scale to fold
+        return W / s[:, None], b - (mu / s) @ W
+
+
 def _entries_01_03(Entry, sig):
     NEW_ENTRIES = {
         # ---- 01
@@ -140,7 +146,7 @@ def _entries_01_03(Entry, sig):
              "hidden bias left out": (lambda: np.array([[2.0], [8.0]]), "b_1")},
             kind="value"),
         "nb01.check_folded_standardisation": Entry(
-            lambda W, b, mu, s: (W / s[:, None], b - (mu / s) @ W), "Eq. (1.2) on (X − 1μᵀ)/s",
+            _folded, "Eq. (1.2) on (X − 1μᵀ)/s",
             {"μ not divided by s": (lambda W, b, mu, s: (W / s[:, None], b - mu @ W), "Eq. (1.2) on (X − 1μᵀ)/s"),
              "bias kept": (lambda W, b, mu, s: (W / s[:, None], b.copy()), "Eq. (1.2) on (X − 1μᵀ)/s"),
              "shift added": (lambda W, b, mu, s: (W / s[:, None], b + (mu / s) @ W), "Eq. (1.2) on (X − 1μᵀ)/s")}),

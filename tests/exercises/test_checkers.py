@@ -24,7 +24,14 @@ raises, complex values, NaN, not a function → "fail"; a correct answer that ed
 wrong answers 2 × and −1 × the reference (numeric answers), whose failure must name `eq`.
 
 test_every_checker_is_registered discovers every `check_*` function of `course_lib.exercises.nb*` and fails,
-listing them, for checkers without an entry. `python tests/exercises/test_checkers.py` prints the table
+listing them, for checkers without an entry; test_every_checker_is_called_by_its_notebook_or_retired keeps the
+modules free of dead checkers: each one is called by its notebook, or is listed in its module's RETIRED (an
+exercise a course update replaced, kept so that older learner copies still run).
+
+Where checker tests live: this file (the verdicts of every checker, from the registry), test_checkers_hostile.py
+(hostile answers for every checker), test_checkers_false_passes.py (wrong answers that once passed), and one
+test_exercises_nbNN.py per notebook for what is particular to its checkers (references, messages, margins).
+`python tests/exercises/test_checkers.py` prints the table
 "checker | wrong or odd answers tried | right verdicts | crashes".
 """
 
@@ -36,6 +43,7 @@ import math
 import pkgutil
 import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -294,9 +302,15 @@ SHAPES_16 = {"X": (16, 3), "W1": (3, 8), "b1": (8,), "Z1": (16, 8), "A1": (16, 8
 ABS_NET = (np.array([[1.0, -1.0]]), np.zeros(2), np.array([[1.0], [1.0]]), np.zeros(1))
 
 
+def _r_squared(Y, Yh):
+    with np.errstate(divide="ignore", invalid="ignore"):  # Y zeroed by a hostile answer has no variance
+        return 1 - np.mean((Yh - Y) ** 2) / np.var(Y)
+
+
 def naive_bce(Z, T):
-    p = 1.0 / (1.0 + np.exp(-Z))
-    return ((-T / p + (1 - T) / (1 - p)) * p * (1 - p)) / Z.size
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):  # its NaN at |z| ≥ 37 is the point
+        p = 1.0 / (1.0 + np.exp(-Z))
+        return ((-T / p + (1 - T) / (1 - p)) * p * (1 - p)) / Z.size
 
 
 T_FLOOR = np.array([[-0.5], [0.3], [1.7], [1.0], [0.0]])
@@ -436,7 +450,7 @@ REGISTRY = {
         cheat=False),
     # ---- 07
     "nb07.check_r_squared": Entry(
-        lambda Y, Yh: 1 - np.mean((Yh - Y) ** 2) / np.var(Y), "Eq. (7.1)",
+        _r_squared, "Eq. (7.1)",
         {"SSE over variance": (lambda Y, Yh: 1 - np.sum((Yh - Y) ** 2) / np.var(Y), "Eq. (7.1)"),
          "1 − R²": (lambda Y, Yh: np.mean((Yh - Y) ** 2) / np.var(Y), "Eq. (7.1)")}),
     "nb07.check_s2_equivalent_lr": Entry(
@@ -808,8 +822,7 @@ def run(key, what, answer, status, eq):
         answer = answer()  # a lazily computed value
     call = entry.call or (lambda c, a: c(a))
     try:
-        with np.errstate(all="ignore"):  # the wrong answers here divide by zeros they made themselves, on purpose
-            res = call(checker, answer)
+        res = call(checker, answer)
     except Exception as exc:  # the checker itself crashed
         return False, True, f"CRASH {type(exc).__name__}: {exc}"
     ok = getattr(res, "status", None) == status and bool(getattr(res, "message", ""))
@@ -929,3 +942,24 @@ def test_the_default_tolerance_refuses_an_answer_that_is_only_close(error):
     assert ex.check_arrays("b", [near], [x], ["A"], ["Eq. (0.1)"]).status == FAIL
     assert ex.check_function("c", lambda v: v * (1 + error), lambda v: v, [(x,)], "Eq. (0.1)").status == FAIL
     assert ex.check_function("d", lambda v: v + 0.0, lambda v: v, [(x,)], "Eq. (0.1)").status == PASS
+
+
+def test_every_checker_is_called_by_its_notebook_or_retired():
+    import json
+    import re
+
+    root = Path(__file__).resolve().parents[2]
+    code = "".join("".join(c["source"]) for nb in sorted((root / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+                   for c in json.loads(nb.read_text())["cells"] if c["cell_type"] == "code")
+    for info in pkgutil.iter_modules(ex.__path__):
+        if not re.fullmatch(r"nb\d\d", info.name):
+            continue
+        mod = importlib.import_module(f"course_lib.exercises.{info.name}")
+        checkers = {n for n, f in vars(mod).items()
+                    if n.startswith("check_") and callable(f) and getattr(f, "__module__", "") == mod.__name__}
+        retired = set(getattr(mod, "RETIRED", ()))
+        called = set(re.findall(rf"\b{info.name}\.(check_\w+)\(", code))  # by its notebook (or 00's demo)
+        assert retired <= checkers, f"{info.name}.RETIRED names checkers that do not exist: {retired - checkers}"
+        assert not retired & called, f"{info.name}: retired checkers are still called: {retired & called}"
+        dead = checkers - called - retired
+        assert not dead, f"{info.name}: checkers no notebook calls and not listed in RETIRED: {sorted(dead)}"

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from test_checkers import CHECKERS, REGISTRY
 
-import course_lib.exercises as ex
+import course_lib.exercises.checking as ex
 from course_lib.exercises import FAIL, NOT_ATTEMPTED, PASS, Result
 
 LIMIT = 0.1  # seconds per learner call in these tests (TIME_LIMIT's default is 5 s)

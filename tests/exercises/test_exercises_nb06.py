@@ -199,7 +199,7 @@ def test_optimiser_messages_name_the_failing_case():
 
 # ---- the ladder: 6.1 momentum's distance (closed form), 6.3 leaky He, 6.5 decay numbers ----------
 
-import course_lib.exercises as _ex  # noqa: E402
+import course_lib.exercises.checking as _ex  # noqa: E402
 from course_lib.exercises import FAIL as _FAIL  # noqa: E402
 from course_lib.exercises import NOT_ATTEMPTED as _NA  # noqa: E402
 from course_lib.optim import SGD as _SGD  # noqa: E402
@@ -397,7 +397,7 @@ def test_momentum_distance_text_states_the_range_of_mu():
     import json
     from pathlib import Path
 
-    nb = json.loads((Path(__file__).parents[1] / "notebooks" / "06_training.ipynb").read_text())
+    nb = json.loads((Path(__file__).resolve().parents[2] / "notebooks" / "06_training.ipynb").read_text())
     text = next("".join(c["source"]) for c in nb["cells"] if "**Exercise 6.1**" in "".join(c["source"]))
     assert r"0 \le \mu < 1" in text, text
     res = nb06.check_momentum_distance(lambda g, lr, mu, n: momentum_distance_right(g, lr, mu, n) if mu > 0 else 0.0)
