@@ -107,7 +107,7 @@ NBGRADER_VENV := .venv-nbgrader
 nbgrader-check:
 	$(MAKE) --no-print-directory VENV=$(NBGRADER_VENV) $(NBGRADER_VENV)/.installed-test
 	$(NBGRADER_VENV)/bin/python -m pip install --quiet 'nbgrader>=0.9'
-	$(NBGRADER_VENV)/bin/python -m pytest -p no:cacheprovider -rs tests/test_nbgrader.py
+	$(NBGRADER_VENV)/bin/python -m pytest -p no:cacheprovider -rs tests/project/test_nbgrader.py
 	@cat test-artifacts/nbgrader-cycle.txt
 
 ## make book: the course as a website, built offline into build/book/html (Jupyter Book 1.x in a venv of its own,

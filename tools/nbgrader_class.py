@@ -32,7 +32,7 @@ submit NN_name`; the instructor, in DIR, `nbgrader collect NN_name`, `nbgrader a
 generate_feedback NN_name`, `nbgrader release_feedback NN_name`; learners `nbgrader fetch_feedback NN_name`.
 The student id is the learner's OS user name (or $JUPYTERHUB_USER when the OS user is jovyan, as in the
 docker-stacks images). `make nbgrader-check` runs the whole cycle with two learner accounts
-(tests/test_nbgrader.py).
+(tests/project/test_nbgrader.py).
 """
 
 from __future__ import annotations

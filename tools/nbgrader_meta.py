@@ -20,7 +20,7 @@ exercise cell split in two: the answer (everything up to the checker call; "auto
 locked test cell worth 1 point (`assert` that the checker passes; "autograder tests"). Then, in DIR:
     nbgrader generate_assignment NN_name      (release/NN_name/: solutions removed, tests kept)
     nbgrader autograde NN_name                (after collecting submissions)
-tests/test_nbgrader.py checks the stamped metadata, and runs nbgrader itself when it is installed.
+tests/project/test_nbgrader.py checks the stamped metadata, and runs nbgrader itself when it is installed.
 For a class (both configs, the exchange, and the learner copies as the released files) use
 tools/nbgrader_class.py, which builds its source notebooks with `course_notebook` below.
 """

@@ -28,7 +28,7 @@ import nbformat
 import pytest
 
 pytestmark = pytest.mark.slow  # each test starts a Voilà server and kernels (~25 s on a busy machine)
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SERVE = ROOT / "dashboard" / "serve.py"
 IDLE = 6  # seconds; make dashboard: 900
 
