@@ -486,10 +486,10 @@ class LiveTrainer:
                     owed -= self.session.steps(int(owed), deadline=start + self.frame_interval).taken
                 last = start
                 trained = time.perf_counter() - start
-                # measure every turn at full speed; at a pace every record_every steps or 0.2 s (a measurement
-                # costs about as much as a hundred steps of the default net)
+                # measure every turn at full speed; at a pace every 2·record_every steps or 0.25 s (a measurement
+                # costs about as much as a dozen steps of the default net)
                 if not self.session.diverged and (pace is None or self.session.step_count - recorded
-                                                  >= self.session.record_every or start - recorded_at >= 0.2):
+                                                  >= 2 * self.session.record_every or start - recorded_at >= 0.25):
                     self.session.record()
                     recorded, recorded_at = self.session.step_count, start
                 self._after_steps(live=True)

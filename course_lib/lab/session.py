@@ -354,8 +354,12 @@ class Session:
         weights). `hidden` (default: the config's show_hidden) says whether to compute the hidden units."""
         show = self._config["show_hidden"] if hidden is None else bool(hidden)
         with np.errstate(all="ignore"):
-            pred = self._forward(self.grid)[:, 0]
-            H = self._forward(self.grid, upto=len(self.model.layers) - 2)[:, :8] if show else None
+            last_hidden = len(self.model.layers) - 2  # the output layer and its identity come after it
+            A = self._forward(self.grid, upto=last_hidden)
+            H = A[:, :8] if show else None
+            for layer in self.model.layers[last_hidden:]:  # one pass: the prediction goes on from A
+                A = layer.forward(A)
+            pred = A[:, 0]
         sizes = tuple(self.model.sizes)
         groups = tuple(tuple(_groups(n)) for n in sizes)
         diagram = tuple(
