@@ -9,7 +9,10 @@ token, run all cells and use the dashboard like a learner and an instructor:
 - re-running the dashboard cell three times leaves one live dashboard from that cell;
 - at 1280×720 with the file browser open, the controls and the picture are side by side in view; at
   1920×1080 a scale=1.5 dashboard shows its 1248-pixel picture at (nearly) full size.
-The Voilà test serves dashboard/live_lab.ipynb as `make dashboard` does and trains from the page.
+The Voilà test serves dashboard/live_lab.ipynb as `make dashboard` does and trains from the page. Another serves
+`LiveTrainer(layout=…)` with plain Voilà, side by side and stacked, at 1920×1080 and 1280×720: the picture fills
+most of the width and fits the screen's height, the controls never cover it and Train is clickable; Train runs at
+the default pace; the S2 preset keeps its rate 0.005 and its note (no slider snap, no echo).
 Screenshots go to test-artifacts/ (git-ignored), or to $LAB_SHOTS if set.
 
 Needs Chromium (Debian's `chromium` package) and the Playwright Python package; never `playwright install`.
