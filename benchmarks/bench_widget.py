@@ -270,13 +270,18 @@ def main():
             ratio = f"{'-':>7}"
         if pace not in ("-", "as fast as it can"):
             ok = fps >= GOAL_FPS and kcpu <= GOAL_CPU
-            met_all &= ok
-            verdict = "met" if ok else "NOT met"
+            if name.startswith("default"):  # the goal is the default dashboard's; the projector row is shown
+                met_all &= ok
+                verdict = "met" if ok else "NOT met"
+            else:
+                verdict = "within" if ok else "outside"
         print(f"{name:<22}{pace:>19}{fps:9.1f}{sps:9.0f}{kcpu:8.3f}{ratio}{bcpu:9.2f}  {verdict}")
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"\nload average {load:.1f} on {os.cpu_count()} CPUs. kernel: CPU seconds per second of the page's kernel "
           "(all its threads);\nbrowser: the same for every Chromium process (it decodes and paints each frame).")
-    print("goal met" if met_all else "goal NOT met as measured (a busy machine slows every column)")
+    print("goal (the default dashboard at the default pace): " + ("met" if met_all else
+          "NOT met as measured (a busy machine slows every column)") + "; the projector row says whether it is "
+          "within the same bounds")
 
 
 if __name__ == "__main__":
