@@ -246,8 +246,9 @@ def main():
                         for c in cols)
         print(f"{name:<38}{cells}")
     print("draw: restore the cached background, draw the moving artists, copy the pixels. A live frame is draw +")
-    print("jpeg (encoded in a worker thread while the next steps train); the paused frame is draw + png. panel: one")
-    print("panel redrawn after its axis moved; full: everything redrawn (after a reset or a new architecture).")
+    print("jpeg (as fast as it can: in a worker thread while the next steps train; at a pace: at once); the paused")
+    print("frame is draw + png. panel: one panel redrawn after its axis moved; full: everything redrawn (after a")
+    print("reset or a new architecture).")
     print(f"\nAs the browser sees it (Voilà + headless Chromium at 1920×1080, {SECONDS:.0f} s of Train per row)")
     print(f"goal at the default pace: >= {GOAL_FPS:.0f} frames/s in the browser with the kernel at <= {GOAL_CPU:g} "
           f"of a core;\nx fast = this row / the same dashboard's 'as fast as it can' row (the reference, same run)")
