@@ -940,3 +940,31 @@ def test_picture_has_a_description_as_its_text_form():
     wild = Session(PRESETS["5c diverge"])
     wild.train(300)
     assert "diverged at step" in repr(Frame().picture(wild.snapshot()))
+
+
+def test_live_frames_reuse_the_weight_lines_for_a_quarter_second(monkeypatch):
+    """A live frame (the training loop's) draws the network's weight lines at most every EDGE_REFRESH seconds and
+    otherwise starts from the cached background with the last lines; a fresh live frame, and every frame that
+    is not live (render, Step, the paused picture), is pixel-identical to a new Frame's drawing."""
+    from course_lib.lab import frame as frame_module
+
+    assert frame_module.EDGE_REFRESH == 0.25
+    monkeypatch.setattr(frame_module, "EDGE_REFRESH", 3600.0)  # no refresh by the clock while the test runs
+    import dataclasses
+
+    s = Session(SMALL)
+    s.train(300)
+    snap = s.snapshot()
+    moved = dataclasses.replace(snap, diagram=tuple(-W for W in snap.diagram))  # only the weight lines change
+    frame = Frame()
+    plain = frame.draw(snap)
+    np.testing.assert_array_equal(frame.draw(snap, live=True), plain)
+    reused = frame.draw(moved, live=True)
+    np.testing.assert_array_equal(reused, plain)  # the last weight lines, from the cache
+    fresh = Frame().draw(moved)
+    assert not np.array_equal(reused, fresh)
+    np.testing.assert_array_equal(frame.draw(moved), fresh)  # not live: drawn now
+    frame.draw(snap, live=True)
+    monkeypatch.setattr(frame_module, "EDGE_REFRESH", 0.05)
+    time.sleep(0.1)
+    np.testing.assert_array_equal(frame.draw(moved, live=True), fresh)

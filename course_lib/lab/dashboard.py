@@ -497,7 +497,7 @@ class LiveTrainer:
                     serial, jpeg = pending
                     self._show(serial, jpeg.result())  # encoded while this chunk trained
                     pending = None
-                pixels = self.frame.draw(self.snapshot())
+                pixels = self.frame.draw(self.snapshot(), live=True)  # weight lines at most 4 times a second
                 self.frames_drawn += 1
                 drew = True
                 if pace is None:  # encode while the next chunk trains

@@ -12,7 +12,9 @@ background, draws only the animated artists and encodes the PNG. Axis limits sna
 (decades; 1-1.5-2-3-5-7 steps), so they rarely move; when one does, only that panel is drawn again: each panel
 owns a cell of the picture (its ticks, labels, title and legend inside), the cell is cleared and the panel
 redrawn into the cached background (about a fifth of a full draw, same pixels). A full draw happens after a
-reset, a new data set or architecture, or when a panel's labels would leave its cell.
+reset, a new data set or architecture, or when a panel's labels would leave its cell. In the dashboard's live
+frames (`draw(snapshot, live=True)`) the network's weight lines, the costliest artist and a slow one, are
+drawn at most every EDGE_REFRESH seconds and otherwise come from a cached copy of the background with them.
 `draw(snapshot)` returns the pixels; `encode_png` and `encode_jpeg` turn them into a file (the dashboard
 encodes its live frames as JPEG in a worker thread while the next steps train); `render(snapshot)` is
 `encode_png(draw(snapshot))`; `picture(snapshot)` is that PNG with a description, for a notebook (a `Picture`,
@@ -37,6 +39,7 @@ __all__ = ["Frame", "Picture", "encode_png", "encode_jpeg", "FIGSIZE", "BASE_DPI
 
 FIGSIZE = (10.4, 6.0)  # inches
 BASE_DPI = 80
+EDGE_REFRESH = 0.25  # seconds between redraws of the network's weight lines in live frames
 POSITIVE, NEGATIVE = COLORS["blue"], COLORS["orange"]  # the network view: weight signs (colour-blind safe)
 
 
@@ -70,6 +73,8 @@ class Frame:
         self.full_redraws = 0
         self.panel_redraws = 0
         self._background = None
+        self._with_edges = None  # the background with the weight lines last drawn by a live frame
+        self._edges_at = 0.0
         self._stale = set()  # panels whose axis limits or labels changed since the background was drawn
         self._cells = None  # {axes: (x0, row0, x1, row1)} in buffer pixels (rows from the top), after a full draw
         self._limits = {}
@@ -298,8 +303,14 @@ class Frame:
         rgba[:, 3] = 0.25 + 0.75 * size
         self.c_edges.set_color(rgba)
 
-    def draw(self, snapshot) -> np.ndarray:
-        """Draw the snapshot into the one figure; return a copy of its (height, width, 4) RGBA pixels."""
+    def draw(self, snapshot, live=False) -> np.ndarray:
+        """Draw the snapshot into the one figure; return a copy of its (height, width, 4) RGBA pixels.
+
+        `live` (the dashboard's training loop): the network's weight lines, which move slowly and are the
+        costliest artist, are drawn again at most every EDGE_REFRESH seconds; in between the frame starts from a
+        cached copy of the background with the last drawn weight lines. Otherwise every artist is drawn now."""
+        import time
+
         self.update(snapshot)
         canvas = self.canvas
         if self._background is None:
@@ -308,8 +319,16 @@ class Frame:
             canvas.restore_region(self._background)
             if self._stale:
                 self._redraw_panels()
+        now = time.perf_counter()
+        if live and self._with_edges is not None and now - self._edges_at < EDGE_REFRESH:
+            canvas.restore_region(self._with_edges)
+        else:
+            self.figure.draw_artist(self.c_edges)
+            self._with_edges = canvas.copy_from_bbox(self.figure.bbox) if live else None
+            self._edges_at = now
         for artist in self._animated:
-            self.figure.draw_artist(artist)
+            if artist is not self.c_edges:
+                self.figure.draw_artist(artist)
         return np.array(canvas.buffer_rgba())
 
     def render(self, snapshot) -> bytes:
@@ -338,6 +357,7 @@ class Frame:
         self.canvas.draw()
         self._cells = self._find_cells()
         self._background = self.canvas.copy_from_bbox(self.figure.bbox)
+        self._with_edges = None
         self._stale.clear()
 
     def _fit_texts(self):
@@ -411,6 +431,7 @@ class Frame:
                 return
             self.panel_redraws += 1
         self._background = self.canvas.copy_from_bbox(self.figure.bbox)
+        self._with_edges = None
 
 
 class Picture:
