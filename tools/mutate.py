@@ -34,7 +34,7 @@ TESTS = {
     "graph": ["library/test_graph.py", "library/test_arguments.py"],
     "init": ["library/test_core.py"],
     "data": ["library/test_data.py", "library/test_train.py"],
-    "lab/session": ["test_widgets.py"],  # the lab's headless session
+    "lab/session": ["lab/test_widgets.py"],  # the lab's headless session
     "gradcheck": ["library/test_gradcheck.py", "library/test_gradients.py"],
     "io": ["library/test_io.py", "library/test_core.py"],
     "exercises/checking": ["exercises/test_checkers.py", "exercises/test_checkers_false_passes.py",
@@ -63,7 +63,8 @@ MUTANTS = [
         "Delta.mean(axis=0, out=self.db)",
     ),
     ("layers", "∂L/∂A_prev with the sign flipped", "return Delta @ self.W.T", "return -Delta @ self.W.T"),
-    ("layers", "ReLU'(0) = 1 (off by one at the kink)", "return self._Z > 0", "return self._Z >= 0"),
+    ("layers", "ReLU'(0) = 1 (off by one at the kink)", "return (Z > 0).astype(np.float64)",
+     "return (Z >= 0).astype(np.float64)"),
     ("layers", "sigmoid' = A(1 + A)", "return self._A * (1.0 - self._A)", "return self._A * (1.0 + self._A)"),
     ("layers", "tanh' = 1 − A", "return 1.0 - self._A * self._A", "return 1.0 - self._A"),
     (
@@ -214,6 +215,10 @@ MUTANTS = [
 
 # The divergence guard, the gradient checker, save/load, and the exercise checkers' common mechanism.
 MUTANTS += [
+    ("optim", "SGD's weight decay with the wrong sign", "g = grad + self.weight_decay * value if",
+     "g = grad - self.weight_decay * value if"),
+    ("optim", "Adam's weight decay with the wrong sign", "g = g + self.weight_decay * value",
+     "g = g - self.weight_decay * value"),
     ("train", "divergence guard: a partly non-finite array passes (any for all)",
      "or bool(np.isfinite(values).all())", "or bool(np.isfinite(values).any())"),
     ("gradcheck", "finite differences one-sided: (f(x+h) − f(x−h)) / h", "(f_plus - f_minus) / (2.0 * h)",
@@ -221,8 +226,9 @@ MUTANTS += [
     ("gradcheck", "relative error without the norm of b", "max(np.linalg.norm(a) + np.linalg.norm(b), tiny)",
      "max(np.linalg.norm(a), tiny)"),
     ("gradcheck", "gradcheck passes at 100× its tolerance", "if err <= tol:", "if err <= 100 * tol:"),
-    ("io", "save() writes the gradients, not the values", "params = [value for value, _ in model.parameters()]",
-     "params = [grad for _, grad in model.parameters()]"),
+    ("io", "save() writes the gradients, not the values",
+     "could not rebuild\n    params = [value for value, _ in model.parameters()]",
+     "could not rebuild\n    params = [grad for _, grad in model.parameters()]"),
     ("io", "save() accepts a model holding NaN or Inf", "    if not np.isfinite(value).all():\n        bad =",
      "    if not np.isfinite(value).any():\n        bad ="),
     ("exercises/checking", "checkers' default tolerance loosened to 1e-3",
@@ -250,7 +256,8 @@ MUTANTS += [
         "total += loss(Yhat, Yc) * Xc.shape[0]",
         "total += loss(Yhat, Yc)",
     ),
-    ("lab/session", "weight decay with the wrong sign", "grad += wd * param", "grad -= wd * param"),
+    ("lab/session", "the lab's weight decay never reaches the optimizer",
+     'self.optimizer.weight_decay = new["weight_decay"]', 'pass'),
     ("lab/session", "divergence not recorded", "self._diverge(value)\n                    break", "break"),
     ("lab/session", "activation spread: mean not squared", "s2 / counts - mean**2", "s2 / counts - mean"),
 ]
@@ -293,6 +300,8 @@ def main():
         scratch = Path(tmp)
         shutil.copytree(ROOT / "course_lib", scratch / "course_lib")
         shutil.copytree(ROOT / "tests", scratch / "tests")
+        shutil.copy(ROOT / "pyproject.toml", scratch / "pyproject.toml")  # rootdir, markers, tests/conftest.py
+        shutil.copytree(ROOT / "notebooks", scratch / "notebooks")  # the exercise tests read the solutions there
         check = subprocess.run(
             [sys.executable, "-c", "import course_lib; print(course_lib.__file__)"],
             cwd=scratch,

@@ -105,7 +105,7 @@ PRESETS = {
 """One-click settings: the source designs S0 and S2 and each guided experiment of notebook 08 (see
 PRESET_NOTES for what each shows and how it differs from its source). Every preset fixes seed 0; what each note
 says is measured on seeds 0–4, 100–104 and 200–204 by the claims of notebook 08 (course_lib/claims/nb08.py,
-`make claims`), and checked at seed 0 in tests/test_widgets.py."""
+`make claims`), and checked at seed 0 in tests/lab/test_widgets.py."""
 
 PRESET_NOTES = {
     "S0": "S0's task (3·sin(20x), 100 000 points, no noise), its 1-3-1 ReLU net and per-sample SGD at lr 0.01. "

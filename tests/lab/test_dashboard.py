@@ -4,7 +4,7 @@ A request without the token is refused; a request with a foreign Host header is 
 kernels are culled after the timeout (a short one here), also one that a websocket holds as an open page does;
 the kernel cap holds (one more page load gets 503, and a page loads again once the culler freed a slot). The
 pages are a one-cell notebook so that each load is quick; the settings are the ones `make dashboard` uses, with
-a shorter timeout and a cap of 2. tests/test_browser.py::test_dashboard_in_voila serves the real dashboard with
+a shorter timeout and a cap of 2. tests/lab/test_browser.py::test_dashboard_in_voila serves the real dashboard with
 its token.
 """
 

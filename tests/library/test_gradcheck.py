@@ -120,3 +120,22 @@ def test_float64_estimate_is_right_and_x_restored():
     g = numerical_grad(lambda: float(np.sum(x ** 3)), x)
     assert np.array_equal(x, before)
     assert np.allclose(g, 3 * x ** 2, rtol=1e-8)
+
+
+def test_rel_error_is_the_norm_of_the_difference_over_the_sum_of_the_norms():
+    from course_lib import rel_error
+
+    a, b = np.array([2.0, 0.0]), np.array([0.0, 1.0])
+    assert rel_error(a, b) == pytest.approx(np.sqrt(5.0) / 3.0, rel=1e-15)  # ‖a − b‖ = √5, ‖a‖ + ‖b‖ = 3
+    assert rel_error(b, a) == rel_error(a, b)  # symmetric: neither side is "the truth"
+    assert rel_error(a, -a) == 1.0 and rel_error(a, a) == 0.0  # the bounds
+
+
+@pytest.mark.parametrize("error, passes", [(1e-7, True), (1e-5, False), (3e-5, False)])
+def test_gradcheck_holds_its_tolerance(error, passes):
+    """A gradient off by a relative 1e-5 (10 × the default 1e-6) is a bug to report, however smooth the loss;
+    one off by 1e-7 passes. Smooth loss, well away from rounding: the finite-difference noise is ~1e-10."""
+    x = np.linspace(-1.0, 1.0, 12).reshape(3, 4)
+    grad = (1.0 - np.tanh(x) ** 2) * (1.0 + 2.0 * error)  # rel. error (Eq. 2.8) of g(1 + 2e) vs g is e/(1 + e)
+    report = check_gradients(lambda: float(np.sum(np.tanh(x))), [(x, grad)])
+    assert report.passed is passes, str(report)

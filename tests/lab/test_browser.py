@@ -36,7 +36,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(os.environ.get("LAB_SHOTS") or ROOT / "test-artifacts")
 NOTEBOOK = "08_live_training_lab.ipynb"
 CHROMIUM_ARGS = [
