@@ -375,6 +375,23 @@ def test_preset_5c_diverges_early():
     assert s.diverged and s.diverged_at < 100
 
 
+@pytest.mark.parametrize("optimiser", ["sgd", "momentum", "adam"])
+def test_changing_weight_decay_on_the_fly_reaches_the_optimizer(optimiser):
+    """A learner who moves the weight-decay control mid-run trains exactly as if the run had started with it: the
+    same weights, bit for bit, for each optimiser (the optimizer's state is kept, its λ changed)."""
+    cfg = dict(SMALL, optimiser=optimiser, lr=0.01)
+    started = Session(dict(cfg, weight_decay=0.05))
+    moved = Session(dict(cfg, weight_decay=0.0))
+    assert moved.set(weight_decay=0.05) == "weight_decay"
+    for s in (started, moved):
+        s.steps(25)
+    for a, b in zip(started.model.linears, moved.model.linears, strict=True):
+        np.testing.assert_array_equal(a.W, b.W)
+    plain = Session(dict(cfg, weight_decay=0.0))
+    plain.steps(25)
+    assert not np.array_equal(plain.model.linears[0].W, moved.model.linears[0].W)
+
+
 def test_presets_5e_overfit_and_weight_decay():
     """5e, medians over seeds 0–4 after 1500 steps: without decay the train MSE ends below σ² = 0.09 and the
     validation MSE above it; weight decay 0.01 lowers the validation MSE and raises the train MSE (measured on
