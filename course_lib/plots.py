@@ -86,13 +86,26 @@ def _describe_figures_in_ipython():
     except ImportError:  # outside Jupyter there is nothing to register
         return
     shell = get_ipython()
-    if shell is not None:
-        try:  # the inline backend's one-time set-up clears every figure formatter: let it run first
-            import matplotlib_inline.backend_inline  # noqa: F401
-        except ImportError:
-            pass
-        shell.display_formatter.formatters["text/plain"].for_type(Figure, lambda fig, p, cycle: p.text(
-            describe_figure(fig)))
+    if shell is None:
+        return
+    formatter = shell.display_formatter.formatters["text/plain"]
+
+    def printer(fig, p, cycle):
+        p.text(describe_figure(fig))
+
+    def register(*_):
+        if formatter.type_printers.get(Figure) is not printer:
+            formatter.for_type(Figure, printer)
+
+    try:  # the inline backend's one-time set-up clears every figure formatter: let it run first
+        import matplotlib_inline.backend_inline  # noqa: F401
+    except ImportError:
+        pass
+    register()
+    # Older matplotlib runs that set-up after the first cell instead: register again before every cell.
+    callbacks = shell.events.callbacks["pre_run_cell"]
+    callbacks[:] = [cb for cb in callbacks if getattr(cb, "__qualname__", "") != register.__qualname__]
+    shell.events.register("pre_run_cell", register)
 
 
 # ---- plots of fits and of training (notebooks 06 and 07) -------------------------------------------------
