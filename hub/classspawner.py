@@ -43,6 +43,28 @@ def cgroup_path(controller: str, group: str) -> str:
     return os.path.join(CGROUP_FS, controller, group)
 
 
+def empty_and_remove(path: str) -> str | None:
+    """Kill every process in the cgroup at `path` (up to 5 s), then remove it; None, or what went wrong."""
+    if not os.path.isdir(path):
+        return None
+    for _ in range(50):
+        with open(os.path.join(path, "cgroup.procs")) as f:
+            pids = [int(p) for p in f.read().split()]
+        if not pids:
+            break
+        for p in pids:
+            try:
+                os.kill(p, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.1)
+    try:
+        os.rmdir(path)
+    except OSError as e:
+        return f"could not remove cgroup {path}: {e}"
+    return None
+
+
 def cgroups_usable() -> bool:
     """True when this process can create cgroup v1 groups for every controller we use (root, v1 mounted)."""
     return os.geteuid() == 0 and all(os.access(os.path.join(CGROUP_FS, c), os.W_OK) for c in CONTROLLERS)
@@ -137,24 +159,9 @@ class ClassSpawner(LocalProcessSpawner):
         if not self.limits_enforced:
             return
         for c in CONTROLLERS:
-            path = cgroup_path(c, self.cgroup_name)
-            if not os.path.isdir(path):
-                continue
-            for _ in range(50):
-                with open(os.path.join(path, "cgroup.procs")) as f:
-                    pids = [int(p) for p in f.read().split()]
-                if not pids:
-                    break
-                for p in pids:
-                    try:
-                        os.kill(p, signal.SIGKILL)
-                    except ProcessLookupError:
-                        pass
-                time.sleep(0.1)
-            try:
-                os.rmdir(path)
-            except OSError as e:
-                self.log.warning("could not remove cgroup %s: %s", path, e)
+            problem = empty_and_remove(cgroup_path(c, self.cgroup_name))
+            if problem:
+                self.log.warning("%s", problem)
 
     # ---- start / stop --------------------------------------------------------------------------------------
     async def start(self):

@@ -49,7 +49,7 @@ import websocket
 ROOT = Path(__file__).resolve().parent.parent
 HUB = ROOT / "hub"
 sys.path.insert(0, str(HUB))
-from classspawner import CGROUP_FS, CONTROLLERS  # noqa: E402
+from classspawner import CGROUP_FS, CONTROLLERS, empty_and_remove  # noqa: E402
 
 PREFIX = "hc-"  # test learners hc-1 … hc-N, OS accounts jupyter-hc-1 …
 ADMIN = "hc-admin"
@@ -489,23 +489,9 @@ def teardown(hub: Hub | None, names: list[str], state: Path) -> None:
     for n in names:
         u = OS_PREFIX + n
         for c in CONTROLLERS:
-            g = cgroup(c, u)
-            if not g.is_dir():
-                continue
-            for _ in range(50):
-                pids = [int(p) for p in (g / "cgroup.procs").read_text().split()]
-                if not pids:
-                    break
-                for p in pids:
-                    try:
-                        os.kill(p, signal.SIGKILL)
-                    except ProcessLookupError:
-                        pass
-                time.sleep(0.1)
-            try:
-                g.rmdir()
-            except OSError as e:
-                print(f"teardown: could not remove {g}: {e}")
+            problem = empty_and_remove(str(cgroup(c, u)))
+            if problem:
+                print(f"teardown: {problem}")
         try:
             entry = pwd.getpwnam(u)
         except KeyError:
