@@ -95,9 +95,11 @@ student: $(VENV)/.installed
 figures: $(VENV)/.installed-test
 	$(BIN)/python tools/make_figures.py
 
-## make bench: the benchmark tables (benchmarks/), each with ratios against a reference measured in the same run
+## make bench: the benchmark tables (benchmarks/), each with ratios against a reference measured in the same run,
+## then how much course_lib code one training step and one lab frame run (tools/call_count.py)
 bench: $(VENV)/.installed-test
 	@set -e; for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f; done
+	@echo "== tools/call_count.py"; $(BIN)/python tools/call_count.py
 
 ## make nbgrader-check: a class can be graded through nbgrader's exchange: nbgrader itself (in a venv of its own,
 ## it pulls many packages) runs tools/nbgrader_class.py init, then for every notebook with exercises the whole

@@ -151,12 +151,12 @@ def in_browser(name, scale, seconds=SECONDS, idle=False):
     import psutil
     from playwright.sync_api import sync_playwright
 
-    from course_lib.lab.dashboard import DEFAULT_SPEED
+    from course_lib.lab import DEFAULT_SPEED
 
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
-            f"from course_lib.widgets import LiveTrainer\nLiveTrainer(scale={scale})")])
+            f"from course_lib.lab import LiveTrainer\nLiveTrainer(scale={scale})")])
         path = Path(tmp) / "bench.ipynb"
         nbformat.write(nb, path)
         port = _free_port()

@@ -1,27 +1,32 @@
-"""The live training lab of notebook 08, as a small package.
+"""The live training lab of notebook 08. Import everything from here: `from course_lib.lab import LiveTrainer`.
 
-- `config`: the configuration, presets and share strings; `LabConfigError` for every problem with them.
-- `session`: `Session`, a headless training session that trains and returns `Snapshot`s (no widgets).
+One job per module:
+- `config`: CONTROL_TABLE (every setting: kind, label, range, default, section, effect), the presets, config
+  checks and share strings; `LabConfigError` for every problem with them.
+- `session`: `Session`, headless training that returns `Snapshot`s (no widgets, no figure).
 - `frame`: `Frame`, which draws a Snapshot into one reused matplotlib figure (never calls the model).
-- `dashboard`: `LiveTrainer`, the ipywidgets dashboard and its asyncio training loop.
-
-`course_lib.widgets` re-exports the names notebooks use (`LiveTrainer`, `PRESETS`, …).
+- `panel`: `Panel`, the widgets, built from CONTROL_TABLE, and their layout (no training).
+- `pace`: the speeds and the arithmetic of a paced loop (how many steps a turn, when the next frame is due).
+- `dashboard`: `LiveTrainer`, which joins a Session, a Frame and a Panel and runs the live loop.
 """
 
 from .config import (
+    CONTROL_TABLE,
     CONTROLS,
     DEFAULT_CONFIG,
     PRESET_NOTES,
     PRESETS,
-    ConfigError,
     LabConfigError,
     decode_config,
     decode_share,
     encode_config,
     validate_config,
 )
+from .dashboard import LiveTrainer
+from .frame import Frame
+from .pace import DEFAULT_SPEED, SPEEDS
 from .session import BoundedHistory, Session, Snapshot, StepResult
 
-__all__ = ["CONTROLS", "DEFAULT_CONFIG", "PRESETS", "PRESET_NOTES", "ConfigError", "LabConfigError",
-           "decode_config", "decode_share", "encode_config", "validate_config", "BoundedHistory", "Session",
-           "Snapshot", "StepResult"]
+__all__ = ["CONTROL_TABLE", "CONTROLS", "DEFAULT_CONFIG", "PRESETS", "PRESET_NOTES", "LabConfigError",
+           "decode_config", "decode_share", "encode_config", "validate_config", "LiveTrainer", "Frame",
+           "DEFAULT_SPEED", "SPEEDS", "BoundedHistory", "Session", "Snapshot", "StepResult"]

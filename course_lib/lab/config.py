@@ -16,71 +16,101 @@ import binascii
 import json
 import math
 import numbers
+from dataclasses import dataclass
 
 from ..data import TARGETS
 
 __all__ = [
-    "LabConfigError", "ConfigError", "CONFIG_SPEC", "CONTROLS", "DEFAULT_CONFIG", "PRESETS", "PRESET_NOTES",
+    "LabConfigError", "Control", "CONTROL_TABLE", "CONTROLS", "DEFAULT_CONFIG", "PRESETS", "PRESET_NOTES",
     "validate_config", "check_value", "encode_config", "decode_config", "decode_share", "check_hide",
-    "check_count", "DATA_KEYS", "ARCH_KEYS",
+    "check_count", "DATA_KEYS", "ARCH_KEYS", "SECTIONS", "EFFECTS",
 ]
 
-TARGET_OPTIONS = {  # config value -> label; "sin_s0" is S0's 3·sin(20x) on [0, 1]
+TARGET_LABELS = {  # config value -> label; "sin_s0" is S0's 3·sin(20x) on [0, 1]
     "sin_s0": f"S0: {TARGETS['sin_s0'].formula}",
     "sinc": f"S2: {TARGETS['sinc'].formula}",
     "sin": TARGETS["sin"].formula,
     "step": "step (jump at 0)",
     "abs": "|x| (kink at 0)",
 }
-ACTIVATION_OPTIONS = ("relu", "leaky_relu", "tanh", "sigmoid")
-INIT_OPTIONS = ("he", "he_uniform", "glorot", "glorot_uniform", "sqrt2_glorot_normal")
-OPTIMISER_OPTIONS = ("sgd", "momentum", "adam")
 MOMENTUM = 0.9
-SAMPLE_OPTIONS = (20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000, 100_000)
-BATCH_OPTIONS = (1, 2, 4, 8, 16, 20, 32, 64, 128, 256)
-LR_RANGE = (1e-5, 10.0)
-WEIGHT_DECAY_RANGE = (0.0, 1.0)
+LR_GRID = tuple(float(f"{m}e{k}") for k in range(-5, 1) for m in (1, 2, 3, 5)) + (10.0,)
+"""The learning rates the slider offers, 1-2-3-5 per decade; any other rate (a share string, `set`) is added."""
 MAX_SHARE_CHARS = 100_000  # a share string is a few hundred characters; refuse megabytes before parsing
 
-# name -> (kind, allowed): kind is "choice" (allowed = options), "int"/"float" (allowed = (low, high)), "bool"
-CONFIG_SPEC = {
-    "target": ("choice", tuple(TARGET_OPTIONS)),
-    "noise": ("float", (0.0, 1.0)),
-    "n_samples": ("choice", SAMPLE_OPTIONS),
-    "val_fraction": ("float", (0.05, 0.5)),
-    "hidden_layers": ("int", (1, 10)),
-    "width": ("int", (1, 128)),
-    "activation": ("choice", ACTIVATION_OPTIONS),
-    "init": ("choice", INIT_OPTIONS),
-    "optimiser": ("choice", OPTIMISER_OPTIONS),
-    "lr": ("float", LR_RANGE),
-    "batch_size": ("choice", BATCH_OPTIONS),
-    "weight_decay": ("float", WEIGHT_DECAY_RANGE),
-    "seed": ("int", (0, 2**31 - 1)),
-    "show_hidden": ("bool", None),
-}
-CONTROLS = tuple(CONFIG_SPEC) + ("presets", "share")
+SECTIONS = ("Data", "Network", "Optimiser", "View")
+EFFECTS = ("reset", "optimiser", "on the fly", "batch", "display")
+"""What changing a setting does to a session, strongest first (see `Session.set`): "reset" (new data or a new
+network: a fresh model), "optimiser" (a new optimiser on the same weights), "on the fly" (the optimiser
+attribute of the same name changes, its state is kept), "batch" (from the next minibatch), "display" (the
+picture only)."""
+
+
+@dataclass(frozen=True)
+class Control:
+    """One setting of the lab: one row of CONTROL_TABLE.
+
+    kind:    "choice" (allowed = the options), "int" / "float" (allowed = (low, high)), or "bool";
+    widget:  how the dashboard shows it: "menu" (a drop-down), "slider", "box" (a number box) or "checkbox";
+             a float slider with a `grid` offers only the grid's values (plus the current one), so rates stay
+             exact; a choice slider steps through the options;
+    labels:  for a choice, what the menu shows for each option (default: the option itself);
+    step, readout: a slider's or box's step and number format (ipywidgets' readout_format).
+    """
+
+    name: str
+    label: str
+    kind: str
+    allowed: tuple | None
+    default: object
+    section: str
+    effect: str
+    widget: str
+    labels: tuple | None = None
+    step: float | None = None
+    readout: str | None = None
+    grid: tuple | None = None
+
+    def options(self):
+        """(label, value) pairs of a choice, in order."""
+        labels = self.labels or tuple(str(v) for v in self.allowed)
+        return list(zip(labels, self.allowed, strict=True))
+
+
+CONTROL_TABLE = {c.name: c for c in (
+    # name, label, kind, allowed, default, section, effect, widget
+    Control("target", "target", "choice", tuple(TARGET_LABELS), "sinc", "Data", "reset", "menu",
+            labels=tuple(TARGET_LABELS.values())),
+    Control("noise", "noise σ", "float", (0.0, 1.0), 0.1, "Data", "reset", "slider", step=0.01),
+    Control("n_samples", "samples", "choice", (20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000,
+                                               100_000), 500, "Data", "reset", "slider"),
+    Control("val_fraction", "validation", "float", (0.05, 0.5), 0.2, "Data", "reset", "slider", step=0.05,
+            readout=".0%"),
+    Control("seed", "seed", "int", (0, 2**31 - 1), 0, "Data", "reset", "box"),
+    Control("hidden_layers", "layers", "int", (1, 10), 2, "Network", "reset", "slider"),
+    Control("width", "width", "int", (1, 128), 32, "Network", "reset", "slider"),
+    Control("activation", "activation", "choice", ("relu", "leaky_relu", "tanh", "sigmoid"), "tanh", "Network",
+            "reset", "menu"),
+    Control("init", "initialiser", "choice", ("he", "he_uniform", "glorot", "glorot_uniform",
+                                              "sqrt2_glorot_normal"), "glorot", "Network", "reset", "menu"),
+    Control("optimiser", "optimiser", "choice", ("sgd", "momentum", "adam"), "adam", "Optimiser", "optimiser",
+            "menu", labels=("SGD", f"momentum {MOMENTUM}", "Adam")),
+    Control("lr", "learning rate", "float", (1e-5, 10.0), 0.01, "Optimiser", "on the fly", "slider", grid=LR_GRID),
+    Control("batch_size", "batch size", "choice", (1, 2, 4, 8, 16, 20, 32, 64, 128, 256), 32, "Optimiser",
+            "batch", "slider"),
+    Control("weight_decay", "decay λ", "float", (0.0, 1.0), 0.0, "Optimiser", "on the fly", "box", step=0.001),
+    Control("show_hidden", "show hidden units", "bool", None, True, "View", "display", "checkbox"),
+)}
+"""Every setting of the lab, one row each: the config checks (`check_value`), the defaults, the share strings,
+the dashboard's widgets and sections (course_lib.lab.panel) and what a change does (`Session.set`) are all built
+from this table. A new setting is a new row (and, if its effect is new, a branch in `Session.set`)."""
+
+CONTROLS = tuple(CONTROL_TABLE) + ("presets", "share")
 """Names accepted by `hide=[...]`: every config key, plus the preset buttons and the share box."""
 
-DATA_KEYS = ("target", "noise", "n_samples", "val_fraction", "seed")
-ARCH_KEYS = ("hidden_layers", "width", "activation", "init")
-
-DEFAULT_CONFIG = {
-    "target": "sinc",
-    "noise": 0.1,
-    "n_samples": 500,
-    "val_fraction": 0.2,
-    "hidden_layers": 2,
-    "width": 32,
-    "activation": "tanh",
-    "init": "glorot",
-    "optimiser": "adam",
-    "lr": 0.01,
-    "batch_size": 32,
-    "weight_decay": 0.0,
-    "seed": 0,
-    "show_hidden": True,
-}
+DATA_KEYS = tuple(k for k, c in CONTROL_TABLE.items() if c.section == "Data")
+ARCH_KEYS = tuple(k for k, c in CONTROL_TABLE.items() if c.section == "Network")
+DEFAULT_CONFIG = {k: c.default for k, c in CONTROL_TABLE.items()}
 
 _S0 = dict(DEFAULT_CONFIG, target="sin_s0", noise=0.0, n_samples=100_000, val_fraction=0.1, hidden_layers=1,
            width=3, activation="relu", init="he", optimiser="sgd", lr=0.01, batch_size=1)
@@ -143,18 +173,15 @@ class LabConfigError(ValueError):
     """A configuration, share string or lab argument that cannot be used; the message says what is wrong."""
 
 
-ConfigError = LabConfigError  # the name used before the lab became a package
-
-
 def check_value(key, value):
-    """Check one config value against CONFIG_SPEC; return it normalised or raise LabConfigError.
+    """Check one config value against its row of CONTROL_TABLE; return it normalised or raise LabConfigError.
 
     Numbers equal to an integer (500.0) are accepted for integer settings and become ints (500); any other
     non-integer is refused.
     """
-    if key not in CONFIG_SPEC:
-        raise LabConfigError(f"unknown config key {key!r}; the keys are: {', '.join(CONFIG_SPEC)}")
-    kind, allowed = CONFIG_SPEC[key]
+    if key not in CONTROL_TABLE:
+        raise LabConfigError(f"unknown config key {_short(key)}; the keys are: {', '.join(CONTROL_TABLE)}")
+    kind, allowed = CONTROL_TABLE[key].kind, CONTROL_TABLE[key].allowed
     if kind == "choice":
         for option in allowed:
             if _same(value, option):
@@ -213,8 +240,8 @@ def validate_config(config, base=None) -> dict:
     if not isinstance(config, dict):
         raise LabConfigError(f"a lab config must be a dict (a JSON object), got {type(config).__name__}")
     for k in config:
-        if k not in CONFIG_SPEC:
-            raise LabConfigError(f"unknown config key {_short(k)}; the keys are: {', '.join(CONFIG_SPEC)}")
+        if k not in CONTROL_TABLE:
+            raise LabConfigError(f"unknown config key {_short(k)}; the keys are: {', '.join(CONTROL_TABLE)}")
     out = dict(DEFAULT_CONFIG if base is None else base)
     for key, value in config.items():
         out[key] = check_value(key, value)

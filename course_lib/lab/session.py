@@ -30,7 +30,7 @@ from ..losses import MSELoss
 from ..network import MLP
 from ..optim import SGD, Adam
 from ..train import EVAL_CHUNK, train_step
-from .config import ARCH_KEYS, DATA_KEYS, MOMENTUM, check_count, validate_config
+from .config import ARCH_KEYS, CONTROL_TABLE, DATA_KEYS, EFFECTS, MOMENTUM, check_count, validate_config
 
 __all__ = ["Session", "Snapshot", "StepResult", "BoundedHistory", "GRID_POINTS"]
 
@@ -167,34 +167,30 @@ class Session:
         return dict(self._config)
 
     def set(self, **changes) -> str:
-        """Change settings, as moving controls does; returns what happened:
+        """Change settings, as moving controls does; returns the strongest effect of the settings that changed
+        (their `effect` in CONTROL_TABLE; "none" if nothing changed):
 
-        "reset" (data or network changed: new data, fresh model, history cleared), "optimiser" (a new
-        optimiser on the same weights), "lr" / "weight_decay" (applied on the fly, optimiser state kept),
-        "batch" (next minibatch drawn with the new size), "display" or "none". Bad values raise LabConfigError
-        and change nothing.
+        "reset" (data or network: new data, a fresh model, history cleared), "optimiser" (a new optimiser on
+        the same weights), "on the fly" (the optimiser's attribute of the same name, e.g. `lr`, changes and its
+        state is kept), "batch" (the next minibatch is drawn with the new size) or "display". Bad values raise
+        LabConfigError and change nothing.
         """
         new = validate_config(changes, base=self._config)
         changed = [k for k in changes if new[k] != self._config[k]]
         self._config = new
-        if not changed:
-            return "none"
-        if any(k in DATA_KEYS or k in ARCH_KEYS for k in changed):
+        effects = {CONTROL_TABLE[k].effect for k in changed}
+        strongest = next((e for e in EFFECTS if e in effects), "none")
+        if strongest == "reset":
             self.reset()
-            return "reset"
-        if "optimiser" in changed:
+        elif strongest == "optimiser":
             self.optimizer = self._make_optimizer()
-            return "optimiser"
-        if "lr" in changed:
-            self.optimizer.lr = new["lr"]
-        if "weight_decay" in changed:
-            self.optimizer.weight_decay = new["weight_decay"]  # L2 in the gradient (course_lib.optim)
-        if "batch_size" in changed:
-            self._batches = None
-        for kind in ("lr", "weight_decay"):
-            if kind in changed:
-                return kind
-        return "batch" if "batch_size" in changed else "display"
+        else:
+            for k in changed:
+                if CONTROL_TABLE[k].effect == "on the fly":
+                    setattr(self.optimizer, k, new[k])  # weight decay is L2 in the gradient (course_lib.optim)
+            if "batch" in effects:
+                self._batches = None
+        return strongest
 
     # ----- building -----------------------------------------------------------------------------------
     def _make_optimizer(self):

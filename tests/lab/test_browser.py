@@ -393,10 +393,9 @@ def test_lab_fills_the_screen_keeps_its_pace_and_presets(chromium, voila_page, l
     default pace; the S2 preset keeps its rate 0.005 and its note in the page (no slider snap, no echo)."""
     from playwright.sync_api import sync_playwright
 
-    from course_lib.lab import PRESET_NOTES
-    from course_lib.lab.dashboard import DEFAULT_SPEED
+    from course_lib.lab import DEFAULT_SPEED, PRESET_NOTES
 
-    url = voila_page(f"from course_lib.widgets import LiveTrainer\nLiveTrainer(layout={layout!r})", layout)
+    url = voila_page(f"from course_lib.lab import LiveTrainer\nLiveTrainer(layout={layout!r})", layout)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
         browser = _launch(p, chromium)

@@ -19,17 +19,16 @@ import numpy as np
 import pytest
 
 from course_lib import MLP, SGD, MSELoss, numerical_grad, rel_error
-from course_lib.lab import Session
-from course_lib.lab.frame import Frame
-from course_lib.widgets import (
+from course_lib.lab import (
     CONTROLS,
     DEFAULT_CONFIG,
     PRESET_NOTES,
     PRESETS,
     BoundedHistory,
-    ConfigError,
+    Frame,
     LabConfigError,
     LiveTrainer,
+    Session,
     decode_config,
     decode_share,
     encode_config,
@@ -48,7 +47,7 @@ def lt():
 
 def click(trainer, label):
     """Click one of the dashboard's buttons by its label."""
-    trainer.buttons[label].click()
+    trainer.ui.buttons[label].click()
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -88,8 +87,8 @@ def click(trainer, label):
     ],
 )
 def test_malformed_configs_are_refused_with_one_error_type(text, words):
-    """Every decode problem is a LabConfigError (ConfigError is the same class) whose message says what is wrong."""
-    assert ConfigError is LabConfigError and issubclass(LabConfigError, ValueError)
+    """Every decode problem is a LabConfigError (a ValueError) whose message says what is wrong."""
+    assert issubclass(LabConfigError, ValueError)
     with pytest.raises(LabConfigError, match=words.replace("(", r"\(")):
         decode_config(text)
 
@@ -100,12 +99,12 @@ def test_floats_equal_to_integers_become_integers():
     assert config["n_samples"] == 500 and type(config["n_samples"]) is int
     assert type(config["batch_size"]) is int and type(config["width"]) is int and type(config["seed"]) is int
     t = LiveTrainer(config=SMALL)
-    t.config_text.value = '{"n_samples": 500.0, "batch_size": 32.0}'
-    t.share_buttons["Load"].click()
+    t.ui.share_text.value = '{"n_samples": 500.0, "batch_size": 32.0}'
+    t.ui.share_buttons["Load"].click()
     assert "loaded" in t.message and t.config["n_samples"] == 500
     click(t, "Reset")
     t.train(5)
-    assert t.step_count == 5
+    assert t.session.step_count == 5
     t.close()
 
 
@@ -159,6 +158,89 @@ def test_session_arguments_are_checked():
         with pytest.raises(LabConfigError, match="steps"):
             s.train(bad)
     assert s.step_count == 0
+
+
+def test_the_control_table_is_consistent():
+    """Every row of CONTROL_TABLE: its default passes its own check unchanged, its section, effect and widget are
+    known, a choice's labels match its options; DEFAULT_CONFIG, DATA_KEYS and ARCH_KEYS are read from it."""
+    from course_lib.lab.config import ARCH_KEYS, CONTROL_TABLE, DATA_KEYS, EFFECTS, SECTIONS, check_value
+
+    for key, c in CONTROL_TABLE.items():
+        assert c.name == key and c.section in SECTIONS and c.effect in EFFECTS, key
+        assert c.widget in ("menu", "slider", "box", "checkbox"), key
+        assert check_value(key, c.default) == c.default and DEFAULT_CONFIG[key] == c.default, key
+        if c.kind == "choice":
+            assert len(c.options()) == len(c.allowed) == len(set(c.allowed)), key
+        elif c.kind in ("int", "float"):
+            low, high = c.allowed
+            assert low <= c.default <= high and (c.grid is None or all(low <= v <= high for v in c.grid)), key
+    assert list(DEFAULT_CONFIG) == list(CONTROL_TABLE)
+    assert DATA_KEYS == ("target", "noise", "n_samples", "val_fraction", "seed")
+    assert ARCH_KEYS == ("hidden_layers", "width", "activation", "init")
+    # data and network settings rebuild the model; nothing else may (a running loop keeps its model)
+    assert {k for k, c in CONTROL_TABLE.items() if c.effect == "reset"} == set(DATA_KEYS + ARCH_KEYS)
+
+
+def test_the_widgets_are_built_from_the_table(lt):
+    """Each control shows its row's label, range or options and default, and sits in its row's section."""
+    from course_lib.lab.config import CONTROL_TABLE
+
+    assert list(lt.ui.controls) == list(CONTROL_TABLE)
+    for key, c in CONTROL_TABLE.items():
+        w = lt.ui.controls[key]
+        assert w.description == c.label, key
+        assert key in lt.ui.sections[c.section][1] and lt.ui.sections[c.section][0].children.count(w) == 1, key
+        if c.kind == "choice":
+            assert [v for _, v in w.options] == list(c.allowed), key
+            assert c.labels is None or [lb for lb, _ in w.options] == list(c.labels), key
+        elif c.grid is not None:
+            assert set(c.grid) <= {v for _, v in w.options}, key
+        elif c.kind != "bool":
+            assert (w.min, w.max) == c.allowed, key
+    fresh = LiveTrainer()
+    assert {k: w.value for k, w in fresh.ui.controls.items()} == DEFAULT_CONFIG
+    fresh.close()
+
+
+def test_every_change_takes_the_same_way_in(lt):
+    """A moved control, `set` and a preset all end in the session and in the controls alike, and report the
+    effect their row gives: a moved control that the loop never polls is applied the moment it is handled."""
+    lt.train(20)
+    lt.ui.controls["lr"].value = 0.002
+    assert lt.session.optimizer.lr == 0.002 and lt.session.step_count == 20 and "applied on the fly" in lt.message
+    lt.set(lr=0.05)
+    assert lt.ui.controls["lr"].value == 0.05 and lt.session.optimizer.lr == 0.05
+    lt.set(batch_size=64)
+    assert lt.ui.controls["batch_size"].value == 64 and lt.session.step_count == 20
+    assert "batch size now 64" in lt.message
+    lt.ui.controls["seed"].value = 7
+    assert lt.session.config["seed"] == 7 and lt.session.step_count == 0 and "new data" in lt.message
+    lt.load_preset("5a relu")
+    assert {k: w.value for k, w in lt.ui.controls.items()} == PRESETS["5a relu"] == lt.session.config
+
+
+def test_pace_arithmetic():
+    """The timetable of a paced loop: the steps due since the last turn, at most a quarter of a second's worth
+    after a stall, a frame every interval; at full speed, what is left of the interval."""
+    from course_lib.lab.pace import MAX_CATCH_UP, Pace
+
+    p = Pace(frame_interval=0.125, now=0.0)  # times in sixteenths of a second: exact in binary
+    assert p.plan(160, 0.0625) == (10, 0.1875)  # 160 steps/s × 1/16 s; never past one frame's time of work
+    p.taken(10, 160)
+    assert p.plan(160, 0.125) == (10, 0.25)
+    p.taken(4, 160)  # a slow turn: the 6 not taken stay owed
+    assert p.plan(160, 0.1875) == (16, 0.3125)
+    p.taken(16, 160)
+    assert p.plan(160, 100.0) == (int(160 * MAX_CATCH_UP), 100.125)  # a stall is not caught up in one burst
+    q = Pace(frame_interval=0.1, now=0.0)
+    assert q.rest(200, 0.03) == pytest.approx(0.07)  # frames keep to the timetable 0.1, 0.2, …
+    assert q.rest(200, 0.12) == pytest.approx(0.08)
+    assert q.rest(200, 5.0) == 0.0  # after a stall the timetable starts again from now
+    assert q.rest(None, 5.0) == 0.0
+    q.turn_took(0.1, training=0.06)  # 0.04 s of each turn is drawing and sending
+    assert q.plan(None, 1.0) == (10**9, pytest.approx(1.06))
+    q.turn_took(0.2, training=0.01)  # overhead above the interval: still a quarter of it for training
+    assert q.plan(None, 2.0)[1] == pytest.approx(2.025)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -239,8 +321,9 @@ def test_set_reports_what_a_change_does():
     s = Session(SMALL)
     s.train(40)
     model, opt = s.model, s.optimizer
-    assert s.set(lr=0.003) == "lr" and s.optimizer is opt and opt.lr == pytest.approx(0.003) and s.step_count == 40
-    assert s.set(weight_decay=0.01) == "weight_decay" and s.model is model
+    assert s.set(lr=0.003) == "on the fly" and s.optimizer is opt and opt.lr == pytest.approx(0.003)
+    assert s.step_count == 40
+    assert s.set(weight_decay=0.01) == "on the fly" and s.model is model
     assert s.set(optimiser="momentum") == "optimiser" and s.model is model and s.optimizer.momentum == 0.9
     assert s.set(batch_size=64) == "batch" and s.model is model
     assert s.set(show_hidden=False) == "display"
@@ -382,7 +465,7 @@ def test_changing_weight_decay_on_the_fly_reaches_the_optimizer(optimiser):
     cfg = dict(SMALL, optimiser=optimiser, lr=0.01)
     started = Session(dict(cfg, weight_decay=0.05))
     moved = Session(dict(cfg, weight_decay=0.0))
-    assert moved.set(weight_decay=0.05) == "weight_decay"
+    assert moved.set(weight_decay=0.05) == "on the fly"
     for s in (started, moved):
         s.steps(25)
     for a, b in zip(started.model.linears, moved.model.linears, strict=True):
@@ -557,11 +640,11 @@ def test_frame_handles_nan_and_divergence():
 def test_dashboard_builds_and_status_reads_like_the_issue():
     """Defaults, buttons, the status line and the model line (read from the real model)."""
     t = LiveTrainer()
-    assert t.config == DEFAULT_CONFIG and t.step_count == 0
+    assert t.config == DEFAULT_CONFIG and t.session.step_count == 0
     assert t.status.startswith("step 0 · train loss ") and " · val loss " in t.status
-    assert [b.description for b in t.buttons.values()] == ["Train", "Pause", "Step", "Reset"]
-    assert "step 0" in t.status_label.value
-    assert "1-32-32-1 tanh · glorot init · Adam lr 0.01" in t.model_label.value
+    assert [b.description for b in t.ui.buttons.values()] == ["Train", "Pause", "Step", "Reset"]
+    assert "step 0" in t.ui.status_label.value
+    assert "1-32-32-1 tanh · glorot init · Adam lr 0.01" in t.ui.model_label.value
     t.close()
 
 
@@ -569,21 +652,21 @@ def test_step_button_and_reset(lt):
     """Step takes step_chunk steps; Reset returns to step 0."""
     click(lt, "Step")
     click(lt, "Step")
-    assert lt.step_count == 2 * lt.step_chunk and not lt.running
+    assert lt.session.step_count == 2 * lt.step_chunk and not lt.running
     click(lt, "Reset")
-    assert lt.step_count == 0 and len(lt.history) == 1
+    assert lt.session.step_count == 0 and len(lt.session.history) == 1
 
 
 def test_controls_change_the_session(lt):
     """Moving a control changes the model or optimiser as described; the model line follows."""
     lt.train(40)
-    lt.controls["width"].value = 12
-    assert lt.step_count == 0 and lt.model.sizes == [1, 12, 1]
-    lt.controls["activation"].value = "relu"
-    assert lt.model.activations == ["relu", "identity"] and "relu" in lt.model_label.value
-    lt.controls["lr"].value = 0.003
-    assert lt.optimizer.lr == pytest.approx(0.003)
-    lt.controls["weight_decay"].value = 0.01
+    lt.ui.controls["width"].value = 12
+    assert lt.session.step_count == 0 and lt.session.model.sizes == [1, 12, 1]
+    lt.ui.controls["activation"].value = "relu"
+    assert lt.session.model.activations == ["relu", "identity"] and "relu" in lt.ui.model_label.value
+    lt.ui.controls["lr"].value = 0.003
+    assert lt.session.optimizer.lr == pytest.approx(0.003)
+    lt.ui.controls["weight_decay"].value = 0.01
     assert lt.config["weight_decay"] == 0.01
 
 
@@ -591,15 +674,15 @@ def test_divergence_banner_stays_until_reset():
     """After a divergence, moving the learning rate keeps the red banner; Train is refused; Reset clears it."""
     t = LiveTrainer(config=PRESETS["5c diverge"])
     t.train(300)
-    assert t.diverged and "diverged at step" in t.message
-    t.controls["lr"].value = 0.01
-    assert "diverged" in t.message and "diverged" in t.message_label.value
+    assert t.session.diverged and "diverged at step" in t.message
+    t.ui.controls["lr"].value = 0.01
+    assert "diverged" in t.message and "diverged" in t.ui.message_label.value
     click(t, "Step")
-    assert "diverged" in t.message and t.diverged
+    assert "diverged" in t.message and t.session.diverged
     click(t, "Reset")
-    assert not t.diverged and t.message == "" and t.step_count == 0
+    assert not t.session.diverged and t.message == "" and t.session.step_count == 0
     t.train(50)
-    assert not t.diverged
+    assert not t.session.diverged
     t.close()
 
 
@@ -612,18 +695,18 @@ def test_live_loop_diverges_pauses_and_keeps_the_banner():
         await asyncio.wait_for(task, timeout=20)
 
     asyncio.run(run())
-    assert t.diverged and not t.running and "diverged" in t.message
-    assert t.buttons["Train"].disabled is False and t.buttons["Pause"].disabled is True
+    assert t.session.diverged and not t.running and "diverged" in t.message
+    assert t.ui.buttons["Train"].disabled is False and t.ui.buttons["Pause"].disabled is True
     t.close()
 
 
 def test_hide_locks_controls_against_presets_and_load():
     """A hidden control keeps its value when a preset or a share string is loaded, and the message says so."""
     t = LiveTrainer(config=dict(SMALL, optimiser="adam", init="glorot"), hide=["optimiser", "init"])
-    assert t.controls["optimiser"].layout.display == "none" and t.controls["lr"].layout.display != "none"
+    assert t.ui.controls["optimiser"].layout.display == "none" and t.ui.controls["lr"].layout.display != "none"
     t.load_preset("S0")
     assert t.config["optimiser"] == "adam" and t.config["init"] == "glorot"
-    assert t.config["width"] == 3 and type(t.optimizer).__name__ == "Adam"
+    assert t.config["width"] == 3 and type(t.session.optimizer).__name__ == "Adam"
     assert "kept: init, optimiser" in t.message or "kept: optimiser, init" in t.message
     t.load_config(encode_config(dict(DEFAULT_CONFIG, optimiser="sgd", width=20)))
     assert t.config["optimiser"] == "adam" and t.config["width"] == 20
@@ -640,31 +723,31 @@ def test_hide_travels_in_the_share_string_and_headers_hide():
     t.close()
     u = LiveTrainer(config=text)
     assert set(u.hidden_controls) == set(data_keys) | {"share"}
-    assert all(u.controls[k].layout.display == "none" for k in data_keys)
-    assert u._sections["Data"][0].layout.display == "none"
-    assert u._sections["Network"][0].layout.display != "none"
+    assert all(u.ui.controls[k].layout.display == "none" for k in data_keys)
+    assert u.ui.sections["Data"][0].layout.display == "none"
+    assert u.ui.sections["Network"][0].layout.display != "none"
     u.close()
 
 
 def test_preset_menu_loads_and_shows_the_note(lt):
     """Choosing a preset in the menu loads it and shows what it differs in; the menu returns to its prompt."""
-    lt.preset_menu.value = "S2"
-    assert lt.config == PRESETS["S2"] and lt.model.sizes == [1] + [50] * 9 + [1]
-    assert "Differs from S2" in lt.message and lt.preset_menu.value == ""
+    lt.ui.preset_menu.value = "S2"
+    assert lt.config == PRESETS["S2"] and lt.session.model.sizes == [1] + [50] * 9 + [1]
+    assert "Differs from S2" in lt.message and lt.ui.preset_menu.value == ""
 
 
 def test_export_and_load_buttons(lt):
     """Export writes the string; Load restores it; a damaged string shows the reason and changes nothing."""
     lt.set(width=20)
-    lt.share_buttons["Export"].click()
-    text = lt.config_text.value
+    lt.ui.share_buttons["Export"].click()
+    text = lt.ui.share_text.value
     assert decode_config(text)["width"] == 20
     lt.set(width=4)
-    lt.share_buttons["Load"].click()
+    lt.ui.share_buttons["Load"].click()
     assert lt.config["width"] == 20 and "loaded" in lt.message
     for bad in ("lt1:%%%not-base64", '{"seed": 1' + "0" * 5000 + "}", '{"a":' * 5000 + "1" + "}" * 5000):
-        lt.config_text.value = bad
-        lt.share_buttons["Load"].click()
+        lt.ui.share_text.value = bad
+        lt.ui.share_buttons["Load"].click()
         assert "Could not load" in lt.message and lt.config["width"] == 20
 
 
@@ -731,14 +814,14 @@ def test_pause_takes_effect_within_250_ms():
         for _ in range(3):
             task = t.start()
             await asyncio.sleep(0.4)
-            assert t.running and t.step_count > 0
+            assert t.running and t.session.step_count > 0
             requested = loop.time()
-            loop.call_at(requested, t.buttons["Pause"].click)
+            loop.call_at(requested, t.ui.buttons["Pause"].click)
             await asyncio.wait_for(task, timeout=2)
             latencies.append(loop.time() - requested)
-            held = t.step_count
+            held = t.session.step_count
             await asyncio.sleep(0.2)
-            assert t.step_count == held
+            assert t.session.step_count == held
 
     asyncio.run(run())
     assert max(latencies) < 0.25, latencies
@@ -750,22 +833,22 @@ def test_train_button_runs_the_loop_and_a_change_mid_run_keeps_it_running():
     t = LiveTrainer(config=SMALL)
 
     async def run():
-        t.buttons["Train"].click()
-        assert t.running and t.buttons["Train"].disabled and not t.buttons["Pause"].disabled
+        t.ui.buttons["Train"].click()
+        assert t.running and t.ui.buttons["Train"].disabled and not t.ui.buttons["Pause"].disabled
         await asyncio.sleep(0.5)
-        assert t.image.format == "jpeg" and bytes(t.image.value).startswith(b"\xff\xd8")  # live frames: JPEG
-        t.controls["width"].value = 5
-        assert t.running and t.model.sizes == [1, 5, 1]
-        before = t.step_count
+        assert t.ui.image.format == "jpeg" and bytes(t.ui.image.value).startswith(b"\xff\xd8")  # live frames: JPEG
+        t.ui.controls["width"].value = 5
+        assert t.running and t.session.model.sizes == [1, 5, 1]
+        before = t.session.step_count
         await asyncio.sleep(0.5)
-        assert t.step_count > before
-        t.buttons["Pause"].click()
+        assert t.session.step_count > before
+        t.ui.buttons["Pause"].click()
         await asyncio.sleep(0.1)
 
     frames = t.frames_drawn
     asyncio.run(run())
     assert t.frames_drawn >= frames + 2 and not t.running
-    assert t.image.format == "png" and bytes(t.image.value).startswith(b"\x89PNG")  # paused: lossless
+    assert t.ui.image.format == "png" and bytes(t.ui.image.value).startswith(b"\x89PNG")  # paused: lossless
     t.close()
 
 
@@ -792,7 +875,7 @@ def test_start_outside_an_event_loop_says_what_to_do(lt):
     """Without a running event loop (a script), start() explains that train(steps) is the way."""
     with pytest.raises(RuntimeError, match=r"use train\(steps\)"):
         lt.start()
-    assert not lt.running and not lt.buttons["Train"].disabled
+    assert not lt.running and not lt.ui.buttons["Train"].disabled
 
 
 def test_repr_and_mimebundle_are_stable(lt):
@@ -807,8 +890,8 @@ def test_projector_scale_sets_the_picture_size():
     """scale=1.5 draws a 1248×720 picture; the image widget fills the width it is given (no pixel cap)."""
     t = LiveTrainer(config=SMALL, scale=1.5, layout="stacked")
     assert t.frame.size == (1248, 720)
-    assert t.image.layout.width == "100%" and t.image.layout.max_width is None
-    assert t.image.layout.max_height.startswith("calc(100vh") and t.image.layout.object_fit == "contain"
+    assert t.ui.image.layout.width == "100%" and t.ui.image.layout.max_width is None
+    assert t.ui.image.layout.max_height.startswith("calc(100vh") and t.ui.image.layout.object_fit == "contain"
     from PIL import Image
 
     assert Image.open(io.BytesIO(t.render())).size == (1248, 720)
@@ -825,13 +908,13 @@ def _run_live(trainer, seconds):
     of this process, wall seconds)."""
 
     async def run():
-        s0, f0 = trainer.step_count, trainer.frames_drawn
+        s0, f0 = trainer.session.step_count, trainer.frames_drawn
         c0, w0 = time.process_time(), time.perf_counter()
         trainer.start()
         await asyncio.sleep(seconds)
         trainer.pause()
         await asyncio.sleep(0.2)
-        return (trainer.step_count - s0, trainer.frames_drawn - f0, time.process_time() - c0,
+        return (trainer.session.step_count - s0, trainer.frames_drawn - f0, time.process_time() - c0,
                 time.perf_counter() - w0)
 
     return asyncio.run(run())
@@ -840,17 +923,18 @@ def _run_live(trainer, seconds):
 def test_speed_control_default_and_choices():
     """The dashboard starts at the default pace; the speed menu offers paces and 'as fast as it can'; a pace
     not in the menu is added; a bad one is refused naming the argument."""
-    from course_lib.lab.dashboard import DEFAULT_SPEED, SPEEDS
+    from course_lib.lab import DEFAULT_SPEED, SPEEDS
 
     t = LiveTrainer(config=SMALL)
-    assert t.speed == DEFAULT_SPEED and t.speed_menu.value == DEFAULT_SPEED
-    labels = [label for label, _ in t.speed_menu.options]
+    assert t.speed == DEFAULT_SPEED and t.ui.speed_menu.value == DEFAULT_SPEED
+    labels = [label for label, _ in t.ui.speed_menu.options]
     assert "as fast as it can" in labels and f"{DEFAULT_SPEED} steps/s" in labels
     assert [v for _, v in SPEEDS][-1] is None
-    t.speed_menu.value = None
+    t.ui.speed_menu.value = None
     assert t.speed is None and t.message == "speed now as fast as it can"
     t.set_speed(350)
-    assert t.speed == 350 and t.speed_menu.value == 350 and "350 steps/s" in [lb for lb, _ in t.speed_menu.options]
+    assert t.speed == 350 and t.ui.speed_menu.value == 350
+    assert "350 steps/s" in [lb for lb, _ in t.ui.speed_menu.options]
     t.close()
     for bad in (0, -5, float("nan"), "fast", True, 10**6):
         with pytest.raises(LabConfigError, match="speed"):
@@ -861,7 +945,7 @@ def test_paced_loop_keeps_its_pace_and_leaves_the_core_idle():
     """At the default pace the live loop takes about DEFAULT_SPEED steps a second, draws frames at its frame
     rate and spends most of its time asleep; 'as fast as it can' takes many more steps in the same time.
     (Bounds are wide: the machine may be busy; a busy machine lowers every number, never raises one.)"""
-    from course_lib.lab.dashboard import DEFAULT_SPEED
+    from course_lib.lab import DEFAULT_SPEED
 
     t = LiveTrainer()
     steps, frames, cpu, wall = _run_live(t, 2.0)
@@ -882,19 +966,19 @@ def test_presets_keep_their_exact_rate_and_note():
     t = LiveTrainer(config=SMALL)
     for name, preset in PRESETS.items():
         t.load_preset(name)
-        assert t.optimizer.lr == preset["lr"] and t.config["lr"] == preset["lr"], name
-        assert t.controls["lr"].value == preset["lr"], name
+        assert t.session.optimizer.lr == preset["lr"] and t.config["lr"] == preset["lr"], name
+        assert t.ui.controls["lr"].value == preset["lr"], name
         assert t.message.startswith(f"Preset {name}: {PRESET_NOTES[name]}"), (name, t.message)
-        lr = t.controls["lr"]
+        lr = t.ui.controls["lr"]
         lr.index = lr.index  # what a slider view does when it redraws: the same option again
         lr.value = preset["lr"]
         assert "learning rate now" not in t.message and PRESET_NOTES[name] in t.message, name
     # a rate between the slider's options (a share string, set()) is shown as it is, and exported as it is
     t.set(lr=0.0042)
-    assert t.controls["lr"].value == 0.0042 and t.optimizer.lr == 0.0042
+    assert t.ui.controls["lr"].value == 0.0042 and t.session.optimizer.lr == 0.0042
     assert decode_config(t.export_config())["lr"] == 0.0042
     t.load_config(encode_config(dict(DEFAULT_CONFIG, lr=0.005)))
-    assert t.optimizer.lr == 0.005 and t.controls["lr"].value == 0.005
+    assert t.session.optimizer.lr == 0.005 and t.ui.controls["lr"].value == 0.005
     t.close()
 
 
@@ -902,13 +986,13 @@ def test_stacked_layout_puts_the_controls_below_a_full_width_picture():
     """layout='stacked': a column, picture view first with no flex basis (a basis would be a height there and
     let the panel cover the picture), the panel below; side by side the view grows beside the 260 px panel."""
     t = LiveTrainer(config=SMALL, layout="stacked")
-    view, panel = t.widget.children
-    assert t.image in view.children and t.widget.layout.flex_flow == "column"
+    view, panel = t.ui.widget.children
+    assert t.ui.image in view.children and t.ui.widget.layout.flex_flow == "column"
     assert view.layout.flex == "0 0 auto" and view.layout.width == "100%"
     assert panel.layout.width == "100%"
     t.close()
     t = LiveTrainer(config=SMALL)
-    panel, view = t.widget.children
+    panel, view = t.ui.widget.children
     assert panel.layout.width == "260px" and view.layout.flex == "1 1 420px"
     t.close()
 

@@ -39,7 +39,7 @@ from course_lib.graph import Graph
 from course_lib.io import ModelFileError, load, save
 from course_lib.lab.config import (
     CONFIG_PREFIX,
-    CONFIG_SPEC,
+    CONTROL_TABLE,
     LabConfigError,
     decode_share,
     encode_config,
@@ -393,7 +393,7 @@ def test_entry_builder_writes_what_numpy_reads():  # the hand-written zip is a v
 def _near_values(key):
     """Values close to what `key` allows: each option (also as a float or string), the bounds and just past
     them, and wrong types."""
-    kind, allowed = CONFIG_SPEC[key]
+    kind, allowed = CONTROL_TABLE[key].kind, CONTROL_TABLE[key].allowed
     if kind == "choice":
         near = list(allowed) + [str(v) for v in allowed] + [float(v) for v in allowed if isinstance(v, int)]
         near += [v + 1 for v in allowed if isinstance(v, int)] + [0, -1]
@@ -408,8 +408,8 @@ def _near_values(key):
     return st.sampled_from(near)
 
 
-LAB_KEYS = st.sampled_from(sorted(CONFIG_SPEC) + ["hide", "extra", "", "Width", "lr "])
-LAB_VALUE = st.one_of(JSON_VALUE, *(_near_values(k) for k in sorted(CONFIG_SPEC)))
+LAB_KEYS = st.sampled_from(sorted(CONTROL_TABLE) + ["hide", "extra", "", "Width", "lr "])
+LAB_VALUE = st.one_of(JSON_VALUE, *(_near_values(k) for k in sorted(CONTROL_TABLE)))
 
 
 @st.composite
@@ -418,7 +418,7 @@ def lab_dicts(draw):
     keys = draw(st.lists(LAB_KEYS, max_size=6, unique=True))
     out = {}
     for key in keys:
-        out[key] = draw(_near_values(key) if key in CONFIG_SPEC and draw(st.booleans()) else LAB_VALUE)
+        out[key] = draw(_near_values(key) if key in CONTROL_TABLE and draw(st.booleans()) else LAB_VALUE)
     return out
 
 
@@ -462,7 +462,7 @@ def lab_configs():
 def valid_lab_config(config) -> bool:
     """A complete config whose every value is exactly what check_value returns (ints stay ints) and that
     survives a share-string round trip unchanged."""
-    if set(config) != set(CONFIG_SPEC):
+    if set(config) != set(CONTROL_TABLE):
         return False
     for key, value in config.items():
         if validate_config({key: value})[key] != value or type(validate_config({key: value})[key]) is not type(value):
@@ -495,7 +495,7 @@ def test_lab_config_judge_sees_both_sides():  # the property above is not vacuou
 
 
 def _valid_value(key):
-    kind, allowed = CONFIG_SPEC[key]
+    kind, allowed = CONTROL_TABLE[key].kind, CONTROL_TABLE[key].allowed
     if kind == "bool":
         return st.booleans()
     if kind == "choice":
@@ -511,12 +511,12 @@ def _valid_value(key):
 @settings(COURSE, max_examples=60)
 @given(data=st.data())
 def test_valid_lab_configs_are_normalised_and_survive_a_share_string(data):
-    given_ = {k: data.draw(_valid_value(k)) for k in data.draw(st.lists(st.sampled_from(sorted(CONFIG_SPEC)),
+    given_ = {k: data.draw(_valid_value(k)) for k in data.draw(st.lists(st.sampled_from(sorted(CONTROL_TABLE)),
                                                                      unique=True))}
     config = validate_config(given_)
     assert valid_lab_config(config)
     for key, value in given_.items():  # integers given as floats (500.0) become ints; nothing else changes
-        kind = CONFIG_SPEC[key][0]
+        kind = CONTROL_TABLE[key].kind
         if kind == "float":
             expected = float(value)
         else:
