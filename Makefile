@@ -156,6 +156,7 @@ mutate: $(VENV)/.installed-test
 ## venv of its own (.venv-hub, from hub/requirements.txt plus the course) and configurable-http-proxy from npm.
 ## make hub-check: the hub with test logins, 8 learners at once (notebook 07 + the lab's session each), memory
 ## and CPU per learner, limits and kernel bursts; ends "N learners served, M failures"; tears everything down.
+## It first runs tests/project/test_hub.py in the hub's venv (the spawner module needs JupyterHub).
 .PHONY: hub hub-check
 HUB_VENV := .venv-hub
 # the learners' accounts run the venv's python: a python under /root (pyenv) is not readable by them
@@ -176,6 +177,7 @@ hub: $(HUB_VENV)/.installed-hub $(HUB_CHP)
 	$(HUB_VENV)/bin/jupyterhub -f hub/jupyterhub_config.py
 
 hub-check: $(HUB_VENV)/.installed-hub $(HUB_CHP)
+	$(HUB_VENV)/bin/python -m pytest -p no:cacheprovider -q -rs tests/project/test_hub.py
 	$(HUB_VENV)/bin/python tools/hub_check.py $(HUB_CHECK_ARGS)
 
 ## make clean: remove build output and caches (student/ holds learners' work: clean never touches it)
