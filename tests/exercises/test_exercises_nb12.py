@@ -756,8 +756,10 @@ def test_the_checker_alone_leaves_numpys_global_state_alone():
     assert not nb12._global_state_changed(state)
 
 
-def _early_stop(X, y, seed, at=0.85):
-    """Stops as soon as the training accuracy reaches `at`: a model near the target, not one that never learned."""
+def _early_stop(X, y, seed, at=0.81):
+    """Stops as soon as the training accuracy reaches `at`: a model near the target, not one that never learned.
+    At 0.85 about 1 call in 100 already scored 0.90 held out (the checker draws a new spiral every call) and the
+    test below, 20 calls, failed about one run in six; at 0.81 none did in 1000 calls."""
     rng = np.random.default_rng(seed)
     p = {"W1": rng.normal(size=(2, 64)), "b1": np.zeros(64),
          "W2": rng.normal(size=(64, 3)) * np.sqrt(2 / 64), "b2": np.zeros(3)}
@@ -775,7 +777,7 @@ def _early_stop(X, y, seed, at=0.85):
 
 
 def test_a_model_near_the_target_is_told_to_train_a_little_longer():
-    """Training accuracy 0.85, held-out below 0.90: the model learned its points, it is just short of the target;
+    """Training accuracy 0.81, held-out below 0.90: the model learned its points, it is just short of the target;
     "training accuracy is low too … does it train on its X, y?" (learner trial L, at 0.90 / 0.88) misleads."""
     reasons = set()
     for _ in range(20):
