@@ -58,9 +58,11 @@ lint: $(VENV)/.installed-test
 	$(BIN)/jupyter nbconvert --log-level=WARN --to script --output-dir build/lint-notebooks notebooks/*.ipynb
 	$(VERMIN) build/lint-notebooks
 
-## make unit: the fast loop: unit, gradient and checker tests, without the slow ones and the browser
+## make unit: the fast loop: unit, gradient and checker tests, without the slow ones and the browser, on every
+## core (pytest-xdist; JOBS=1 for one process)
+JOBS ?= auto
 unit: $(VENV)/.installed-test
-	$(BIN)/python -m pytest -p no:cacheprovider tests -m "not slow and not browser and not book"
+	$(BIN)/python -m pytest -p no:cacheprovider tests -m "not slow and not browser and not book" -n $(JOBS)
 
 ## make slow: the tests that train networks or execute notebooks (part of make test)
 slow: $(VENV)/.installed-test

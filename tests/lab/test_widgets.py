@@ -394,6 +394,7 @@ def test_every_preset_is_valid_and_says_how_it_differs():
         assert "Differs from" in PRESET_NOTES[name]
 
 
+@pytest.mark.slow  # trains a network for seconds (make slow)
 def test_preset_S0_stalls():
     """S0: three ReLU units on three periods: after 5000 steps the train MSE is still above 1 (var(y) ≈ 4.5)."""
     s = Session(PRESETS["S0"])
@@ -401,6 +402,7 @@ def test_preset_S0_stalls():
     assert s.train_loss > 1.0
 
 
+@pytest.mark.slow  # trains a network for seconds (make slow)
 def test_preset_5b_wide_fits_S0s_data():
     """5b: two layers of 64, Adam lr 0.003, batch 32 on S0's data: train MSE below 0.05 after 15 000 steps
     (seeds 0–4 measured: 0.004–0.017)."""
@@ -409,6 +411,7 @@ def test_preset_5b_wide_fits_S0s_data():
     assert s.train_loss < 0.05
 
 
+@pytest.mark.slow  # trains a network for seconds (make slow)
 def test_preset_S2_trains_to_near_the_noise_floor():
     """S2: the deep ReLU net with SGD reaches a validation MSE below 0.05 (σ² = 0.01) within 3000 steps."""
     s = Session(PRESETS["S2"])
@@ -416,6 +419,7 @@ def test_preset_S2_trains_to_near_the_noise_floor():
     assert s.val_loss < 0.05 and not s.diverged
 
 
+@pytest.mark.slow  # trains a network for seconds (make slow)
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_preset_5a_sigmoid_vanishes_and_stays_flat(seed):
     """5a sigmoid: gradient RMS of layer 1 below 1e-4 of the last; after 1500 SGD steps the fit is flat at the
@@ -426,6 +430,7 @@ def test_preset_5a_sigmoid_vanishes_and_stays_flat(seed):
     assert np.std(s.snapshot().prediction) < 1e-4 and s.val_loss > 0.1
 
 
+@pytest.mark.slow  # trains a network for seconds (make slow)
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_preset_5a_relu_trains_at_lr_0_001(seed):
     """5a relu: He keeps the signal (std of A_l within a factor 3 across layers); lr 0.001 trains (val < 0.1
@@ -440,6 +445,7 @@ def test_preset_5a_relu_trains_at_lr_0_001(seed):
         assert fast.diverged
 
 
+@pytest.mark.slow  # trains a network for seconds (make slow)
 def test_preset_5a_adam_leaves_the_plateau_in_the_median():
     """5a adam: the median validation MSE over seeds 0–4 after 1500 steps is below 0.04 (one run's is chaotic;
     measured 0.022–0.025 on four OpenBLAS kernels, seeds 2–4 at 0.014–0.024 on each)."""
@@ -475,6 +481,7 @@ def test_changing_weight_decay_on_the_fly_reaches_the_optimizer(optimiser):
     assert not np.array_equal(plain.model.linears[0].W, moved.model.linears[0].W)
 
 
+@pytest.mark.slow  # trains a network for seconds (make slow)
 def test_presets_5e_overfit_and_weight_decay():
     """5e, medians over seeds 0–4 after 1500 steps: without decay the train MSE ends below σ² = 0.09 and the
     validation MSE above it; weight decay 0.01 lowers the validation MSE and raises the train MSE (measured on
@@ -781,6 +788,7 @@ def _rss_mb() -> float:
         return math.nan
 
 
+@pytest.mark.slow  # builds 45 dashboards of 20 000 points (about 11 s; make slow)
 def test_forty_reruns_leak_nothing():
     """Re-running the dashboard cell 40 times (20 000 samples each; every old dashboard still referenced, as
     IPython's Out history does) leaves one live dashboard, no extra registered widgets and < 25 MB more memory."""
