@@ -59,7 +59,7 @@ lint: $(VENV)/.installed-test
 	$(VERMIN) build/lint-notebooks
 
 ## make unit: the fast loop: unit, gradient and checker tests, without the slow ones and the browser, on every
-## core (pytest-xdist; JOBS=1 for one process)
+## core (pytest-xdist; JOBS=0 runs them in one process, without workers)
 JOBS ?= auto
 unit: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -p no:cacheprovider tests -m "not slow and not browser and not book" -n $(JOBS)
