@@ -745,6 +745,12 @@ def _why_low(params, X, y, seen) -> str:
         return (" (every hidden unit has the same weights and bias: units that start equal, a zero initialisation "
                 "say, get equal gradients and stay equal — the symmetry is never broken, and the layer acts as one "
                 "unit. Initialise W1 and W2 randomly from seed)")
+    with np.errstate(all="ignore"):
+        Z1 = _forward(params, X)[0]
+    if not (Z1 > 0).any():
+        return (" (every hidden unit is dead: its ReLU gives 0 on every training point, so no gradient reaches W1 "
+                "and b1 and the output is the same for every point — steps too large knock ReLU units out like "
+                "this; use a smaller learning rate)")
     if acc_train < _LOW_TRAIN:
         return (" (training accuracy is low too: the model has not learned the points it was given — does it "
                 "train on its X, y? Check the gradient with 12.4's checker, then train longer or with a larger "

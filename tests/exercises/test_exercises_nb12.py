@@ -681,8 +681,12 @@ TRAIN_DIAGNOSED = {
     "global random state": (lambda X, y, s: train_right(X, y, int(np.random.randint(10**6))), "global random state"),
     # zero initialisation: every hidden unit gets the same gradient (ReLU at 0: none) and they stay equal
     "zero initialisation": (_zero_init, "symmetry"),
-    # plain gradient descent with lr = 50: the parameters run off to hundreds
+    # plain gradient descent with lr = 50: the parameters run off to hundreds, or (about 1 run in 100) every
+    # hidden unit dies first; either way the diagnosis is the learning rate
     "diverged (lr 50)": (lambda X, y, s: _gd(X, y, s, 50.0), "smaller learning rate"),
+    # every ReLU unit below zero on every point (biases of −100): the output is one constant
+    "every hidden unit dead": (lambda X, y, s: {**train_right(X, y, s, steps=0), "b1": np.full(64, -100.0)},
+                               "every hidden unit is dead"),
     "b2 missing": (lambda X, y, s: {k: v for k, v in train_right(X, y, s, steps=5).items() if k != "b2"},
                    "b2 is missing"),
     "b1 as a (1, n1) row": (lambda X, y, s: (lambda p: {**p, "b1": p["b1"][None]})(train_right(X, y, s, steps=5)),
