@@ -9,6 +9,7 @@ more than the screen's height allows beside the buttons, so the whole picture st
 from __future__ import annotations
 
 import html
+from contextlib import contextmanager
 
 from ..plots import COLORS
 from .config import CONTROL_TABLE, PRESETS, SECTIONS
@@ -157,37 +158,37 @@ class Panel:
         if not self._quiet:
             self._on[name](*args)
 
+    @contextmanager
+    def _quietly(self):
+        """While the panel itself writes values into its widgets: no callbacks."""
+        self._quiet = True
+        try:
+            yield
+        finally:
+            self._quiet = False
+
     def _preset_chosen(self, change):
         """The preset menu: load the chosen preset, then show the menu's prompt again."""
         if change["new"] and not self._quiet:
             self._on["preset"](change["new"])
-            self._quiet = True
-            try:
+            with self._quietly():
                 self.preset_menu.value = ""
-            finally:
-                self._quiet = False
 
     # ----- what the panel shows ------------------------------------------------------------------------
     def show_config(self, config):
         """Show these values in their controls (no callbacks); a grid slider gains a value it lacks."""
-        self._quiet = True
-        try:
+        with self._quietly():
             for key, value in config.items():
                 w, c = self.controls[key], CONTROL_TABLE[key]
                 if c.grid is not None and value not in w.options:
                     w.options = grid_options(c, value)
                 w.value = value
-        finally:
-            self._quiet = False
 
     def show_speed(self, speed):
         """Show `speed` in the speed menu (added to it if it is not one of SPEEDS; no callback)."""
-        self._quiet = True
-        try:
+        with self._quietly():
             self.speed_menu.options = speed_options(speed)
             self.speed_menu.value = speed
-        finally:
-            self._quiet = False
 
     def hide(self, names):
         """Hide exactly these controls (and a section's header with its last visible control)."""
